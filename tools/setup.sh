@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Installs everything Prism needs on Debian 12, from Debian's archive only. Idempotent: when every
+# package is already installed it does nothing (and needs no network).
+set -euo pipefail
+
+PACKAGES=(
+  # Build
+  bazel-bootstrap build-essential pkg-config python3
+  protobuf-compiler protobuf-compiler-grpc libprotobuf-dev libgrpc++-dev libabsl-dev
+  # Analyzer: Clang/LLVM 14 LibTooling, and clang itself (its builtin headers, -fsyntax-only floor)
+  clang-14 libclang-14-dev libclang-cpp14-dev llvm-14-dev
+  # Runtime
+  libevent-dev
+  # Tests and benchmarks
+  libgtest-dev libgmock-dev libbenchmark-dev curl wrk redis-server
+  # Corpus of real libevent servers (apt-get source, compile databases)
+  dpkg-dev bear autoconf automake libtool
+)
+
+missing=()
+for package in "${PACKAGES[@]}"; do
+  status=$(dpkg-query -W -f='${Status}' "$package" 2>/dev/null || true)
+  [[ "$status" == "install ok installed" ]] || missing+=("$package")
+done
+
+if ((${#missing[@]} == 0)); then
+  exit 0
+fi
+
+if [[ $(id -u) -ne 0 ]]; then
+  SUDO=sudo
+else
+  SUDO=
+fi
+echo "setup: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "setup: done" >&2
