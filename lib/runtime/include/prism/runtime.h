@@ -20,10 +20,9 @@
  *    does not fire again while an invocation of it is queued or running.
  *  - Thread-safety: prism_runtime_new and prism_runtime_free are called from the thread that runs
  *    the event loop; registration calls may be made from the loop thread or from handlers.
- *    libevent's pthread support must be enabled before the base is created
- *    (evthread_use_pthreads()); prism_runtime_new does it when the base does not exist yet is not
- *    possible, so it fails with a clear message when the base was created without locking and
- *    the scheduler is not serial.
+ *    libevent's pthread support must be enabled (evthread_use_pthreads()) before the base is
+ *    created; prism_runtime_new fails with a clear message when a parallel scheduler is requested
+ *    on a base created without locking.
  *
  * Environment (read by prism_runtime_new when the options leave a field at its default):
  *   PRISM_CONSTRAINTS=FILE                 ConstraintSet written by `prism analyze --emit-constraints`
