@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# End-to-end test of the flagship server: every variant named on the command line must answer a
+# few hundred real HTTP requests, over several keep-alive connections, with exactly the bytes the
+# serial build answers, write the same access log, and shut down cleanly on SIGTERM.
+#
+# usage: httpd_e2e_test.sh VARIANT...
+#   threaded          examples/httpd/httpd_threaded
+#   prism[:SCHED]     examples/httpd/httpd_prism with constraints from `prism analyze
+#                     --emit-constraints --binary`, checker on (PRISM_CHECK=1); SCHED is
+#                     exact (default), huecolor or serial
+# Under --config=tsan the binaries are built with ThreadSanitizer; any report fails the test.
+set -euo pipefail
+
+HTTPD_DIR=examples/httpd
+DOCROOT=$HTTPD_DIR/docroot
+WORK=$(mktemp -d "${TEST_TMPDIR:-/tmp}/httpd_e2e.XXXXXX")
+PIDS=()
+
+cleanup() {
+  for pid in "${PIDS[@]}"; do
+    kill "$pid" 2>/dev/null || true
+  done
+  wait 2>/dev/null || true
+}
+trap cleanup EXIT
+
+fail() {
+  echo "FAIL: $*" >&2
+  exit 1
+}
+
+# start NAME BINARY [ENV...]: starts the server, waits for its "port=N" line, sets PORT.
+start() {
+  local name=$1 binary=$2
+  shift 2
+  [[ -x $binary ]] || fail "$binary is not built"
+  : >"$WORK/$name.out"
+  env "$@" "$binary" --port 0 --docroot "$DOCROOT" --log "$WORK/$name.log" --fixed-date \
+    >"$WORK/$name.out" 2>"$WORK/$name.err" &
+  SERVER_PID=$!
+  PIDS+=("$SERVER_PID")
+  PORT=
+  for _ in $(seq 1 200); do
+    PORT=$(sed -n 's/^port=\([0-9]*\)$/\1/p' "$WORK/$name.out")
+    [[ -n $PORT ]] && break
+    kill -0 "$SERVER_PID" 2>/dev/null || break
+    sleep 0.05
+  done
+  [[ -n $PORT ]] || {
+    cat "$WORK/$name.err" >&2
+    fail "$name did not report its port"
+  }
+}
+
+# stop NAME: SIGTERM, then the server must exit 0 without sanitizer reports.
+stop() {
+  local name=$1 status=0
+  kill -TERM "$SERVER_PID"
+  wait "$SERVER_PID" || status=$?
+  if ((status != 0)); then
+    cat "$WORK/$name.err" >&2
+    fail "$name exited with status $status after SIGTERM"
+  fi
+  if grep -q "ThreadSanitizer\|AddressSanitizer\|conflicting overlap" "$WORK/$name.err"; then
+    cat "$WORK/$name.err" >&2
+    fail "$name: sanitizer or checker report"
+  fi
+}
+
+# run NAME BINARY [ENV...]: serves the client's requests, keeps transcripts in $WORK/NAME.
+run() {
+  local name=$1
+  start "$@"
+  python3 tests/httpd/http_client.py --port "$PORT" --out "$WORK/$name" ||
+    fail "$name: client failed (server stderr: $(cat "$WORK/$name.err"))"
+  stop "$name"
+  sort "$WORK/$name.log" >"$WORK/$name.log.sorted"
+}
+
+# compare NAME: transcripts and access log identical to the serial server's.
+compare() {
+  local name=$1
+  diff -r "$WORK/serial" "$WORK/$name" >"$WORK/$name.diff" ||
+    fail "$name: responses differ from the serial server's: $(head -c 2000 "$WORK/$name.diff")"
+  cmp -s "$WORK/serial.log.sorted" "$WORK/$name.log.sorted" ||
+    fail "$name: access log differs from the serial server's"
+  echo "ok: $name answered byte for byte like serial"
+}
+
+run serial "$HTTPD_DIR/httpd_serial"
+requests=$(wc -l <"$WORK/serial.log")
+((requests >= 300)) || fail "only $requests requests logged"
+grep -q '^requests ' "$WORK/serial/stats.bin" || fail "/stats has no request counter"
+echo "serial: $requests requests answered"
+
+for variant in "$@"; do
+  case $variant in
+    threaded)
+      run threaded "$HTTPD_DIR/httpd_threaded"
+      compare threaded
+      ;;
+    prism | prism:*)
+      scheduler=${variant#prism}
+      scheduler=${scheduler#:}
+      scheduler=${scheduler:-exact}
+      constraints=$WORK/httpd.constraints
+      if [[ ! -f $constraints ]]; then
+        tests/httpd/analyze_httpd.sh "$constraints" "$HTTPD_DIR/httpd_prism" >"$WORK/analyze.log" 2>&1 ||
+          fail "prism analyze failed: $(cat "$WORK/analyze.log")"
+      fi
+      run "prism-$scheduler" "$HTTPD_DIR/httpd_prism" PRISM_CONSTRAINTS="$constraints" \
+        PRISM_SCHEDULER="$scheduler" PRISM_CHECK=1
+      grep -q "mode: $scheduler" "$WORK/prism-$scheduler.err" ||
+        fail "prism-$scheduler did not run in $scheduler mode: $(cat "$WORK/prism-$scheduler.err")"
+      compare "prism-$scheduler"
+      ;;
+    *) fail "unknown variant '$variant'" ;;
+  esac
+done
+echo "PASS"
