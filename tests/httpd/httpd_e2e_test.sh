@@ -105,7 +105,7 @@ for variant in "$@"; do
       scheduler=${scheduler:-exact}
       constraints=$WORK/httpd.constraints
       if [[ ! -f $constraints ]]; then
-        tests/httpd/analyze_httpd.sh "$constraints" "$HTTPD_DIR/httpd_prism" >"$WORK/analyze.log" 2>&1 ||
+        PRISM=cli/prism examples/httpd/analyze.sh --emit-constraints "$constraints" --binary "$HTTPD_DIR/httpd_prism" >"$WORK/analyze.log" 2>&1 ||
           fail "prism analyze failed: $(cat "$WORK/analyze.log")"
       fi
       run "prism-$scheduler" "$HTTPD_DIR/httpd_prism" PRISM_CONSTRAINTS="$constraints" \
