@@ -23,6 +23,9 @@
  *    libevent's pthread support must be enabled (evthread_use_pthreads()) before the base is
  *    created; prism_runtime_new fails with a clear message when a parallel scheduler is requested
  *    on a base created without locking.
+ *  - In a parallel mode libevent calls a runtime trampoline, so event_get_callback() and
+ *    event_get_callback_arg() (and bufferevent_getcb()) return the runtime's values, not yours.
+ *    Bufferevents given to prism_bufferevent_setcb get libevent's locking turned on.
  *
  * Environment (read by prism_runtime_new when the options leave a field at its default):
  *   PRISM_CONSTRAINTS=FILE                 ConstraintSet written by `prism analyze --emit-constraints`
@@ -78,6 +81,15 @@ void prism_runtime_free(prism_runtime *rt);
 /* "serial", "huecolor" or "exact": the mode actually in force after the constraint checks. */
 const char *prism_runtime_mode(const prism_runtime *rt);
 
+/* Number of worker threads (0 in serial mode). */
+int prism_runtime_workers(const prism_runtime *rt);
+
+/* Blocks until every queued and running invocation has finished. event_base_loopexit and
+ * event_base_loopbreak stop the loop at once, as in libevent, while handlers may still run on
+ * workers; call this (or prism_runtime_free) after event_base_dispatch returns to drain them.
+ * Nothing queued is ever dropped. Call from the loop thread, never from a handler. */
+void prism_runtime_drain(prism_runtime *rt);
+
 /* ---- Registration: the same arguments and results as libevent's own, plus the runtime. The
  * macros capture the handler's identity (its name, and the file for `static` handlers). */
 
@@ -99,6 +111,11 @@ struct evconnlistener *prism_evconnlistener_new_bind_named(
     prism_runtime *rt, evconnlistener_cb cb, void *arg, unsigned flags, int backlog,
     const struct sockaddr *sa, int socklen, const char *cb_name, const char *cb_file);
 
+struct evconnlistener *prism_evconnlistener_new_named(prism_runtime *rt, evconnlistener_cb cb,
+                                                      void *arg, unsigned flags, int backlog,
+                                                      evutil_socket_t fd, const char *cb_name,
+                                                      const char *cb_file);
+
 #define prism_event_new(rt, fd, what, cb, arg) \
   prism_event_new_named((rt), (fd), (what), (cb), (arg), #cb, __FILE__)
 #define prism_event_assign(rt, ev, fd, what, cb, arg) \
@@ -115,6 +132,9 @@ struct evconnlistener *prism_evconnlistener_new_bind_named(
 #define prism_evconnlistener_new_bind(rt, cb, arg, flags, backlog, sa, socklen)            \
   prism_evconnlistener_new_bind_named((rt), (cb), (arg), (flags), (backlog), (sa), (socklen), \
                                       #cb, __FILE__)
+
+#define prism_evconnlistener_new(rt, cb, arg, flags, backlog, fd) \
+  prism_evconnlistener_new_named((rt), (cb), (arg), (flags), (backlog), (fd), #cb, __FILE__)
 
 /* ---- Telemetry: where parallelism was lost, per constraint. */
 

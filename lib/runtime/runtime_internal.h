@@ -1,0 +1,23 @@
+// What tests and benchmarks of the runtime may see beyond the public C API. Not
+// installed.
+#ifndef PRISM_LIB_RUNTIME_RUNTIME_INTERNAL_H_
+#define PRISM_LIB_RUNTIME_RUNTIME_INTERNAL_H_
+
+#include "lib/runtime/scheduler.h"
+#include "prism/runtime.h"
+
+namespace prism {
+namespace runtime {
+
+// The checker of `rt` (nullptr when checker mode is off or the runtime is
+// serial).
+const Checker* RuntimeChecker(const prism_runtime* rt);
+// The matrix row a registration named `name` in `file` resolves to (unknown()
+// when unnamed).
+int RuntimeHandlerRow(const prism_runtime* rt, const char* name,
+                      const char* file);
+
+}  // namespace runtime
+}  // namespace prism
+
+#endif  // PRISM_LIB_RUNTIME_RUNTIME_INTERNAL_H_

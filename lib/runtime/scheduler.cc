@@ -1,0 +1,390 @@
+#include "lib/runtime/scheduler.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <numeric>
+
+#include "absl/strings/str_format.h"
+
+namespace prism {
+namespace runtime {
+
+// The exact scheduler looks at most this many pending invocations per
+// admission: enough to find parallelism behind a blocked head, bounded so that
+// a long queue costs O(1) per admission.
+constexpr int kExactWindow = 32;
+
+ConflictMatrix::ConflictMatrix(int n, const std::vector<uint8_t>& cells)
+    : n_(n), cells_((n + 1) * (n + 1), 1) {
+  for (int a = 0; a < n; ++a) {
+    for (int b = 0; b < n; ++b) cells_[a * (n + 1) + b] = cells[a * n + b] & 3;
+  }
+}
+
+ConflictMatrix ConflictMatrix::AllUnknown() { return ConflictMatrix(0, {}); }
+
+std::vector<int> ConflictMatrix::Hues() const {
+  std::vector<int> parent(size());
+  std::iota(parent.begin(), parent.end(), 0);
+  auto find = [&](int x) {
+    while (parent[x] != x) x = parent[x] = parent[parent[x]];
+    return x;
+  };
+  for (int a = 0; a < size(); ++a) {
+    for (int b = a + 1; b < size(); ++b) {
+      if (at(a, b) & 1) parent[find(a)] = find(b);
+    }
+  }
+  // Number the components densely in order of first appearance.
+  std::vector<int> hue(size()), number(size(), -1);
+  int next = 0;
+  for (int a = 0; a < size(); ++a) {
+    int root = find(a);
+    if (number[root] < 0) number[root] = next++;
+    hue[a] = number[root];
+  }
+  return hue;
+}
+
+// ---- Checker
+
+Checker::Checker(const ConflictMatrix* matrix)
+    : matrix_(matrix), overlapped_(matrix->size() * matrix->size(), 0) {}
+
+void Checker::Start(const Job* job) {
+  std::string report;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++invocations_;
+    for (const Running& r : running_) {
+      int kind =
+          matrix_->ConflictKind(job->handler, job->ctx, r.handler, r.ctx);
+      if (kind != 0 && report.empty()) {
+        report = absl::StrFormat(
+            "prism checker: conflicting handlers overlapped: '%s' (context %p) "
+            "started while "
+            "'%s' (context %p) was running; they conflict through %s (matrix "
+            "cell %d)",
+            job->name, job->ctx, r.name, r.ctx,
+            kind == 1 ? "global data" : "their shared context",
+            matrix_->at(job->handler, r.handler));
+      }
+      overlapped_[job->handler * matrix_->size() + r.handler] = 1;
+      overlapped_[r.handler * matrix_->size() + job->handler] = 1;
+    }
+    running_.push_back(
+        {job->handler, job->ctx, job->name, std::this_thread::get_id()});
+  }
+  if (!report.empty()) {
+    if (on_violation_ != nullptr) {
+      on_violation_(report);
+      return;
+    }
+    std::fprintf(stderr, "%s\n", report.c_str());
+    std::fflush(stderr);
+    std::abort();
+  }
+}
+
+void Checker::End(const Job* job) {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::thread::id self = std::this_thread::get_id();
+  for (size_t i = 0; i < running_.size(); ++i) {
+    if (running_[i].thread == self && running_[i].handler == job->handler &&
+        running_[i].ctx == job->ctx) {
+      running_[i] = running_.back();
+      running_.pop_back();
+      return;
+    }
+  }
+}
+
+bool Checker::Overlapped(int a, int b) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return overlapped_[a * matrix_->size() + b] != 0;
+}
+
+uint64_t Checker::invocations() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return invocations_;
+}
+
+// ---- Scheduler
+
+Scheduler::Scheduler(Policy policy, const ConflictMatrix* matrix, int workers,
+                     Checker* checker)
+    : policy_(policy),
+      matrix_(matrix),
+      checker_(checker),
+      waits_(matrix->size() * matrix->size() * 2, 0),
+      wait_nanos_(matrix->size() * matrix->size() * 2, 0) {
+  hue_ = matrix->Hues();
+  hues_.resize(matrix->size());
+  has_global_.assign(matrix->size(), false);
+  has_context_.assign(matrix->size(), false);
+  for (int a = 0; a < matrix->size(); ++a) {
+    for (int b = 0; b < matrix->size(); ++b) {
+      if (matrix->at(a, b) & 1) has_global_[a] = true;
+      if (matrix->at(a, b) & 2) has_context_[a] = true;
+    }
+  }
+  if (workers < 1) workers = 1;
+  threads_.reserve(workers);
+  for (int i = 0; i < workers; ++i)
+    threads_.emplace_back([this] { WorkerLoop(); });
+}
+
+Scheduler::~Scheduler() {
+  Drain();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+  }
+  work_cv_.notify_all();
+  for (std::thread& t : threads_) t.join();
+}
+
+int64_t Scheduler::NowNanos() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+void Scheduler::NoteBlockedLocked(Job* job, int by, int kind) {
+  if (job->blocked_by >= 0) return;
+  job->blocked_by = by;
+  job->blocked_kind = kind;
+  job->blocked_since_ns = NowNanos();
+}
+
+void Scheduler::RecordWaitLocked(Job* job) {
+  if (job->blocked_by < 0) return;
+  size_t index = (job->handler * matrix_->size() + job->blocked_by) * 2 +
+                 job->blocked_kind - 1;
+  ++waits_[index];
+  wait_nanos_[index] +=
+      static_cast<uint64_t>(NowNanos() - job->blocked_since_ns);
+  job->blocked_by = -1;
+}
+
+void Scheduler::Submit(Job* job) {
+  job->next = nullptr;
+  job->blocked_by = -1;
+  std::lock_guard<std::mutex> lock(mu_);
+  ++outstanding_;
+  if (policy_ == Policy::kExact) {
+    pending_.Push(job);
+  } else {
+    job->needs_hue = has_global_[job->handler];
+    job->needs_color = has_context_[job->handler];
+    const int unknown = matrix_->unknown();
+    if (exclusive_ || !gate_.empty()) {
+      NoteBlockedLocked(job, unknown, 1);
+      gate_.Push(job);
+    } else if (job->handler == unknown) {
+      if (admitted_ == 0) {
+        exclusive_ = true;
+        ++admitted_;
+        ready_.Push(job);
+      } else {
+        NoteBlockedLocked(job, unknown, 1);
+        gate_.Push(job);
+      }
+    } else {
+      ++admitted_;
+      EnterHueLocked(job);
+    }
+    if (ready_.empty()) return;
+  }
+  if (idle_ > 0) work_cv_.notify_one();
+}
+
+void Scheduler::EnterHueLocked(Job* job) {
+  if (!job->needs_hue) {
+    EnterColorLocked(job);
+    return;
+  }
+  HueState& hue = hues_[hue_[job->handler]];
+  if (hue.busy) {
+    NoteBlockedLocked(job, hue.holder, 1);
+    hue.waiting.Push(job);
+    return;
+  }
+  hue.busy = true;
+  hue.holder = job->handler;
+  EnterColorLocked(job);
+}
+
+void Scheduler::EnterColorLocked(Job* job) {
+  if (job->needs_color) {
+    ColorState& color = colors_[job->ctx];
+    if (color.busy) {
+      NoteBlockedLocked(job, color.holder, 2);
+      color.waiting.Push(job);
+      return;
+    }
+    color.busy = true;
+    color.holder = job->handler;
+  }
+  RecordWaitLocked(job);
+  ready_.Push(job);
+}
+
+void Scheduler::GateDrainLocked() {
+  while (!gate_.empty() && !exclusive_) {
+    Job* job = gate_.head;
+    if (job->handler == matrix_->unknown()) {
+      if (admitted_ != 0) return;
+      gate_.Pop();
+      exclusive_ = true;
+      ++admitted_;
+      RecordWaitLocked(job);
+      ready_.Push(job);
+      return;
+    }
+    gate_.Pop();
+    ++admitted_;
+    EnterHueLocked(job);
+  }
+}
+
+Job* Scheduler::PopExactLocked() {
+  Job* skipped[kExactWindow];
+  int nskipped = 0;
+  Job* prev = nullptr;
+  for (Job* job = pending_.head; job != nullptr && nskipped < kExactWindow;
+       job = job->next) {
+    int by = -1, kind = 0;
+    for (const Running& r : running_) {
+      kind = matrix_->ConflictKind(job->handler, job->ctx, r.handler, r.ctx);
+      if (kind != 0) {
+        by = r.handler;
+        break;
+      }
+    }
+    // FIFO fairness: never overtake an earlier waiting invocation this one
+    // conflicts with, so the head is admitted as soon as the running ones it
+    // waits for finish (no starvation).
+    for (int i = 0; kind == 0 && i < nskipped; ++i) {
+      kind = matrix_->ConflictKind(job->handler, job->ctx, skipped[i]->handler,
+                                   skipped[i]->ctx);
+      if (kind != 0) by = skipped[i]->handler;
+    }
+    if (kind == 0) {
+      if (prev == nullptr) {
+        pending_.head = job->next;
+      } else {
+        prev->next = job->next;
+      }
+      if (pending_.tail == job) pending_.tail = prev;
+      job->next = nullptr;
+      RecordWaitLocked(job);
+      job->slot = static_cast<int>(running_.size());
+      running_.push_back({job->handler, job->ctx, job});
+      return job;
+    }
+    NoteBlockedLocked(job, by, kind);
+    skipped[nskipped++] = job;
+    // An unknown handler conflicts with everything: nothing behind it may pass.
+    if (job->handler == matrix_->unknown()) break;
+    prev = job;
+  }
+  return nullptr;
+}
+
+Job* Scheduler::PopLocked() {
+  if (policy_ == Policy::kExact) return PopExactLocked();
+  return ready_.Pop();
+}
+
+void Scheduler::CompleteLocked(Job* job) {
+  if (policy_ == Policy::kExact) {
+    int slot = job->slot;
+    running_[slot] = running_.back();
+    running_[slot].job->slot = slot;
+    running_.pop_back();
+    return;
+  }
+  if (job->needs_color) {
+    auto it = colors_.find(job->ctx);
+    Job* next = it->second.waiting.Pop();
+    if (next != nullptr) {
+      it->second.holder = next->handler;
+      RecordWaitLocked(next);
+      ready_.Push(next);
+    } else {
+      colors_.erase(it);
+    }
+  }
+  if (job->needs_hue) {
+    HueState& hue = hues_[hue_[job->handler]];
+    Job* next = hue.waiting.Pop();
+    if (next != nullptr) {
+      hue.holder = next->handler;
+      EnterColorLocked(next);
+    } else {
+      hue.busy = false;
+    }
+  }
+  --admitted_;
+  if (job->handler == matrix_->unknown()) exclusive_ = false;
+  GateDrainLocked();
+}
+
+void Scheduler::WorkerLoop() {
+  std::unique_lock<std::mutex> lock(mu_);
+  for (;;) {
+    Job* job = PopLocked();
+    if (job != nullptr) {
+      bool more =
+          policy_ == Policy::kExact ? !pending_.empty() : !ready_.empty();
+      if (more && idle_ > 0) work_cv_.notify_one();
+      lock.unlock();
+      if (checker_ != nullptr) checker_->Start(job);
+      job->run(job);
+      if (checker_ != nullptr) checker_->End(job);
+      lock.lock();
+      CompleteLocked(job);
+      lock.unlock();
+      job->finish(
+          job);  // May re-submit or free the job; never touched again here.
+      lock.lock();
+      if (--outstanding_ == 0) drained_cv_.notify_all();
+      continue;
+    }
+    if (stopping_ && outstanding_ == 0) return;
+    ++idle_;
+    work_cv_.wait(lock);
+    --idle_;
+  }
+}
+
+void Scheduler::Drain() {
+  std::unique_lock<std::mutex> lock(mu_);
+  drained_cv_.wait(lock, [this] { return outstanding_ == 0; });
+}
+
+std::vector<ConstraintStat> Scheduler::Stats() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<ConstraintStat> stats;
+  const int size = matrix_->size();
+  for (int a = 0; a < size; ++a) {
+    for (int b = 0; b < size; ++b) {
+      for (int kind = 1; kind <= 2; ++kind) {
+        size_t index = (a * size + b) * 2 + kind - 1;
+        if (waits_[index] == 0) continue;
+        stats.push_back({a, b, kind, waits_[index], wait_nanos_[index]});
+      }
+    }
+  }
+  std::sort(stats.begin(), stats.end(),
+            [](const ConstraintStat& x, const ConstraintStat& y) {
+              return x.wait_nanos > y.wait_nanos;
+            });
+  return stats;
+}
+
+}  // namespace runtime
+}  // namespace prism
