@@ -1,0 +1,715 @@
+// Handler discovery, escapes, conflicts and the ConstraintSet (engine.h). The
+// rules are stated in README.md beside this file; keep the two in step.
+#include <algorithm>
+#include <map>
+#include <set>
+#include <tuple>
+#include <utility>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "services/analyzer/engine/engine.h"
+#include "services/analyzer/engine/link.h"
+#include "services/analyzer/engine/registration_api.h"
+
+namespace prism::analyzer {
+namespace {
+
+using prism::v1::AnalysisResult;
+using prism::v1::SourceLocation;
+
+// A callback slot of a registration API, or of a wrapper function that passes
+// one of its parameters on to such a slot (memcached's `_set_event`), to any
+// depth.
+struct WrapperSlot {
+  int parameter = 0;  // The function's parameter that receives the callback.
+  int context_parameter =
+      0;  // The callback's parameter that receives the context.
+  std::string api;
+  std::vector<Value> context_values;  // The context, in the wrapper's terms.
+  std::vector<std::string>
+      via;  // Wrapper chain from this function to the API call.
+};
+
+struct RegistrationFact {
+  std::string registering_usr;  // Function whose body holds the registration.
+  std::vector<Value> context_values;
+};
+
+struct HandlerInfo {
+  prism::v1::Handler proto;
+  std::set<std::string> usrs;
+  std::set<int> context_parameters;
+  std::vector<RegistrationFact> registrations;
+};
+
+// One access of a handler, classified.
+struct HandlerAccess {
+  bool context = false;
+  bool unknown = false;  // Global and overlaps every global resource.
+  std::string
+      group;  // Global: the base's identity; context: the role ("ctx", "p0").
+  Path path;
+  std::string resource;
+  bool write = false;
+  bool atomic = false;
+  SourceLocation location;
+  std::vector<std::string> via;
+};
+
+struct HandlerAccesses {
+  std::map<std::string, std::vector<HandlerAccess>> global_groups;
+  std::vector<HandlerAccess> unknown;
+  std::vector<const HandlerAccess*> all_global;
+  std::map<std::string, std::vector<HandlerAccess>> context_groups;
+};
+
+std::string LocationKey(const SourceLocation& location) {
+  return absl::StrCat(location.file(), ":", location.line(), ":",
+                      location.column());
+}
+
+bool IsSelectorField(const std::string& selector) {
+  return selector != "*" && selector != "[]";
+}
+
+bool IsPrefix(const std::vector<std::string>& prefix,
+              const std::vector<std::string>& of) {
+  if (prefix.size() > of.size()) return false;
+  return SelectorsOverlap(prefix, of);
+}
+
+std::string RoleOf(const HandlerInfo& handler, int parameter) {
+  if (handler.context_parameters.count(parameter)) return "ctx";
+  if (parameter == kThisParameter) return "this";
+  return absl::StrCat("p", parameter);
+}
+
+class Analysis {
+ public:
+  Analysis(const std::vector<prism::v1::TranslationUnitSummary>& summaries,
+           const AnalysisOptions& options)
+      : options_(options), program_(&summaries, &options.models) {}
+
+  AnalysisResult Run() {
+    program_.Solve();
+    DiscoverHandlers();
+    FindEscapes();
+    std::vector<HandlerInfo*> ordered;
+    for (auto& [identity, handler] : handlers_) ordered.push_back(&handler);
+    std::sort(ordered.begin(), ordered.end(),
+              [](const HandlerInfo* a, const HandlerInfo* b) {
+                return std::make_tuple(a->proto.name(), a->proto.file(),
+                                       a->proto.line()) <
+                       std::make_tuple(b->proto.name(), b->proto.file(),
+                                       b->proto.line());
+              });
+    std::vector<HandlerAccesses> accesses;
+    for (HandlerInfo* handler : ordered) accesses.push_back(Classify(*handler));
+
+    AnalysisResult result;
+    result.set_program(options_.program);
+    for (HandlerInfo* handler : ordered)
+      *result.add_handlers() = handler->proto;
+    const size_t n = ordered.size();
+    std::string cells(n * n, '\0');
+    for (size_t i = 0; i < n; ++i) {
+      for (size_t j = i; j < n; ++j) {
+        PairConflicts(i, j, accesses[i], accesses[j], &result, &cells);
+      }
+    }
+    result.mutable_matrix()->set_size(static_cast<uint32_t>(n));
+    result.mutable_matrix()->set_cells(cells);
+    result.set_complete(program_.complete() && unresolved_.empty());
+    for (const prism::v1::Diagnostic& diagnostic : program_.diagnostics()) {
+      *result.add_diagnostics() = diagnostic;
+    }
+    for (const auto& [key, diagnostic] : unresolved_)
+      *result.add_diagnostics() = diagnostic;
+    if (!program_.unknown_functions().empty()) {
+      std::vector<std::string> names(program_.unknown_functions().begin(),
+                                     program_.unknown_functions().end());
+      const size_t total = names.size();
+      if (names.size() > 30) names.resize(30);
+      prism::v1::Diagnostic note;
+      note.set_severity(prism::v1::Diagnostic::SEVERITY_NOTE);
+      note.set_message(absl::StrCat(total,
+                                    " function(s) called without a body or a "
+                                    "library model are assumed to read "
+                                    "and write everything reachable from their "
+                                    "arguments and the global <unknown> "
+                                    "resource: ",
+                                    absl::StrJoin(names, ", "),
+                                    total > names.size() ? ", ..." : ""));
+      *result.add_diagnostics() = note;
+    }
+    return result;
+  }
+
+ private:
+  // ---- Handlers.
+
+  HandlerInfo& HandlerFor(const std::string& usr) {
+    const FunctionNode* node = program_.FindFunction(usr);
+    const std::string name =
+        node != nullptr && !node->name.empty() ? node->name : usr;
+    const std::string file = node != nullptr ? node->location.file() : "";
+    const bool internal = node != nullptr && node->internal_linkage;
+    const std::string identity =
+        internal ? absl::StrCat(name, "\n", file) : name;
+    HandlerInfo& handler = handlers_[identity];
+    if (handler.usrs.empty()) {
+      handler.proto.set_name(name);
+      handler.proto.set_file(file);
+      handler.proto.set_line(node != nullptr ? node->location.line() : 0);
+      handler.proto.set_internal_linkage(internal);
+      handler.proto.set_usr(usr);
+    }
+    handler.usrs.insert(usr);
+    return handler;
+  }
+
+  void DiscoverHandlers() {
+    const RegistrationApiTable& apis = BuiltinRegistrationApis();
+    std::map<std::string, std::vector<WrapperSlot>> slots;
+    std::set<std::string> slot_keys, registration_keys;
+    struct Pending {
+      int argument;
+      WrapperSlot slot;  // parameter unused
+    };
+    for (bool changed = true; changed;) {
+      changed = false;
+      for (const auto& [usr, node] : program_.functions()) {
+        for (const prism::v1::Function* body : node.bodies) {
+          for (const prism::v1::Call& call : body->calls()) {
+            std::vector<Pending> pending;
+            auto argument = [&](int position) {
+              if (position < 0 || position >= call.arguments_size())
+                return std::vector<Value>();
+              return program_.ResolveValues(node, *body,
+                                            call.arguments(position));
+            };
+            auto api = apis.find(call.callee_name());
+            if (api != apis.end()) {
+              std::vector<Value> context =
+                  argument(api->second.context_argument);
+              for (const CallbackSlot& callback : api->second.callbacks) {
+                pending.push_back(
+                    {callback.argument, WrapperSlot{0,
+                                                    callback.context_parameter,
+                                                    api->first,
+                                                    context,
+                                                    {}}});
+              }
+            }
+            for (const CallTarget& target : program_.TargetsOf(call)) {
+              if (target.function == nullptr) continue;
+              auto it = slots.find(target.function->usr);
+              if (it == slots.end()) continue;
+              std::vector<std::vector<Value>> arguments;
+              for (int i = 0; i < call.arguments_size(); ++i)
+                arguments.push_back(argument(i));
+              std::vector<Value> this_argument =
+                  program_.ResolveValues(node, *body, call.this_argument());
+              for (const WrapperSlot& slot : it->second) {
+                WrapperSlot instantiated = slot;
+                instantiated.context_values.clear();
+                for (const Value& value : slot.context_values) {
+                  std::vector<Value> values = LinkedProgram::InstantiateValue(
+                      value, arguments, this_argument);
+                  instantiated.context_values.insert(
+                      instantiated.context_values.end(), values.begin(),
+                      values.end());
+                }
+                pending.push_back({slot.parameter, std::move(instantiated)});
+              }
+            }
+            for (Pending& item : pending) {
+              std::vector<std::string> via = {node.name};
+              via.insert(via.end(), item.slot.via.begin(), item.slot.via.end());
+              for (const Value& callback : argument(item.argument)) {
+                if (callback.kind == Value::Kind::kFunction) {
+                  const std::string key = absl::StrCat(
+                      callback.function_usr, "|", LocationKey(call.location()),
+                      "|", item.slot.api, "|", item.slot.context_parameter, "|",
+                      usr);
+                  if (!registration_keys.insert(key).second) continue;
+                  HandlerInfo& handler = HandlerFor(callback.function_usr);
+                  handler.context_parameters.insert(
+                      item.slot.context_parameter);
+                  handler.registrations.push_back(
+                      {usr, item.slot.context_values});
+                  prism::v1::Registration* registration =
+                      handler.proto.add_registrations();
+                  registration->set_api(item.slot.api);
+                  *registration->mutable_location() = call.location();
+                  for (const std::string& step : via)
+                    registration->add_via(step);
+                } else if (callback.kind == Value::Kind::kLoadedFrom &&
+                           callback.path.base == BaseKind::kParameter &&
+                           callback.path.selectors.empty() &&
+                           callback.path.index >= 0) {
+                  const std::string key = absl::StrCat(
+                      usr, "|", callback.path.index, "|", item.slot.api, "|",
+                      item.slot.context_parameter);
+                  if (!slot_keys.insert(key).second) continue;
+                  WrapperSlot slot = item.slot;
+                  slot.parameter = callback.path.index;
+                  slot.via = via;
+                  slots[usr].push_back(std::move(slot));
+                  changed = true;
+                } else {
+                  const std::string key = LocationKey(call.location());
+                  if (unresolved_.count(key)) continue;
+                  prism::v1::Diagnostic& diagnostic = unresolved_[key];
+                  diagnostic.set_severity(
+                      prism::v1::Diagnostic::SEVERITY_WARNING);
+                  *diagnostic.mutable_location() = call.location();
+                  diagnostic.set_message(
+                      absl::StrCat("the callback registered through ",
+                                   item.slot.api, " in ", node.name,
+                                   " could not be resolved to a function; the "
+                                   "handlers it may run are "
+                                   "missing from the matrix (incomplete)"));
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+    for (const auto& [usr, node] : program_.functions()) {
+      if (!node.annotated_handler) continue;
+      HandlerInfo& handler = HandlerFor(usr);
+      for (uint32_t i = 0; i < node.parameter_count; ++i) {
+        handler.context_parameters.insert(static_cast<int>(i));
+      }
+    }
+  }
+
+  // ---- Escapes (README.md): which context memory may also be reached from
+  // global memory.
+
+  void AddEscape(const std::string& role, std::vector<std::string> prefix) {
+    if (prefix.size() > kMaxSelectors) prefix.resize(kMaxSelectors);
+    escapes_[role].insert(std::move(prefix));
+  }
+
+  void FindEscapes() {
+    for (const auto& [identity, handler] : handlers_) {
+      for (const std::string& usr : handler.usrs) {
+        for (const auto& [key, store] : program_.SolvedFor(usr).stores) {
+          const Value& value = store.value;
+          if (store.target.IsShared() && value.kind != Value::Kind::kUnknown &&
+              value.path.base == BaseKind::kParameter) {
+            std::vector<std::string> prefix = value.path.selectors;
+            if (value.kind == Value::Kind::kLoadedFrom) prefix.push_back("*");
+            AddEscape(RoleOf(handler, value.path.index), std::move(prefix));
+          }
+          if (store.target.base == BaseKind::kParameter &&
+              (value.kind == Value::Kind::kUnknown || value.path.IsShared())) {
+            std::vector<std::string> prefix = store.target.selectors;
+            prefix.push_back("*");
+            AddEscape(RoleOf(handler, store.target.index), std::move(prefix));
+          }
+        }
+      }
+      // At registration sites: the context stored into global memory, or global
+      // pointers stored into the context before it is registered.
+      for (const RegistrationFact& registration : handler.registrations) {
+        std::set<std::string> context_keys;
+        for (const Value& value : registration.context_values)
+          context_keys.insert(value.Key());
+        for (const auto& [key, store] :
+             program_.SolvedFor(registration.registering_usr).stores) {
+          if (store.target.IsShared() &&
+              context_keys.count(store.value.Key())) {
+            AddEscape("ctx", {"*"});
+          }
+          if (!(store.value.kind == Value::Kind::kUnknown ||
+                store.value.path.IsShared())) {
+            continue;
+          }
+          for (const Value& context : registration.context_values) {
+            if (context.kind != Value::Kind::kAddressOf) continue;
+            Path base = context.path;
+            const std::vector<std::string>& target = store.target.selectors;
+            if (base.base != store.target.base ||
+                base.key != store.target.key ||
+                base.index != store.target.index ||
+                !IsPrefix(base.selectors, target)) {
+              continue;
+            }
+            std::vector<std::string> prefix = {"*"};
+            prefix.insert(prefix.end(), target.begin() + base.selectors.size(),
+                          target.end());
+            prefix.push_back("*");
+            AddEscape("ctx", std::move(prefix));
+          }
+        }
+      }
+    }
+  }
+
+  // ---- Classification of a handler's effects into global and context
+  // accesses.
+
+  void AddGlobal(HandlerAccesses* out, HandlerAccess access) {
+    access.context = false;
+    if (access.path.base == BaseKind::kUnknown) {
+      access.unknown = true;
+      access.group.clear();
+      out->unknown.push_back(std::move(access));
+    } else {
+      access.group = absl::StrCat(static_cast<int>(access.path.base), "|",
+                                  access.path.key);
+      out->global_groups[access.group].push_back(std::move(access));
+    }
+  }
+
+  HandlerAccesses Classify(const HandlerInfo& handler) {
+    HandlerAccesses out;
+    auto add = [&](const Effect& effect) {
+      HandlerAccess access;
+      access.path = effect.path;
+      access.write = effect.write;
+      access.atomic = effect.atomic;
+      access.location = effect.location;
+      access.via = ViaToVector(effect.via);
+      if (effect.path.IsShared()) {
+        access.resource =
+            effect.path.base == BaseKind::kUnknown
+                ? effect.path.name
+                : RenderPath(effect.path.name, effect.path.selectors);
+        AddGlobal(&out, std::move(access));
+        return;
+      }
+      if (effect.path.base != BaseKind::kParameter) return;
+      const std::string role = RoleOf(handler, effect.path.index);
+      access.resource = RenderPath(effect.path.name, effect.path.selectors);
+      bool escaped = false;
+      if (auto it = escapes_.find(role); it != escapes_.end()) {
+        for (const std::vector<std::string>& prefix : it->second) {
+          if (IsPrefix(prefix, effect.path.selectors)) escaped = true;
+        }
+      }
+      if (escaped) {
+        HandlerAccess global = access;
+        global.path.base = BaseKind::kUnknown;
+        global.resource = absl::StrCat("<escaped> ", access.resource);
+        AddGlobal(&out, std::move(global));
+      }
+      if (role == "ctx") {
+        // A context that is (or may be) global memory: its accesses are global
+        // ones.
+        std::vector<Value> shared;
+        for (const RegistrationFact& registration : handler.registrations) {
+          for (const Value& value : registration.context_values) {
+            if (value.kind == Value::Kind::kUnknown || value.path.IsShared()) {
+              shared.push_back(value);
+            }
+          }
+        }
+        std::vector<Path> paths;
+        PathsThrough(shared, effect.path.selectors, &paths);
+        std::set<std::string> seen;
+        for (const Path& path : paths) {
+          if (!seen.insert(path.Key()).second) continue;
+          HandlerAccess global = access;
+          global.path = path;
+          global.resource =
+              path.base == BaseKind::kUnknown
+                  ? absl::StrCat("<unknown context> ", access.resource)
+                  : RenderPath(path.name, path.selectors);
+          AddGlobal(&out, std::move(global));
+        }
+      }
+      access.context = true;
+      access.group = role;
+      out.context_groups[role].push_back(std::move(access));
+    };
+    for (const std::string& usr : handler.usrs) {
+      const FunctionNode* node = program_.FindFunction(usr);
+      if (node != nullptr && !node->bodies.empty()) {
+        for (const auto& [key, effect] : program_.SolvedFor(usr).effects)
+          add(effect);
+        continue;
+      }
+      // A handler without a body: the conservative default for unknown code.
+      const ViaPtr via =
+          std::make_shared<const Via>(Via{handler.proto.name(), nullptr});
+      SourceLocation location;
+      location.set_file(handler.proto.file());
+      location.set_line(handler.proto.line());
+      Effect unknown;
+      unknown.path.base = BaseKind::kUnknown;
+      unknown.path.name = "<unknown>";
+      unknown.write = true;
+      unknown.location = location;
+      unknown.via = via;
+      add(unknown);
+      for (int parameter : handler.context_parameters) {
+        Effect context = unknown;
+        context.path.base = BaseKind::kParameter;
+        context.path.index = parameter;
+        context.path.name = "arg";
+        context.path.selectors = {"*"};
+        add(context);
+      }
+    }
+    auto order = [](const HandlerAccess& a, const HandlerAccess& b) {
+      return std::make_tuple(a.resource, !a.write, a.location.file(),
+                             a.location.line(), a.location.column()) <
+             std::make_tuple(b.resource, !b.write, b.location.file(),
+                             b.location.line(), b.location.column());
+    };
+    for (auto& [group, list] : out.global_groups)
+      std::sort(list.begin(), list.end(), order);
+    for (auto& [group, list] : out.context_groups)
+      std::sort(list.begin(), list.end(), order);
+    std::sort(out.unknown.begin(), out.unknown.end(), order);
+    for (const auto& [group, list] : out.global_groups) {
+      for (const HandlerAccess& access : list)
+        out.all_global.push_back(&access);
+    }
+    for (const HandlerAccess& access : out.unknown)
+      out.all_global.push_back(&access);
+    return out;
+  }
+
+  // ---- Conflicts.
+
+  // The programmer's override covering a conflict, if any.
+  const Override* FindOverride(const HandlerAccess& a, const HandlerAccess& b,
+                               const std::string& resource,
+                               Override* scratch) const {
+    for (const HandlerAccess* access : {&a, &b}) {
+      if (access->path.base == BaseKind::kGlobal) {
+        auto it = program_.globals().find(access->path.key);
+        if (it != program_.globals().end() &&
+            !it->second->override_reason().empty()) {
+          scratch->resource = it->second->name();
+          scratch->reason = it->second->override_reason();
+          scratch->declared_at = it->second->location();
+          return scratch;
+        }
+      }
+      for (const std::string& selector : access->path.selectors) {
+        if (!IsSelectorField(selector)) continue;
+        for (const auto& [name, declaration] : program_.fields()) {
+          if (declaration->override_reason().empty()) continue;
+          if (name == selector ||
+              absl::EndsWith(name, absl::StrCat("::", selector))) {
+            scratch->resource = name;
+            scratch->reason = declaration->override_reason();
+            scratch->declared_at = declaration->location();
+            return scratch;
+          }
+        }
+      }
+    }
+    for (const Override& override : options_.overrides) {
+      if (override.resource == resource) return &override;
+      for (const HandlerAccess* access : {&a, &b}) {
+        if (access->path.base == BaseKind::kGlobal &&
+            override.resource == access->path.name) {
+          return &override;
+        }
+        for (const std::string& selector : access->path.selectors) {
+          if (!IsSelectorField(selector)) continue;
+          if (override.resource == selector ||
+              absl::EndsWith(override.resource, absl::StrCat("::", selector))) {
+            return &override;
+          }
+        }
+      }
+    }
+    return nullptr;
+  }
+
+  using ConflictKey = std::tuple<int, std::string>;  // kind, resource
+
+  void Record(const HandlerAccess& a, const HandlerAccess& b,
+              prism::v1::ConflictKind kind,
+              std::map<ConflictKey, prism::v1::Conflict>* conflicts) {
+    std::string resource;
+    if (a.unknown || b.unknown) {
+      resource = a.unknown ? a.resource : b.resource;
+    } else {
+      resource = a.path.selectors.size() >= b.path.selectors.size()
+                     ? a.resource
+                     : b.resource;
+    }
+    auto [it, inserted] = conflicts->try_emplace(ConflictKey{kind, resource});
+    if (!inserted) return;
+    prism::v1::Conflict& conflict = it->second;
+    conflict.set_kind(kind);
+    conflict.set_resource(resource);
+    auto site = [](const HandlerAccess& access, prism::v1::AccessSite* out) {
+      *out->mutable_location() = access.location;
+      out->set_access(access.write ? prism::v1::ACCESS_KIND_WRITE
+                                   : prism::v1::ACCESS_KIND_READ);
+      for (const std::string& step : access.via) out->add_via(step);
+    };
+    site(a, conflict.mutable_a_site());
+    site(b, conflict.mutable_b_site());
+    conflict.set_atomic_only(a.atomic && b.atomic);
+    Override scratch;
+    if (const Override* override = FindOverride(a, b, resource, &scratch)) {
+      conflict.set_removed_by_programmer(true);
+      conflict.set_removal_reason(override->reason);
+      *conflict.mutable_removal_declared_at() = override->declared_at;
+    }
+  }
+
+  void MatchGroups(
+      const std::map<std::string, std::vector<HandlerAccess>>& a_groups,
+      const std::map<std::string, std::vector<HandlerAccess>>& b_groups,
+      prism::v1::ConflictKind kind,
+      std::map<ConflictKey, prism::v1::Conflict>* conflicts) {
+    for (const auto& [group, a_list] : a_groups) {
+      auto it = b_groups.find(group);
+      if (it == b_groups.end()) continue;
+      for (const HandlerAccess& a : a_list) {
+        for (const HandlerAccess& b : it->second) {
+          if ((a.write || b.write) &&
+              SelectorsOverlap(a.path.selectors, b.path.selectors)) {
+            Record(a, b, kind, conflicts);
+          }
+        }
+      }
+    }
+  }
+
+  void PairConflicts(size_t i, size_t j, const HandlerAccesses& a,
+                     const HandlerAccesses& b, AnalysisResult* result,
+                     std::string* cells) {
+    std::map<ConflictKey, prism::v1::Conflict> conflicts;
+    MatchGroups(a.global_groups, b.global_groups,
+                prism::v1::CONFLICT_KIND_GLOBAL, &conflicts);
+    // <unknown> (and escaped context) accesses overlap every global resource.
+    auto match_unknown = [&](const std::vector<HandlerAccess>& unknown,
+                             const std::vector<const HandlerAccess*>& others,
+                             bool unknown_is_a) {
+      std::set<std::string> done;
+      for (const HandlerAccess& u : unknown) {
+        if (done.count(u.resource)) continue;
+        for (const HandlerAccess* other : others) {
+          if (!u.write && !other->write) continue;
+          if (unknown_is_a) {
+            Record(u, *other, prism::v1::CONFLICT_KIND_GLOBAL, &conflicts);
+          } else {
+            Record(*other, u, prism::v1::CONFLICT_KIND_GLOBAL, &conflicts);
+          }
+          done.insert(u.resource);
+          break;
+        }
+      }
+    };
+    match_unknown(a.unknown, b.all_global, true);
+    match_unknown(b.unknown, a.all_global, false);
+    MatchGroups(a.context_groups, b.context_groups,
+                prism::v1::CONFLICT_KIND_CONTEXT, &conflicts);
+    const size_t n = result->handlers_size();
+    for (auto& [key, conflict] : conflicts) {
+      conflict.set_a(static_cast<uint32_t>(i));
+      conflict.set_b(static_cast<uint32_t>(j));
+      if (!conflict.removed_by_programmer()) {
+        const char bit =
+            conflict.kind() == prism::v1::CONFLICT_KIND_GLOBAL ? 1 : 2;
+        (*cells)[i * n + j] |= bit;
+        (*cells)[j * n + i] |= bit;
+      }
+      *result->add_conflicts() = std::move(conflict);
+    }
+  }
+
+  const AnalysisOptions& options_;
+  LinkedProgram program_;
+  std::map<std::string, HandlerInfo> handlers_;
+  std::map<std::string, std::set<std::vector<std::string>>> escapes_;
+  std::map<std::string, prism::v1::Diagnostic> unresolved_;
+};
+
+}  // namespace
+
+absl::StatusOr<std::vector<Override>> ParseOverrides(
+    absl::string_view text, absl::string_view file_name) {
+  std::vector<Override> overrides;
+  int line_number = 0;
+  for (absl::string_view line : absl::StrSplit(text, '\n')) {
+    ++line_number;
+    line = absl::StripAsciiWhitespace(line.substr(0, line.find('#')));
+    if (line.empty()) continue;
+    const size_t colon = line.find(": ");
+    const size_t end_colon =
+        line.size() > 0 && line.back() == ':' ? line.size() - 1 : line.npos;
+    const size_t split = colon != line.npos ? colon : end_colon;
+    Override override;
+    if (split != line.npos) {
+      override.resource =
+          std::string(absl::StripAsciiWhitespace(line.substr(0, split)));
+      override.reason =
+          std::string(absl::StripAsciiWhitespace(line.substr(split + 1)));
+    }
+    if (override.resource.empty() || override.reason.empty()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(file_name, ":", line_number,
+                       ": want 'resource: reason' (a resource and why its "
+                       "conflicts are safe)"));
+    }
+    override.declared_at.set_file(std::string(file_name));
+    override.declared_at.set_line(line_number);
+    override.declared_at.set_column(1);
+    overrides.push_back(std::move(override));
+  }
+  return overrides;
+}
+
+absl::StatusOr<AnalysisResult> Analyze(
+    const std::vector<prism::v1::TranslationUnitSummary>& summaries,
+    const AnalysisOptions& options) {
+  Analysis analysis(summaries, options);
+  return analysis.Run();
+}
+
+prism::v1::ConstraintSet BuildConstraintSet(const AnalysisResult& result,
+                                            const std::string& build_id) {
+  prism::v1::ConstraintSet set;
+  set.set_format_version(1);
+  set.set_program(result.program());
+  set.set_build_id(build_id);
+  *set.mutable_handlers() = result.handlers();
+  *set.mutable_matrix() = result.matrix();
+  set.set_complete(result.complete());
+  // Hue: connected components of the global-conflict graph, numbered in handler
+  // order.
+  const size_t n = result.handlers_size();
+  std::vector<int> hue(n, -1);
+  int next_hue = 0;
+  for (size_t start = 0; start < n; ++start) {
+    if (hue[start] >= 0) continue;
+    std::vector<size_t> stack = {start};
+    hue[start] = next_hue;
+    while (!stack.empty()) {
+      const size_t i = stack.back();
+      stack.pop_back();
+      for (size_t j = 0; j < n; ++j) {
+        const size_t cell = i * n + j;
+        if (hue[j] < 0 && cell < result.matrix().cells().size() &&
+            (result.matrix().cells()[cell] & 1)) {
+          hue[j] = next_hue;
+          stack.push_back(j);
+        }
+      }
+    }
+    ++next_hue;
+  }
+  for (int h : hue) set.add_hue(static_cast<uint32_t>(h));
+  return set;
+}
+
+}  // namespace prism::analyzer

@@ -1,0 +1,215 @@
+#include "services/analyzer/engine/effects.h"
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+
+namespace prism::analyzer {
+namespace {
+
+void Truncate(std::vector<std::string>* selectors) {
+  if (selectors->size() > kMaxSelectors) selectors->resize(kMaxSelectors);
+}
+
+bool IsDereference(const std::string& selector) {
+  return selector == "*" || selector == "[]";
+}
+
+Path Extend(const Path& base, std::vector<std::string>::const_iterator begin,
+            std::vector<std::string>::const_iterator end) {
+  Path path = base;
+  path.selectors.insert(path.selectors.end(), begin, end);
+  Truncate(&path.selectors);
+  return path;
+}
+
+}  // namespace
+
+std::string Path::Key() const {
+  return absl::StrCat(static_cast<int>(base), "|", key, "|", index, "|",
+                      absl::StrJoin(selectors, "\x1f"));
+}
+
+std::string Value::Key() const {
+  return absl::StrCat(static_cast<int>(kind), "|", path.Key(), "|",
+                      function_usr);
+}
+
+std::vector<std::string> ViaToVector(const ViaPtr& via) {
+  std::vector<std::string> out;
+  for (const Via* node = via.get(); node != nullptr; node = node->next.get()) {
+    out.push_back(node->function);
+  }
+  return out;
+}
+
+bool HasDereference(const std::vector<std::string>& selectors) {
+  for (const std::string& selector : selectors) {
+    if (IsDereference(selector)) return true;
+  }
+  return false;
+}
+
+bool SelectorsOverlap(const std::vector<std::string>& a,
+                      const std::vector<std::string>& b) {
+  const size_t n = std::min(a.size(), b.size());
+  for (size_t i = 0; i < n; ++i) {
+    if (a[i] == b[i]) continue;
+    if (IsDereference(a[i]) && IsDereference(b[i])) continue;
+    return false;
+  }
+  return true;  // One is a prefix of the other: a whole object overlaps its
+                // parts.
+}
+
+std::string RenderPath(const std::string& base_name,
+                       const std::vector<std::string>& selectors) {
+  std::string out = base_name.empty() ? "<unnamed>" : base_name;
+  for (size_t i = 0; i < selectors.size(); ++i) {
+    const std::string& selector = selectors[i];
+    if (selector == "*") {
+      if (i + 1 < selectors.size() && !IsDereference(selectors[i + 1])) {
+        absl::StrAppend(&out, "->", selectors[i + 1]);
+        ++i;
+      } else {
+        out = absl::StrCat("*", out);
+      }
+    } else if (selector == "[]") {
+      absl::StrAppend(&out, "[]");
+    } else {
+      absl::StrAppend(&out, ".", selector);
+    }
+  }
+  return out;
+}
+
+Path PathFromProto(const prism::v1::MemoryPath& proto) {
+  Path path;
+  path.name = proto.name();
+  path.selectors.assign(proto.selectors().begin(), proto.selectors().end());
+  switch (proto.base()) {
+    case prism::v1::MemoryPath::BASE_GLOBAL:
+      path.base = BaseKind::kGlobal;
+      path.key = proto.global_usr().empty() ? proto.name() : proto.global_usr();
+      break;
+    case prism::v1::MemoryPath::BASE_PARAMETER:
+      path.base = BaseKind::kParameter;
+      path.index = proto.parameter_index();
+      break;
+    case prism::v1::MemoryPath::BASE_THIS:
+      path.base = BaseKind::kParameter;
+      path.index = kThisParameter;
+      path.selectors.insert(path.selectors.begin(), "*");
+      if (path.name.empty()) path.name = "this";
+      break;
+    case prism::v1::MemoryPath::BASE_HIDDEN_STATE:
+      path.base = BaseKind::kHiddenState;
+      path.key = proto.name();
+      break;
+    case prism::v1::MemoryPath::BASE_FRESH:
+      path.base = BaseKind::kFresh;
+      break;
+    case prism::v1::MemoryPath::BASE_RETURN:
+      path.base = BaseKind::kReturn;
+      path.index = proto.parameter_index();
+      break;
+    default:
+      path.base = BaseKind::kUnknown;
+      if (path.name.empty()) path.name = "<unknown>";
+      break;
+  }
+  Truncate(&path.selectors);
+  return path;
+}
+
+std::vector<Value> ValuesFromProto(const prism::v1::ArgumentValue& proto) {
+  std::vector<Value> values;
+  for (const prism::v1::ValueSource& source : proto.sources()) {
+    Value value;
+    switch (source.source_case()) {
+      case prism::v1::ValueSource::kAddressOf:
+        value.kind = Value::Kind::kAddressOf;
+        value.path = PathFromProto(source.address_of());
+        break;
+      case prism::v1::ValueSource::kLoadedFrom:
+        value.kind = Value::Kind::kLoadedFrom;
+        value.path = PathFromProto(source.loaded_from());
+        break;
+      case prism::v1::ValueSource::kFunctionUsr:
+        value.kind = Value::Kind::kFunction;
+        value.function_usr = source.function_usr();
+        break;
+      default:
+        value.kind = Value::Kind::kUnknown;
+        value.path.name = "<unknown>";
+        break;
+    }
+    values.push_back(std::move(value));
+  }
+  return values;
+}
+
+void PathsThrough(const std::vector<Value>& values,
+                  const std::vector<std::string>& selectors,
+                  std::vector<Path>* out) {
+  if (!HasDereference(selectors)) return;
+  for (const Value& value : values) {
+    switch (value.kind) {
+      case Value::Kind::kAddressOf:
+        if (selectors.front() == "*") {
+          out->push_back(
+              Extend(value.path, selectors.begin() + 1, selectors.end()));
+        } else {
+          out->push_back(
+              Extend(value.path, selectors.begin(), selectors.end()));
+        }
+        break;
+      case Value::Kind::kLoadedFrom:
+        out->push_back(Extend(value.path, selectors.begin(), selectors.end()));
+        break;
+      case Value::Kind::kFunction:
+        break;  // Code, not data.
+      case Value::Kind::kUnknown: {
+        Path unknown;
+        unknown.base = BaseKind::kUnknown;
+        unknown.name = "<unknown>";
+        out->push_back(Extend(unknown, selectors.begin(), selectors.end()));
+        break;
+      }
+    }
+  }
+}
+
+void ValuesThrough(const std::vector<Value>& values,
+                   const std::vector<std::string>& selectors,
+                   std::vector<Value>* out) {
+  if (selectors.empty()) {
+    out->insert(out->end(), values.begin(), values.end());
+    return;
+  }
+  if (!HasDereference(selectors)) {
+    // A field of a struct held by value: loaded from the same field of where it
+    // came from.
+    for (const Value& value : values) {
+      Value field;
+      if (value.kind == Value::Kind::kLoadedFrom) {
+        field.kind = Value::Kind::kLoadedFrom;
+        field.path = Extend(value.path, selectors.begin(), selectors.end());
+      } else {
+        field.kind = Value::Kind::kUnknown;
+        field.path.name = "<unknown>";
+      }
+      out->push_back(std::move(field));
+    }
+    return;
+  }
+  std::vector<Path> paths;
+  PathsThrough(values, selectors, &paths);
+  for (Path& path : paths) {
+    Value loaded;
+    loaded.kind = Value::Kind::kLoadedFrom;
+    loaded.path = std::move(path);
+    out->push_back(std::move(loaded));
+  }
+}
+
+}  // namespace prism::analyzer

@@ -1,0 +1,108 @@
+// The link step's vocabulary: memory paths, pointer values and accesses after
+// summaries from many translation units have been merged and callee effects
+// instantiated at call sites. Internal to the engine; the wire format is
+// prism.v1.TranslationUnitSummary (summary.proto).
+#ifndef PRISM_SERVICES_ANALYZER_ENGINE_EFFECTS_H_
+#define PRISM_SERVICES_ANALYZER_ENGINE_EFFECTS_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "prism/v1/common.pb.h"
+#include "prism/v1/summary.pb.h"
+
+namespace prism::analyzer {
+
+enum class BaseKind {
+  kUnknown,
+  kGlobal,
+  kParameter,
+  kHiddenState,
+  kFresh,
+  kReturn
+};
+
+// The parameter index that stands for `this`: THIS + s is normalized to
+// (this-parameter, "*", s).
+inline constexpr int kThisParameter = -1;
+// Longer selector chains are cut: the prefix denotes the whole object, which
+// overlaps everything below it, so cutting only adds conflicts. It also bounds
+// recursion through linked structures.
+inline constexpr size_t kMaxSelectors = 8;
+
+struct Path {
+  BaseKind base = BaseKind::kUnknown;
+  std::string
+      key;  // kGlobal: USR; kHiddenState: its name; kFresh: allocation site.
+  int index =
+      0;  // kParameter: 0-based (kThisParameter); kReturn: the call's index.
+  std::string name;  // How reports print the base.
+  std::vector<std::string> selectors;
+
+  std::string Key() const;  // Identity (without `name`).
+  bool IsShared()
+      const {  // Not the function's own memory: global, hidden or unknown.
+    return base == BaseKind::kGlobal || base == BaseKind::kHiddenState ||
+           base == BaseKind::kUnknown;
+  }
+};
+
+// One thing a pointer value may be.
+struct Value {
+  enum class Kind { kAddressOf, kLoadedFrom, kFunction, kUnknown };
+  Kind kind = Kind::kUnknown;
+  Path path;                 // kAddressOf, kLoadedFrom.
+  std::string function_usr;  // kFunction.
+  std::string Key() const;
+};
+
+// The call chain from a function down to the function that contains an access,
+// outermost first.
+struct Via {
+  std::string function;
+  std::shared_ptr<const Via> next;
+};
+using ViaPtr = std::shared_ptr<const Via>;
+std::vector<std::string> ViaToVector(const ViaPtr& via);
+
+struct Effect {
+  Path path;
+  bool write = false;
+  bool atomic = false;
+  prism::v1::SourceLocation location;
+  ViaPtr via;
+};
+
+struct Store {
+  Path target;
+  Value value;
+  prism::v1::SourceLocation location;
+  ViaPtr via;
+};
+
+bool HasDereference(const std::vector<std::string>& selectors);
+bool SelectorsOverlap(const std::vector<std::string>& a,
+                      const std::vector<std::string>& b);
+// "stats.conns", "c->state", "table[]", "libc:strtok".
+std::string RenderPath(const std::string& base_name,
+                       const std::vector<std::string>& selectors);
+
+Path PathFromProto(const prism::v1::MemoryPath& proto);
+// Values of a pointer expression; empty for values that carry no pointer.
+std::vector<Value> ValuesFromProto(const prism::v1::ArgumentValue& proto);
+
+// Lvalues denoted by `variable + selectors` when the variable holds one of
+// `values` (a parameter instantiated with the caller's argument). No
+// dereference: the variable itself, a local.
+void PathsThrough(const std::vector<Value>& values,
+                  const std::vector<std::string>& selectors,
+                  std::vector<Path>* out);
+// Values held by `variable + selectors`.
+void ValuesThrough(const std::vector<Value>& values,
+                   const std::vector<std::string>& selectors,
+                   std::vector<Value>* out);
+
+}  // namespace prism::analyzer
+
+#endif  // PRISM_SERVICES_ANALYZER_ENGINE_EFFECTS_H_

@@ -1,0 +1,114 @@
+#include "services/analyzer/engine/library_models.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "services/analyzer/engine/embedded_data.h"
+
+namespace prism::analyzer {
+namespace {
+
+bool ParseArgumentSet(absl::string_view text, ArgumentSet* set) {
+  for (absl::string_view item : absl::StrSplit(text, ',')) {
+    int position = 0;
+    if (item == "*") {
+      set->from_on = 0;
+    } else if (absl::ConsumeSuffix(&item, "+")) {
+      if (!absl::SimpleAtoi(item, &position) || position < 0) return false;
+      set->from_on =
+          set->from_on < 0 ? position : std::min(set->from_on, position);
+    } else {
+      if (!absl::SimpleAtoi(item, &position) || position < 0) return false;
+      set->positions.push_back(position);
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+bool ArgumentSet::Contains(int position) const {
+  if (from_on >= 0 && position >= from_on) return true;
+  return std::find(positions.begin(), positions.end(), position) !=
+         positions.end();
+}
+
+absl::Status ParseModels(absl::string_view text, absl::string_view file_name,
+                         ModelTable* table) {
+  int line_number = 0;
+  for (absl::string_view line : absl::StrSplit(text, '\n')) {
+    ++line_number;
+    line = absl::StripAsciiWhitespace(line.substr(0, line.find('#')));
+    if (line.empty()) continue;
+    std::vector<absl::string_view> words =
+        absl::StrSplit(line, absl::ByAnyChar(" \t"), absl::SkipEmpty());
+    FunctionModel model;
+    model.name = std::string(words[0]);
+    model.source = absl::StrCat(file_name, ":", line_number);
+    auto error = [&](absl::string_view word, absl::string_view why) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(file_name, ":", line_number, ": '", word, "': ", why));
+    };
+    for (size_t i = 1; i < words.size(); ++i) {
+      absl::string_view word = words[i];
+      absl::string_view value = word;
+      if (word == "nothing") continue;
+      if (absl::ConsumePrefix(&value, "read=")) {
+        if (!ParseArgumentSet(value, &model.reads))
+          return error(word, "bad argument list");
+      } else if (absl::ConsumePrefix(&value, "write=")) {
+        if (!ParseArgumentSet(value, &model.writes))
+          return error(word, "bad argument list");
+      } else if (absl::ConsumePrefix(&value, "hidden=")) {
+        FunctionModel::Hidden hidden;
+        if (absl::ConsumeSuffix(&value, ":write")) {
+          hidden.write = true;
+        } else if (!absl::ConsumeSuffix(&value, ":read")) {
+          return error(word, "want hidden=NAME:read or hidden=NAME:write");
+        }
+        if (value.empty()) return error(word, "empty hidden-state name");
+        hidden.name = std::string(value);
+        model.hidden.push_back(std::move(hidden));
+      } else if (absl::ConsumePrefix(&value, "returns=")) {
+        if (value == "fresh") {
+          model.returns = FunctionModel::Returns::kFresh;
+        } else if (value == "unknown") {
+          model.returns = FunctionModel::Returns::kUnknown;
+        } else if (value == "none") {
+          model.returns = FunctionModel::Returns::kNone;
+        } else if (absl::ConsumePrefix(&value, "hidden:") && !value.empty()) {
+          model.returns = FunctionModel::Returns::kHiddenState;
+          model.returns_hidden = std::string(value);
+        } else if (absl::ConsumePrefix(&value, "arg") &&
+                   absl::SimpleAtoi(value, &model.returns_argument) &&
+                   model.returns_argument >= 0) {
+          model.returns = FunctionModel::Returns::kArgument;
+        } else {
+          return error(word,
+                       "want returns=fresh|unknown|none|argN|hidden:NAME");
+        }
+      } else {
+        return error(word, "unknown field");
+      }
+    }
+    (*table)[model.name] = std::move(model);
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<ModelTable> BuiltinModels() {
+  ModelTable table;
+  for (const EmbeddedFile& file : EmbeddedModelFiles()) {
+    if (absl::Status status = ParseModels(file.contents, file.name, &table);
+        !status.ok()) {
+      return status;
+    }
+  }
+  return table;
+}
+
+}  // namespace prism::analyzer

@@ -1,0 +1,56 @@
+// Library models: what a function without a body in the analysed program (libc,
+// libevent, ...) reads and writes, as data (models/*.model, one file per
+// library; users add their own with `prism analyze --model FILE`). The format
+// and the conservative rule for functions that have neither a body nor a model
+// are documented in README.md beside this file. Thread-safe: models are
+// immutable once parsed.
+#ifndef PRISM_SERVICES_ANALYZER_ENGINE_LIBRARY_MODELS_H_
+#define PRISM_SERVICES_ANALYZER_ENGINE_LIBRARY_MODELS_H_
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+
+namespace prism::analyzer {
+
+// A set of argument positions: explicit ones plus, optionally, every position
+// from `from_on`.
+struct ArgumentSet {
+  std::vector<int> positions;
+  int from_on = -1;  // -1: none.
+  bool Contains(int position) const;
+};
+
+struct FunctionModel {
+  enum class Returns { kNone, kFresh, kUnknown, kArgument, kHiddenState };
+  std::string name;
+  ArgumentSet reads;   // Memory reachable from these arguments is read.
+  ArgumentSet writes;  // ... and from these, written (and read).
+  struct Hidden {
+    std::string name;  // "libc:strtok"
+    bool write = false;
+  };
+  std::vector<Hidden> hidden;
+  Returns returns = Returns::kNone;
+  int returns_argument = 0;  // kArgument
+  std::string
+      returns_hidden;  // kHiddenState: a pointer into this hidden state.
+  std::string source;  // "libc.model:12", for reports.
+};
+
+using ModelTable = std::map<std::string, FunctionModel, std::less<>>;
+
+// Parses one model file into `table` (later definitions replace earlier ones).
+absl::Status ParseModels(absl::string_view text, absl::string_view file_name,
+                         ModelTable* table);
+
+// The built-in models: libc/POSIX and libevent (models/*.model).
+absl::StatusOr<ModelTable> BuiltinModels();
+
+}  // namespace prism::analyzer
+
+#endif  // PRISM_SERVICES_ANALYZER_ENGINE_LIBRARY_MODELS_H_

@@ -1,0 +1,593 @@
+#include "services/analyzer/engine/link.h"
+
+#include <algorithm>
+#include <functional>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+
+namespace prism::analyzer {
+namespace {
+
+using prism::v1::Function;
+
+ViaPtr MakeVia(const std::string& function, ViaPtr next) {
+  return std::make_shared<const Via>(Via{function, std::move(next)});
+}
+
+Path UnknownPath() {
+  Path path;
+  path.base = BaseKind::kUnknown;
+  path.name = "<unknown>";
+  return path;
+}
+
+Value UnknownValue() {
+  Value value;
+  value.kind = Value::Kind::kUnknown;
+  value.path = UnknownPath();
+  return value;
+}
+
+void AddEffect(Solved* out, const Path& path, bool write, bool atomic,
+               const prism::v1::SourceLocation& location, const ViaPtr& via) {
+  if (path.base == BaseKind::kFresh || path.base == BaseKind::kReturn) return;
+  if (path.base == BaseKind::kParameter && !HasDereference(path.selectors))
+    return;  // A local.
+  std::string key = absl::StrCat(path.Key(), write ? "|W" : "|R");
+  auto [it, inserted] = out->effects.try_emplace(std::move(key));
+  if (inserted) {
+    it->second = Effect{path, write, atomic, location, via};
+  } else {
+    it->second.atomic = it->second.atomic && atomic;
+  }
+}
+
+bool ValueIsShared(const Value& value) {
+  return value.kind == Value::Kind::kUnknown ||
+         (value.kind != Value::Kind::kFunction && value.path.IsShared());
+}
+
+// Keeps only the stores that can matter for escapes (DESIGN.md: context
+// pointers stored into global memory, global pointers stored into context
+// memory), to bound summary size.
+void AddStore(Solved* out, const Path& target, const Value& value,
+              const prism::v1::SourceLocation& location, const ViaPtr& via) {
+  if (value.kind == Value::Kind::kFunction || target.base == BaseKind::kReturn)
+    return;
+  const bool value_shared = ValueIsShared(value);
+  const bool value_local =
+      !value_shared && (value.path.base == BaseKind::kParameter ||
+                        value.path.base == BaseKind::kFresh);
+  bool keep = false;
+  if (target.IsShared()) {
+    keep = value_local;
+  } else if (target.base == BaseKind::kParameter) {
+    keep = value_shared || value.path.base == BaseKind::kParameter;
+  } else if (target.base == BaseKind::kFresh) {
+    keep = value_shared;
+  }
+  if (!keep) return;
+  std::string key = absl::StrCat(target.Key(), "=", value.Key());
+  out->stores.try_emplace(std::move(key), Store{target, value, location, via});
+}
+
+void AddReturn(Solved* out, const Value& value) {
+  if (value.kind == Value::Kind::kFunction) return;
+  out->returns.try_emplace(value.Key(), value);
+}
+
+std::vector<Path> InstantiatePath(
+    const Path& path, const std::vector<std::vector<Value>>& arguments,
+    const std::vector<Value>& this_argument) {
+  std::vector<Path> out;
+  if (path.base != BaseKind::kParameter) {
+    out.push_back(path);
+    return out;
+  }
+  if (path.index == kThisParameter) {
+    PathsThrough(this_argument, path.selectors, &out);
+  } else if (path.index >= 0 &&
+             static_cast<size_t>(path.index) < arguments.size()) {
+    PathsThrough(arguments[path.index], path.selectors, &out);
+  }
+  return out;
+}
+
+}  // namespace
+
+// Resolves one body's values (returned values of its calls) and contributes its
+// effects.
+class LinkedProgram::BodySolver {
+ public:
+  BodySolver(const LinkedProgram* program, const FunctionNode& function,
+             const Function& body)
+      : program_(program), function_(function), body_(body) {
+    for (const prism::v1::Call& call : body.calls())
+      calls_[call.index()] = &call;
+  }
+
+  std::vector<Value> Resolve(const prism::v1::ArgumentValue& argument) {
+    std::vector<Value> out;
+    for (const Value& value : ValuesFromProto(argument))
+      ResolveValue(value, &out);
+    return out;
+  }
+
+  void ResolveValue(const Value& value, std::vector<Value>* out) {
+    if (value.kind == Value::Kind::kFunction ||
+        value.kind == Value::Kind::kUnknown ||
+        value.path.base != BaseKind::kReturn) {
+      out->push_back(value);
+      return;
+    }
+    const std::vector<Value>& returned = CallReturns(value.path.index);
+    if (value.kind == Value::Kind::kLoadedFrom) {
+      ValuesThrough(returned, value.path.selectors, out);
+      return;
+    }
+    // Address of something reached from the returned value.
+    if (!HasDereference(value.path.selectors)) {
+      out->push_back(FreshValue("<temporary>"));
+      return;
+    }
+    std::vector<Path> paths;
+    PathsThrough(returned, value.path.selectors, &paths);
+    for (Path& path : paths) {
+      Value address;
+      address.kind = Value::Kind::kAddressOf;
+      address.path = std::move(path);
+      out->push_back(std::move(address));
+    }
+  }
+
+  std::vector<Path> ResolvePath(const Path& path) {
+    std::vector<Path> out;
+    if (path.base != BaseKind::kReturn) {
+      out.push_back(path);
+      return out;
+    }
+    PathsThrough(CallReturns(path.index), path.selectors, &out);
+    return out;
+  }
+
+  void Contribute(LinkedProgram* program, Solved* out) {
+    const ViaPtr here = MakeVia(function_.name, nullptr);
+    for (const prism::v1::Access& access : body_.accesses()) {
+      for (const Path& path : ResolvePath(PathFromProto(access.path()))) {
+        AddEffect(out, path, access.kind() == prism::v1::ACCESS_KIND_WRITE,
+                  access.atomic(), access.location(), here);
+      }
+    }
+    for (const prism::v1::PointerStore& store : body_.stores()) {
+      std::vector<Value> values = Resolve(store.value());
+      for (const Path& target : ResolvePath(PathFromProto(store.target()))) {
+        for (const Value& value : values)
+          AddStore(out, target, value, store.location(), here);
+      }
+    }
+    for (const prism::v1::Call& call : body_.calls())
+      ContributeCall(program, call, out);
+    for (const Value& value : Resolve(body_.returns())) AddReturn(out, value);
+  }
+
+ private:
+  Value FreshValue(const std::string& site) {
+    Value value;
+    value.kind = Value::Kind::kAddressOf;
+    value.path.base = BaseKind::kFresh;
+    value.path.key = site;
+    value.path.name = "<fresh>";
+    return value;
+  }
+
+  void Arguments(const prism::v1::Call& call,
+                 std::vector<std::vector<Value>>* arguments,
+                 std::vector<Value>* this_argument) {
+    for (const prism::v1::ArgumentValue& argument : call.arguments()) {
+      arguments->push_back(Resolve(argument));
+    }
+    *this_argument = Resolve(call.this_argument());
+  }
+
+  const std::vector<Value>& CallReturns(uint32_t index) {
+    static const std::vector<Value>* const kNone = new std::vector<Value>();
+    if (auto it = returns_.find(index); it != returns_.end()) return it->second;
+    auto call_it = calls_.find(index);
+    if (call_it == calls_.end() || !in_progress_.insert(index).second)
+      return *kNone;
+    const prism::v1::Call& call = *call_it->second;
+    std::vector<std::vector<Value>> arguments;
+    std::vector<Value> this_argument;
+    Arguments(call, &arguments, &this_argument);
+    std::vector<Value> out;
+    for (const CallTarget& target : program_->TargetsOf(call)) {
+      if (target.function != nullptr) {
+        for (const auto& [key, value] :
+             program_->SolvedFor(target.function->usr).returns) {
+          std::vector<Value> instantiated =
+              InstantiateValue(value, arguments, this_argument);
+          out.insert(out.end(), instantiated.begin(), instantiated.end());
+        }
+      } else if (target.model != nullptr) {
+        const FunctionModel& model = *target.model;
+        switch (model.returns) {
+          case FunctionModel::Returns::kNone:
+            break;
+          case FunctionModel::Returns::kFresh:
+            out.push_back(FreshValue(absl::StrCat(function_.usr, "#", index)));
+            break;
+          case FunctionModel::Returns::kUnknown:
+            out.push_back(UnknownValue());
+            break;
+          case FunctionModel::Returns::kArgument:
+            if (static_cast<size_t>(model.returns_argument) <
+                arguments.size()) {
+              const std::vector<Value>& argument =
+                  arguments[model.returns_argument];
+              out.insert(out.end(), argument.begin(), argument.end());
+            }
+            break;
+          case FunctionModel::Returns::kHiddenState: {
+            Value value;
+            value.kind = Value::Kind::kAddressOf;
+            value.path.base = BaseKind::kHiddenState;
+            value.path.key = model.returns_hidden;
+            value.path.name = model.returns_hidden;
+            out.push_back(std::move(value));
+            break;
+          }
+        }
+      } else {
+        out.push_back(UnknownValue());
+      }
+    }
+    in_progress_.erase(index);
+    return returns_[index] = std::move(out);
+  }
+
+  void ContributeCall(LinkedProgram* program, const prism::v1::Call& call,
+                      Solved* out) {
+    std::vector<std::vector<Value>> arguments;
+    std::vector<Value> this_argument;
+    Arguments(call, &arguments, &this_argument);
+    const ViaPtr here = MakeVia(function_.name, nullptr);
+    for (const CallTarget& target : program_->TargetsOf(call)) {
+      if (target.function != nullptr) {
+        const Solved& callee = program_->SolvedFor(target.function->usr);
+        for (const auto& [key, effect] : callee.effects) {
+          for (const Path& path :
+               InstantiatePath(effect.path, arguments, this_argument)) {
+            AddEffect(out, path, effect.write, effect.atomic, effect.location,
+                      MakeVia(function_.name, effect.via));
+          }
+        }
+        for (const auto& [key, store] : callee.stores) {
+          std::vector<Value> values =
+              InstantiateValue(store.value, arguments, this_argument);
+          for (const Path& path :
+               InstantiatePath(store.target, arguments, this_argument)) {
+            for (const Value& value : values) {
+              AddStore(out, path, value, store.location,
+                       MakeVia(function_.name, store.via));
+            }
+          }
+        }
+        continue;
+      }
+      const std::string callee_name =
+          target.model != nullptr ? target.model->name : target.unknown_name;
+      const ViaPtr via = MakeVia(function_.name, MakeVia(callee_name, nullptr));
+      const std::vector<std::string> whole = {"*"};
+      if (target.model != nullptr) {
+        const FunctionModel& model = *target.model;
+        for (size_t i = 0; i < arguments.size(); ++i) {
+          const bool write = model.writes.Contains(static_cast<int>(i));
+          if (!write && !model.reads.Contains(static_cast<int>(i))) continue;
+          std::vector<Path> paths;
+          PathsThrough(arguments[i], whole, &paths);
+          for (const Path& path : paths) {
+            AddEffect(out, path, write, false, call.location(), via);
+          }
+        }
+        for (const FunctionModel::Hidden& hidden : model.hidden) {
+          Path path;
+          path.base = BaseKind::kHiddenState;
+          path.key = hidden.name;
+          path.name = hidden.name;
+          AddEffect(out, path, hidden.write, false, call.location(), via);
+        }
+        continue;
+      }
+      // No body and no model: reads and writes everything reachable from its
+      // arguments, may keep them (escape), and touches the global <unknown>
+      // resource (README.md).
+      program->unknown_functions_.insert(target.unknown_name);
+      for (const std::vector<Value>& argument : arguments) {
+        std::vector<Path> paths;
+        PathsThrough(argument, whole, &paths);
+        for (const Path& path : paths)
+          AddEffect(out, path, true, false, call.location(), via);
+        for (const Value& value : argument) {
+          AddStore(out, UnknownPath(), value, call.location(), via);
+        }
+      }
+      AddEffect(out, UnknownPath(), true, false, call.location(), via);
+    }
+  }
+
+  const LinkedProgram* program_;
+  const FunctionNode& function_;
+  const Function& body_;
+  std::map<uint32_t, const prism::v1::Call*> calls_;
+  std::map<uint32_t, std::vector<Value>> returns_;
+  std::set<uint32_t> in_progress_;
+};
+
+LinkedProgram::LinkedProgram(
+    const std::vector<prism::v1::TranslationUnitSummary>* summaries,
+    const ModelTable* models)
+    : models_(models) {
+  for (const prism::v1::TranslationUnitSummary& summary : *summaries) {
+    if (!summary.parsed()) {
+      complete_ = false;
+      prism::v1::Diagnostic note;
+      note.set_severity(prism::v1::Diagnostic::SEVERITY_ERROR);
+      note.mutable_location()->set_file(summary.main_file());
+      note.set_message(
+          "translation unit failed to parse: the functions it defines are "
+          "treated as unknown "
+          "code (conservative), so the result is incomplete");
+      diagnostics_.push_back(note);
+    }
+    for (const prism::v1::Diagnostic& diagnostic : summary.diagnostics()) {
+      if (diagnostic.severity() >= prism::v1::Diagnostic::SEVERITY_WARNING) {
+        diagnostics_.push_back(diagnostic);
+      }
+    }
+    for (const prism::v1::Function& function : summary.functions()) {
+      if (function.usr().empty()) continue;
+      FunctionNode& node = functions_[function.usr()];
+      const bool usable_body = function.has_body() && summary.parsed();
+      if (node.usr.empty() || (usable_body && node.bodies.empty())) {
+        node.usr = function.usr();
+        node.name = function.name();
+        node.location = function.location();
+        node.internal_linkage = function.internal_linkage();
+        node.type = function.type();
+        node.parameter_count = function.parameter_count();
+      }
+      node.annotated_handler =
+          node.annotated_handler || function.annotated_handler();
+      node.address_taken = node.address_taken || function.address_taken();
+      if (!usable_body) continue;
+      const std::string serialized = function.SerializeAsString();
+      bool duplicate = false;
+      for (const Function* body : node.bodies) {
+        if (body->SerializeAsString() == serialized) duplicate = true;
+      }
+      if (!duplicate) node.bodies.push_back(&function);
+    }
+    for (const prism::v1::Declaration& declaration : summary.declarations()) {
+      auto& table = declaration.kind() == prism::v1::Declaration::KIND_FIELD
+                        ? fields_
+                        : globals_;
+      const std::string& key =
+          declaration.kind() == prism::v1::Declaration::KIND_FIELD ||
+                  declaration.usr().empty()
+              ? declaration.name()
+              : declaration.usr();
+      auto [it, inserted] = table.try_emplace(key, &declaration);
+      if (!inserted && it->second->override_reason().empty() &&
+          !declaration.override_reason().empty()) {
+        it->second = &declaration;
+      }
+    }
+  }
+  for (const auto& [usr, node] : functions_) {
+    if (node.address_taken && !node.type.empty()) {
+      address_taken_by_type_[node.type].push_back(&node);
+    }
+  }
+}
+
+const FunctionNode* LinkedProgram::FindFunction(const std::string& usr) const {
+  auto it = functions_.find(usr);
+  return it == functions_.end() ? nullptr : &it->second;
+}
+
+const Solved& LinkedProgram::SolvedFor(const std::string& usr) const {
+  static const Solved* const kEmpty = new Solved();
+  auto it = solved_.find(usr);
+  return it == solved_.end() ? *kEmpty : it->second;
+}
+
+std::vector<CallTarget> LinkedProgram::TargetsOf(
+    const prism::v1::Call& call) const {
+  std::vector<CallTarget> targets;
+  auto by_name = [&](const std::string& name) {
+    CallTarget target;
+    if (auto it = models_->find(name); it != models_->end()) {
+      target.model = &it->second;
+    } else {
+      target.unknown_name = name.empty() ? "<unnamed function>" : name;
+    }
+    return target;
+  };
+  if (call.callee_usr().empty() && call.indirect_type().empty() &&
+      !call.callee_name().empty()) {
+    targets.push_back(
+        by_name(call.callee_name()));  // Direct call known only by name.
+    return targets;
+  }
+  if (!call.callee_usr().empty()) {
+    const FunctionNode* node = FindFunction(call.callee_usr());
+    if (node != nullptr && !node->bodies.empty()) {
+      targets.push_back(CallTarget{node, nullptr, ""});
+    } else {
+      targets.push_back(by_name(node != nullptr && !node->name.empty()
+                                    ? node->name
+                                    : call.callee_name()));
+    }
+    return targets;
+  }
+  auto it = address_taken_by_type_.find(call.indirect_type());
+  if (it == address_taken_by_type_.end() || call.indirect_type().empty()) {
+    CallTarget target;
+    target.unknown_name = absl::StrCat(
+        "<indirect call through ",
+        call.indirect_type().empty() ? "an unknown type" : call.indirect_type(),
+        ">");
+    targets.push_back(target);
+    return targets;
+  }
+  for (const FunctionNode* node : it->second) {
+    if (!node->bodies.empty()) {
+      targets.push_back(CallTarget{node, nullptr, ""});
+    } else {
+      targets.push_back(by_name(node->name));
+    }
+  }
+  return targets;
+}
+
+std::vector<Value> LinkedProgram::ResolveValues(
+    const FunctionNode& function, const prism::v1::Function& body,
+    const prism::v1::ArgumentValue& argument) const {
+  BodySolver solver(this, function, body);
+  return solver.Resolve(argument);
+}
+
+std::vector<Value> LinkedProgram::InstantiateValue(
+    const Value& value, const std::vector<std::vector<Value>>& arguments,
+    const std::vector<Value>& this_argument) {
+  std::vector<Value> out;
+  if (value.kind == Value::Kind::kFunction ||
+      value.kind == Value::Kind::kUnknown ||
+      value.path.base != BaseKind::kParameter) {
+    out.push_back(value);
+    return out;
+  }
+  static const std::vector<Value>* const kNone = new std::vector<Value>();
+  const std::vector<Value>& bound =
+      value.path.index == kThisParameter ? this_argument
+      : value.path.index >= 0 &&
+              static_cast<size_t>(value.path.index) < arguments.size()
+          ? arguments[value.path.index]
+          : *kNone;
+  if (value.kind == Value::Kind::kLoadedFrom) {
+    ValuesThrough(bound, value.path.selectors, &out);
+    return out;
+  }
+  if (!HasDereference(value.path.selectors))
+    return out;  // Address of the callee's local.
+  std::vector<Path> paths;
+  PathsThrough(bound, value.path.selectors, &paths);
+  for (Path& path : paths) {
+    Value address;
+    address.kind = Value::Kind::kAddressOf;
+    address.path = std::move(path);
+    out.push_back(std::move(address));
+  }
+  return out;
+}
+
+void LinkedProgram::SolveFunction(const FunctionNode& function, Solved* out) {
+  for (const Function* body : function.bodies) {
+    BodySolver solver(this, function, *body);
+    solver.Contribute(this, out);
+  }
+}
+
+void LinkedProgram::Solve() {
+  // Call graph over functions with bodies.
+  std::map<std::string, std::vector<std::string>> edges;
+  for (const auto& [usr, node] : functions_) {
+    if (node.bodies.empty()) continue;
+    std::set<std::string> callees;
+    for (const Function* body : node.bodies) {
+      for (const prism::v1::Call& call : body->calls()) {
+        for (const CallTarget& target : TargetsOf(call)) {
+          if (target.function != nullptr) callees.insert(target.function->usr);
+        }
+      }
+    }
+    edges[usr].assign(callees.begin(), callees.end());
+  }
+  // Tarjan's SCCs, iteratively; components come out callees first.
+  std::map<std::string, int> index, lowlink;
+  std::set<std::string> on_stack;
+  std::vector<std::string> stack;
+  std::vector<std::vector<std::string>> components;
+  int next_index = 0;
+  struct Frame {
+    const std::string* usr;
+    size_t next_edge;
+  };
+  for (const auto& [root, unused] : edges) {
+    if (index.count(root)) continue;
+    std::vector<Frame> frames = {{&root, 0}};
+    index[root] = lowlink[root] = next_index++;
+    stack.push_back(root);
+    on_stack.insert(root);
+    while (!frames.empty()) {
+      Frame& frame = frames.back();
+      const std::string& usr = *frame.usr;
+      const std::vector<std::string>& out = edges[usr];
+      if (frame.next_edge < out.size()) {
+        const std::string& callee = out[frame.next_edge++];
+        if (!index.count(callee)) {
+          index[callee] = lowlink[callee] = next_index++;
+          stack.push_back(callee);
+          on_stack.insert(callee);
+          frames.push_back({&edges.find(callee)->first, 0});
+        } else if (on_stack.count(callee)) {
+          lowlink[usr] = std::min(lowlink[usr], index[callee]);
+        }
+        continue;
+      }
+      if (lowlink[usr] == index[usr]) {
+        std::vector<std::string> component;
+        std::string member;
+        do {
+          member = stack.back();
+          stack.pop_back();
+          on_stack.erase(member);
+          component.push_back(member);
+        } while (member != usr);
+        components.push_back(std::move(component));
+      }
+      const std::string finished = usr;
+      frames.pop_back();
+      if (!frames.empty()) {
+        const std::string& parent = *frames.back().usr;
+        lowlink[parent] = std::min(lowlink[parent], lowlink[finished]);
+      }
+    }
+  }
+  for (const std::vector<std::string>& component : components) {
+    const bool recursive =
+        component.size() > 1 ||
+        std::count(edges[component[0]].begin(), edges[component[0]].end(),
+                   component[0]) > 0;
+    // Effects only grow and selector chains are bounded (kMaxSelectors): a
+    // fixpoint exists.
+    for (int round = 0; round < 1000; ++round) {
+      bool changed = false;
+      for (const std::string& usr : component) {
+        Solved next;
+        SolveFunction(functions_.at(usr), &next);
+        Solved& current = solved_[usr];
+        if (next.effects.size() != current.effects.size() ||
+            next.returns.size() != current.returns.size() ||
+            next.stores.size() != current.stores.size()) {
+          changed = true;
+        }
+        current = std::move(next);
+      }
+      if (!recursive || !changed) break;
+    }
+  }
+}
+
+}  // namespace prism::analyzer

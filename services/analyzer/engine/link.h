@@ -1,0 +1,109 @@
+// The link step: merges per-TU summaries into one program, builds its call
+// graph, and solves every function's effects bottom-up over strongly connected
+// components (Tarjan), instantiating callee effects, returned values and
+// pointer stores at each call site. Provenance (the access site and the call
+// chain to it) travels with every effect. Not thread-safe; a LinkedProgram is
+// immutable after Link() returns.
+#ifndef PRISM_SERVICES_ANALYZER_ENGINE_LINK_H_
+#define PRISM_SERVICES_ANALYZER_ENGINE_LINK_H_
+
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "prism/v1/constraints.pb.h"
+#include "prism/v1/summary.pb.h"
+#include "services/analyzer/engine/effects.h"
+#include "services/analyzer/engine/library_models.h"
+
+namespace prism::analyzer {
+
+struct FunctionNode {
+  std::string usr;
+  std::string name;
+  prism::v1::SourceLocation location;
+  bool internal_linkage = false;
+  bool annotated_handler = false;
+  bool address_taken = false;
+  std::string type;
+  uint32_t parameter_count = 0;
+  // Distinct bodies (one file compiled twice with different flags gives two):
+  // effects are their union. Empty: no body anywhere (or only in a TU that
+  // failed to parse).
+  std::vector<const prism::v1::Function*> bodies;
+};
+
+struct Solved {
+  std::map<std::string, Effect> effects;  // By Path::Key() + access.
+  std::map<std::string, Value> returns;   // By Value::Key().
+  std::map<std::string, Store> stores;
+};
+
+// What a call may invoke.
+struct CallTarget {
+  const FunctionNode* function = nullptr;  // Has a body.
+  const FunctionModel* model = nullptr;
+  std::string unknown_name;  // Neither: the conservative default.
+};
+
+class LinkedProgram {
+ public:
+  // `summaries` must outlive the program.
+  LinkedProgram(const std::vector<prism::v1::TranslationUnitSummary>* summaries,
+                const ModelTable* models);
+
+  void Solve();
+
+  const std::map<std::string, FunctionNode>& functions() const {
+    return functions_;
+  }
+  const FunctionNode* FindFunction(const std::string& usr) const;
+  const Solved& SolvedFor(const std::string& usr) const;
+  std::vector<CallTarget> TargetsOf(const prism::v1::Call& call) const;
+
+  // Values of `argument` in `body` of `function`, with returned values
+  // resolved.
+  std::vector<Value> ResolveValues(
+      const FunctionNode& function, const prism::v1::Function& body,
+      const prism::v1::ArgumentValue& argument) const;
+  // Instantiates callee-relative values at a call: parameters replaced by
+  // `arguments`.
+  static std::vector<Value> InstantiateValue(
+      const Value& value, const std::vector<std::vector<Value>>& arguments,
+      const std::vector<Value>& this_argument);
+
+  const std::map<std::string, const prism::v1::Declaration*>& globals() const {
+    return globals_;
+  }
+  const std::map<std::string, const prism::v1::Declaration*>& fields() const {
+    return fields_;
+  }
+  bool complete() const { return complete_; }
+  const std::vector<prism::v1::Diagnostic>& diagnostics() const {
+    return diagnostics_;
+  }
+  // Functions called without a body or a model, given the conservative default.
+  const std::set<std::string>& unknown_functions() const {
+    return unknown_functions_;
+  }
+
+ private:
+  class BodySolver;
+  void SolveFunction(const FunctionNode& function, Solved* out);
+
+  const ModelTable* models_;
+  std::map<std::string, FunctionNode> functions_;
+  std::map<std::string, std::vector<const FunctionNode*>>
+      address_taken_by_type_;
+  std::map<std::string, const prism::v1::Declaration*> globals_;
+  std::map<std::string, const prism::v1::Declaration*> fields_;
+  std::map<std::string, Solved> solved_;
+  std::set<std::string> unknown_functions_;
+  std::vector<prism::v1::Diagnostic> diagnostics_;
+  bool complete_ = true;
+};
+
+}  // namespace prism::analyzer
+
+#endif  // PRISM_SERVICES_ANALYZER_ENGINE_LINK_H_

@@ -1,0 +1,43 @@
+// The handler-registration API table: which functions register event handlers,
+// where their callback and context arguments are, and which callback parameter
+// receives the context. The table itself is data (registration_apis.txt,
+// embedded at build time); this is its parser. Thread-safe: the built-in table
+// is parsed once and immutable.
+#ifndef PRISM_SERVICES_ANALYZER_ENGINE_REGISTRATION_API_H_
+#define PRISM_SERVICES_ANALYZER_ENGINE_REGISTRATION_API_H_
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+
+namespace prism::analyzer {
+
+struct CallbackSlot {
+  int argument = 0;  // Position of the callback among the API's arguments.
+  int context_parameter =
+      0;  // Position of the callback's parameter that receives the context.
+};
+
+struct RegistrationApi {
+  std::string name;
+  std::vector<CallbackSlot> callbacks;
+  int context_argument =
+      0;  // Position of the context (`void *arg`) among the API's arguments.
+};
+
+using RegistrationApiTable =
+    std::map<std::string, RegistrationApi, std::less<>>;
+
+// Parses the table format documented at the top of registration_apis.txt.
+absl::StatusOr<RegistrationApiTable> ParseRegistrationApis(
+    absl::string_view text);
+
+// The built-in table (registration_apis.txt).
+const RegistrationApiTable& BuiltinRegistrationApis();
+
+}  // namespace prism::analyzer
+
+#endif  // PRISM_SERVICES_ANALYZER_ENGINE_REGISTRATION_API_H_

@@ -1,0 +1,305 @@
+// Reports of an AnalysisResult: text (matrix table plus clang-style notes),
+// JSON (DESIGN.md's stable schema) and SARIF 2.1.0.
+#include <algorithm>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "services/analyzer/engine/engine.h"
+
+namespace prism::analyzer {
+namespace {
+
+using prism::v1::AnalysisResult;
+
+std::string JsonString(absl::string_view text) {
+  std::string out = "\"";
+  for (unsigned char c : text) {
+    switch (c) {
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      default:
+        if (c < 0x20) {
+          absl::StrAppendFormat(&out, "\\u%04x", c);
+        } else {
+          out += static_cast<char>(c);
+        }
+    }
+  }
+  out += "\"";
+  return out;
+}
+
+const char* KindName(prism::v1::ConflictKind kind) {
+  return kind == prism::v1::CONFLICT_KIND_GLOBAL ? "global" : "context";
+}
+
+const char* AccessName(prism::v1::AccessKind kind) {
+  return kind == prism::v1::ACCESS_KIND_WRITE ? "write" : "read";
+}
+
+int Cell(const AnalysisResult& result, size_t i, size_t j) {
+  const size_t n = result.matrix().size();
+  const size_t index = i * n + j;
+  if (index >= result.matrix().cells().size()) return 0;
+  return static_cast<unsigned char>(result.matrix().cells()[index]);
+}
+
+std::string ViaText(const prism::v1::AccessSite& site) {
+  std::string out;
+  for (int i = 0; i < site.via_size(); ++i) {
+    absl::StrAppend(&out, i ? " -> " : "", site.via(i));
+  }
+  return out;
+}
+
+std::string LocationText(const prism::v1::SourceLocation& location) {
+  return absl::StrCat(location.file().empty() ? "<unknown>" : location.file(),
+                      ":", location.line(), ":", location.column());
+}
+
+constexpr char kAtomicSuggestion[] =
+    "only atomic objects are involved: if every access is an atomic operation "
+    "this conflict "
+    "can be removed with PRISM_NO_CONFLICT(\"atomic\") on the declaration or "
+    "an overrides line";
+
+std::string HandlerLabel(const prism::v1::Handler& handler) {
+  return handler.internal_linkage()
+             ? absl::StrCat(handler.name(), " (", handler.file(), ")")
+             : handler.name();
+}
+
+std::string Text(const AnalysisResult& result) {
+  std::string out;
+  const size_t n = result.handlers_size();
+  absl::StrAppend(&out, "Handlers: ", n,
+                  result.complete() ? "" : " (INCOMPLETE analysis)", "\n");
+  size_t width = 7;
+  for (const prism::v1::Handler& handler : result.handlers()) {
+    width = std::max(width, HandlerLabel(handler).size());
+  }
+  absl::StrAppend(&out, std::string(width + 2, ' '));
+  for (size_t j = 0; j < n; ++j) absl::StrAppendFormat(&out, "%3d", j);
+  out += "\n";
+  for (size_t i = 0; i < n; ++i) {
+    absl::StrAppendFormat(&out, "%-*s  ", width,
+                          HandlerLabel(result.handlers(i)));
+    for (size_t j = 0; j < n; ++j) {
+      const int cell = Cell(result, i, j);
+      absl::StrAppendFormat(&out, " %d%d", (cell >> 1) & 1, cell & 1);
+    }
+    absl::StrAppendFormat(&out, "   [%d] %s:%d\n", i, result.handlers(i).file(),
+                          result.handlers(i).line());
+  }
+  out +=
+      "Cells are bit1 bit0: 01 global (never concurrent), 10 context "
+      "(concurrent only on "
+      "different contexts), 11 both.\n";
+  for (const prism::v1::Diagnostic& diagnostic : result.diagnostics()) {
+    const char* severity =
+        diagnostic.severity() == prism::v1::Diagnostic::SEVERITY_ERROR ? "error"
+        : diagnostic.severity() == prism::v1::Diagnostic::SEVERITY_WARNING
+            ? "warning"
+            : "note";
+    if (diagnostic.location().file().empty()) {
+      absl::StrAppend(&out, "prism: ", severity, ": ", diagnostic.message(),
+                      "\n");
+    } else {
+      absl::StrAppend(&out, LocationText(diagnostic.location()), ": ", severity,
+                      ": ", diagnostic.message(), "\n");
+    }
+  }
+  for (const prism::v1::Conflict& conflict : result.conflicts()) {
+    const std::string& a = result.handlers(conflict.a()).name();
+    const std::string& b = result.handlers(conflict.b()).name();
+    std::string removed;
+    if (conflict.removed_by_programmer()) {
+      removed = absl::StrCat(
+          " [removed by the programmer: ", conflict.removal_reason(), "]");
+    }
+    absl::StrAppend(&out, LocationText(conflict.a_site().location()),
+                    ": note: ", KindName(conflict.kind()), " conflict between ",
+                    a, " and ", b, " on '", conflict.resource(), "': ", a, " ",
+                    AccessName(conflict.a_site().access()), "s it here (via ",
+                    ViaText(conflict.a_site()), ")", removed, "\n");
+    absl::StrAppend(&out, LocationText(conflict.b_site().location()),
+                    ": note: ", b, " ", AccessName(conflict.b_site().access()),
+                    "s '", conflict.resource(), "' here (via ",
+                    ViaText(conflict.b_site()), ")\n");
+    if (conflict.atomic_only()) {
+      absl::StrAppend(&out, LocationText(conflict.a_site().location()),
+                      ": note: suggestion: ", kAtomicSuggestion, "\n");
+    }
+  }
+  return out;
+}
+
+std::string SiteJson(const prism::v1::AccessSite& site) {
+  std::string out = absl::StrCat(
+      "{\"file\": ", JsonString(site.location().file()),
+      ", \"line\": ", site.location().line(),
+      ", \"column\": ", site.location().column(), ", \"access\": \"",
+      AccessName(site.access()), "\", \"via\": [");
+  for (int i = 0; i < site.via_size(); ++i) {
+    absl::StrAppend(&out, i ? ", " : "", JsonString(site.via(i)));
+  }
+  out += "]}";
+  return out;
+}
+
+std::string Json(const AnalysisResult& result) {
+  std::string out = "{\n  \"handlers\": [";
+  for (int i = 0; i < result.handlers_size(); ++i) {
+    const prism::v1::Handler& handler = result.handlers(i);
+    absl::StrAppend(&out, i ? "," : "",
+                    "\n    {\"name\": ", JsonString(handler.name()),
+                    ", \"file\": ", JsonString(handler.file()),
+                    ", \"line\": ", handler.line(), "}");
+  }
+  out += result.handlers_size() ? "\n  ],\n" : "],\n";
+  out += "  \"matrix\": [";
+  const size_t n = result.handlers_size();
+  for (size_t i = 0; i < n; ++i) {
+    absl::StrAppend(&out, i ? ",\n             [" : "[");
+    for (size_t j = 0; j < n; ++j)
+      absl::StrAppend(&out, j ? ", " : "", Cell(result, i, j));
+    out += "]";
+  }
+  out += "],\n  \"conflicts\": [";
+  for (int i = 0; i < result.conflicts_size(); ++i) {
+    const prism::v1::Conflict& conflict = result.conflicts(i);
+    absl::StrAppend(&out, i ? "," : "", "\n    {\"a\": ", conflict.a(),
+                    ", \"b\": ", conflict.b(), ", \"kind\": \"",
+                    KindName(conflict.kind()),
+                    "\", \"resource\": ", JsonString(conflict.resource()),
+                    ",\n     \"a_site\": ", SiteJson(conflict.a_site()),
+                    ",\n     \"b_site\": ", SiteJson(conflict.b_site()));
+    if (conflict.atomic_only()) {
+      absl::StrAppend(&out, ",\n     \"atomic_only\": true, \"suggestion\": ",
+                      JsonString(kAtomicSuggestion));
+    }
+    if (conflict.removed_by_programmer()) {
+      absl::StrAppend(
+          &out, ",\n     \"removed_by_programmer\": true, \"removal_reason\": ",
+          JsonString(conflict.removal_reason()));
+    }
+    out += "}";
+  }
+  out += result.conflicts_size() ? "\n  ],\n" : "],\n";
+  absl::StrAppend(&out,
+                  "  \"complete\": ", result.complete() ? "true" : "false",
+                  ",\n  \"diagnostics\": [");
+  for (int i = 0; i < result.diagnostics_size(); ++i) {
+    const prism::v1::Diagnostic& diagnostic = result.diagnostics(i);
+    const char* severity =
+        diagnostic.severity() == prism::v1::Diagnostic::SEVERITY_ERROR ? "error"
+        : diagnostic.severity() == prism::v1::Diagnostic::SEVERITY_WARNING
+            ? "warning"
+            : "note";
+    absl::StrAppend(&out, i ? "," : "", "\n    {\"severity\": \"", severity,
+                    "\", \"file\": ", JsonString(diagnostic.location().file()),
+                    ", \"line\": ", diagnostic.location().line(),
+                    ", \"message\": ", JsonString(diagnostic.message()), "}");
+  }
+  out += result.diagnostics_size() ? "\n  ]\n}\n" : "]\n}\n";
+  return out;
+}
+
+std::string SarifLocation(const prism::v1::AccessSite& site,
+                          absl::string_view message) {
+  return absl::StrCat(
+      "{\"physicalLocation\": {\"artifactLocation\": {\"uri\": ",
+      JsonString(site.location().file()), "}, \"region\": {\"startLine\": ",
+      std::max<uint32_t>(1, site.location().line()),
+      ", \"startColumn\": ", std::max<uint32_t>(1, site.location().column()),
+      "}}, \"message\": {\"text\": ", JsonString(message), "}}");
+}
+
+std::string Sarif(const AnalysisResult& result) {
+  std::string out =
+      "{\n  \"$schema\": \"https://json.schemastore.org/sarif-2.1.0.json\",\n"
+      "  \"version\": \"2.1.0\",\n  \"runs\": [{\n"
+      "    \"tool\": {\"driver\": {\"name\": \"prism\", \"informationUri\": "
+      "\"https://github.com/prism\", \"rules\": [\n"
+      "      {\"id\": \"prism-global-conflict\", \"shortDescription\": "
+      "{\"text\": \"Handlers "
+      "share context-independent data and one writes it: never "
+      "concurrent\"}},\n"
+      "      {\"id\": \"prism-context-conflict\", \"shortDescription\": "
+      "{\"text\": \"Handlers "
+      "touch the same data through their context: concurrent only on different "
+      "contexts\"}}]}},\n"
+      "    \"results\": [";
+  for (int i = 0; i < result.conflicts_size(); ++i) {
+    const prism::v1::Conflict& conflict = result.conflicts(i);
+    const std::string& a = result.handlers(conflict.a()).name();
+    const std::string& b = result.handlers(conflict.b()).name();
+    const bool global = conflict.kind() == prism::v1::CONFLICT_KIND_GLOBAL;
+    std::string message =
+        absl::StrCat(KindName(conflict.kind()), " conflict between ", a,
+                     " and ", b, " on '", conflict.resource(), "'");
+    if (conflict.atomic_only())
+      absl::StrAppend(&message, "; ", kAtomicSuggestion);
+    absl::StrAppend(
+        &out, i ? "," : "", "\n      {\"ruleId\": \"",
+        global ? "prism-global-conflict" : "prism-context-conflict",
+        "\", \"level\": \"",
+        conflict.removed_by_programmer() ? "none"
+                                         : (global ? "warning" : "note"),
+        "\", \"message\": {\"text\": ", JsonString(message),
+        "},\n       \"locations\": [",
+        SarifLocation(
+            conflict.a_site(),
+            absl::StrCat(a, " ", AccessName(conflict.a_site().access()), "s ",
+                         conflict.resource(), " via ",
+                         ViaText(conflict.a_site()))),
+        ",\n         ",
+        SarifLocation(
+            conflict.b_site(),
+            absl::StrCat(b, " ", AccessName(conflict.b_site().access()), "s ",
+                         conflict.resource(), " via ",
+                         ViaText(conflict.b_site()))),
+        "]");
+    if (conflict.removed_by_programmer()) {
+      absl::StrAppend(&out,
+                      ",\n       \"suppressions\": [{\"kind\": \"inSource\", "
+                      "\"justification\": ",
+                      JsonString(conflict.removal_reason()), "}]");
+    }
+    out += "}";
+  }
+  absl::StrAppend(&out, result.conflicts_size() ? "\n    " : "",
+                  "],\n    \"properties\": {\"complete\": ",
+                  result.complete() ? "true" : "false", "}\n  }]\n}\n");
+  return out;
+}
+
+}  // namespace
+
+std::string FormatReport(const AnalysisResult& result, ReportFormat format) {
+  switch (format) {
+    case ReportFormat::kJson:
+      return Json(result);
+    case ReportFormat::kSarif:
+      return Sarif(result);
+    case ReportFormat::kText:
+    default:
+      return Text(result);
+  }
+}
+
+}  // namespace prism::analyzer

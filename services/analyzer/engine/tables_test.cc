@@ -1,0 +1,76 @@
+#include "gtest/gtest.h"
+#include "services/analyzer/engine/engine.h"
+#include "services/analyzer/engine/library_models.h"
+#include "services/analyzer/engine/registration_api.h"
+
+namespace prism::analyzer {
+namespace {
+
+TEST(RegistrationApi, BuiltinTableParses) {
+  const RegistrationApiTable& table = BuiltinRegistrationApis();
+  ASSERT_TRUE(table.count("event_new"));
+  EXPECT_EQ(table.at("event_new").callbacks.size(), 1u);
+  EXPECT_EQ(table.at("event_new").callbacks[0].argument, 3);
+  EXPECT_EQ(table.at("event_new").callbacks[0].context_parameter, 2);
+  EXPECT_EQ(table.at("event_new").context_argument, 4);
+  ASSERT_TRUE(table.count("bufferevent_setcb"));
+  EXPECT_EQ(table.at("bufferevent_setcb").callbacks.size(), 3u);
+  EXPECT_EQ(table.at("bufferevent_setcb").callbacks[2].context_parameter, 2);
+  for (const char* name :
+       {"event_assign", "event_set", "event_base_once", "event_once",
+        "bufferevent_new", "evconnlistener_new", "evconnlistener_new_bind",
+        "evhttp_set_cb", "evhttp_set_gencb", "prism_event_new_named",
+        "prism_event_assign_named", "prism_base_once_named",
+        "prism_bufferevent_setcb_named",
+        "prism_evconnlistener_new_bind_named"}) {
+    EXPECT_TRUE(table.count(name)) << name;
+  }
+}
+
+TEST(RegistrationApi, RejectsBadLines) {
+  EXPECT_FALSE(ParseRegistrationApis("f callback=x:1 context=2").ok());
+  EXPECT_FALSE(ParseRegistrationApis("f callback=1:1").ok());
+  EXPECT_FALSE(ParseRegistrationApis("f callback=1:1 context=2 bogus=1").ok());
+  EXPECT_TRUE(
+      ParseRegistrationApis("# comment\nf callback=1:1 context=2\n").ok());
+}
+
+TEST(Models, BuiltinModelsParse) {
+  absl::StatusOr<ModelTable> models = BuiltinModels();
+  ASSERT_TRUE(models.ok()) << models.status();
+  ASSERT_TRUE(models->count("strtok"));
+  EXPECT_EQ(models->at("strtok").hidden.at(0).name, "libc:strtok");
+  EXPECT_TRUE(models->at("memcpy").writes.Contains(0));
+  EXPECT_TRUE(models->at("memcpy").reads.Contains(1));
+  EXPECT_FALSE(models->at("memcpy").writes.Contains(1));
+  EXPECT_EQ(models->at("malloc").returns, FunctionModel::Returns::kFresh);
+  EXPECT_TRUE(models->at("snprintf").reads.Contains(7));
+  EXPECT_TRUE(models->count("event_add"));
+  EXPECT_EQ(models->at("localtime").returns_hidden,
+            models->at("ctime").returns_hidden);
+}
+
+TEST(Models, RejectsBadLines) {
+  ModelTable table;
+  EXPECT_FALSE(ParseModels("f read=a", "x.model", &table).ok());
+  EXPECT_FALSE(ParseModels("f hidden=foo", "x.model", &table).ok());
+  EXPECT_FALSE(ParseModels("f returns=sometimes", "x.model", &table).ok());
+  absl::Status status = ParseModels("\n\nf frobnicate", "x.model", &table);
+  EXPECT_NE(status.message().find("x.model:3"), std::string::npos) << status;
+}
+
+TEST(Overrides, Parses) {
+  absl::StatusOr<std::vector<Override>> overrides = ParseOverrides(
+      "# comment\nstats.hits: per-thread counters\n\nconn::state: locked\n",
+      "o.txt");
+  ASSERT_TRUE(overrides.ok()) << overrides.status();
+  ASSERT_EQ(overrides->size(), 2u);
+  EXPECT_EQ((*overrides)[0].resource, "stats.hits");
+  EXPECT_EQ((*overrides)[0].reason, "per-thread counters");
+  EXPECT_EQ((*overrides)[1].declared_at.line(), 4u);
+  EXPECT_FALSE(ParseOverrides("just a resource\n", "o.txt").ok());
+  EXPECT_FALSE(ParseOverrides("x:\n", "o.txt").ok());
+}
+
+}  // namespace
+}  // namespace prism::analyzer
