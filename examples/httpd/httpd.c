@@ -805,9 +805,14 @@ static void on_render(evutil_socket_t fd, short what, void *arg) {
 }
 
 static void on_conn_write(struct bufferevent *bev, void *arg) {
-  (void)bev;
   struct conn *c = arg;
-  if (c->state != CONN_WRITING) return;
+  /* "The output drained" is a fact about the buffer, checked here rather than
+   * assumed from the call: libevent also calls this once when writing is first
+   * enabled, and a scheduler may run that call late, while a response is still
+   * queued. */
+  if (c->state != CONN_WRITING ||
+      evbuffer_get_length(bufferevent_get_output(bev)) > 0)
+    return;
   if (g_log != NULL) {
     SHARED_LOCK(g_clock_lock);
     char date[64];

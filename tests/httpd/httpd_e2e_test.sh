@@ -5,6 +5,7 @@
 #
 # usage: httpd_e2e_test.sh VARIANT...
 #   threaded          examples/httpd/httpd_threaded
+#   prism-unconstrained  examples/httpd/httpd_prism without constraints: must fall back to serial
 #   prism[:SCHED]     examples/httpd/httpd_prism with constraints from `prism analyze
 #                     --emit-constraints --binary`, checker on (PRISM_CHECK=1); SCHED is
 #                     exact (default), huecolor or serial
@@ -98,6 +99,12 @@ for variant in "$@"; do
     threaded)
       run threaded "$HTTPD_DIR/httpd_threaded"
       compare threaded
+      ;;
+    prism-unconstrained)
+      run prism-unconstrained "$HTTPD_DIR/httpd_prism" PRISM_SCHEDULER=exact
+      grep -q "mode: serial" "$WORK/prism-unconstrained.err" ||
+        fail "httpd_prism without constraints did not fall back to serial"
+      compare prism-unconstrained
       ;;
     prism | prism:*)
       scheduler=${variant#prism}
