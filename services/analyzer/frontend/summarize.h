@@ -1,0 +1,46 @@
+// The analyzer's per-translation-unit pass: runs Clang on one compile command
+// and records the facts of summary.proto (prism.v1.TranslationUnitSummary) —
+// functions, accesses, calls, pointer stores and returns, declarations — for
+// the link step to merge.
+//
+// Promises:
+// - Never throws and never aborts on bad input: a TU that fails to parse still
+// yields a summary
+//   with parsed=false and Clang's diagnostics (and whatever could be
+//   summarized), so the link step assumes the worst for it. The StatusOr is an
+//   error only for unusable commands.
+// - input_digest is SHA-256 over the analyzer version, the compile arguments
+// and the contents of
+//   every non-system file the TU read: equal digests mean equal summaries.
+// - Paths in locations are relative to the command's directory when inside it.
+//
+// Thread-safety: SummarizeTranslationUnit may run concurrently on different
+// commands (each call has its own Clang instance); SummarizeAll does exactly
+// that over `jobs` threads.
+#ifndef PRISM_SERVICES_ANALYZER_FRONTEND_SUMMARIZE_H_
+#define PRISM_SERVICES_ANALYZER_FRONTEND_SUMMARIZE_H_
+
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "prism/v1/summary.pb.h"
+#include "services/analyzer/frontend/compilation_database.h"
+
+namespace prism::frontend {
+
+// Changes whenever the summaries this front-end records change meaning; part of
+// input_digest.
+inline constexpr char kFrontendVersion[] = "prism-frontend/1";
+
+absl::StatusOr<v1::TranslationUnitSummary> SummarizeTranslationUnit(
+    const CompileCommand& command);
+
+// One summary per command, in the commands' order; a command that cannot run
+// yields a summary with parsed=false and a diagnostic saying why. `jobs` <= 0
+// means one per core.
+std::vector<v1::TranslationUnitSummary> SummarizeAll(
+    const std::vector<CompileCommand>& commands, int jobs);
+
+}  // namespace prism::frontend
+
+#endif  // PRISM_SERVICES_ANALYZER_FRONTEND_SUMMARIZE_H_
