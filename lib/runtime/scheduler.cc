@@ -32,8 +32,8 @@ std::vector<int> ConflictMatrix::Hues() const {
     while (parent[x] != x) x = parent[x] = parent[parent[x]];
     return x;
   };
-  for (int a = 0; a < size(); ++a) {
-    for (int b = a + 1; b < size(); ++b) {
+  for (int a = 0; a < known(); ++a) {
+    for (int b = a + 1; b < known(); ++b) {
       if (at(a, b) & 1) parent[find(a)] = find(b);
     }
   }
@@ -124,8 +124,10 @@ Scheduler::Scheduler(Policy policy, const ConflictMatrix* matrix, int workers,
   hues_.resize(matrix->size());
   has_global_.assign(matrix->size(), false);
   has_context_.assign(matrix->size(), false);
-  for (int a = 0; a < matrix->size(); ++a) {
-    for (int b = 0; b < matrix->size(); ++b) {
+  // Over known handlers only: the unknown row conflicts with everything and is
+  // handled by the gate (one invocation of an unknown handler runs alone).
+  for (int a = 0; a < matrix->known(); ++a) {
+    for (int b = 0; b < matrix->known(); ++b) {
       if (matrix->at(a, b) & 1) has_global_[a] = true;
       if (matrix->at(a, b) & 2) has_context_[a] = true;
     }
@@ -175,6 +177,16 @@ void Scheduler::Submit(Job* job) {
   std::lock_guard<std::mutex> lock(mu_);
   ++outstanding_;
   if (policy_ == Policy::kExact) {
+    // Note at once what it waits for, so the wait is counted even if no worker
+    // looks at it before the conflicting invocation ends.
+    for (const Running& r : running_) {
+      int kind =
+          matrix_->ConflictKind(job->handler, job->ctx, r.handler, r.ctx);
+      if (kind != 0) {
+        NoteBlockedLocked(job, r.handler, kind);
+        break;
+      }
+    }
     pending_.Push(job);
   } else {
     job->needs_hue = has_global_[job->handler];

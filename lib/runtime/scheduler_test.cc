@@ -1,0 +1,354 @@
+#include "lib/runtime/scheduler.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace prism {
+namespace runtime {
+namespace {
+
+std::mutex g_violation_mu;
+std::vector<std::string> g_violations;
+
+void RecordViolation(const std::string& report) {
+  std::lock_guard<std::mutex> lock(g_violation_mu);
+  g_violations.push_back(report);
+}
+
+std::vector<std::string> TakeViolations() {
+  std::lock_guard<std::mutex> lock(g_violation_mu);
+  return std::move(g_violations);
+}
+
+struct TestJob {
+  Job job;  // First member.
+  std::atomic<int>* finished;
+  int spin_us;
+  std::function<void()> body;
+};
+
+void RunTestJob(Job* job) {
+  TestJob* t = reinterpret_cast<TestJob*>(job);
+  if (t->body) t->body();
+  if (t->spin_us > 0)
+    std::this_thread::sleep_for(std::chrono::microseconds(t->spin_us));
+}
+
+void FinishTestJob(Job* job) {
+  TestJob* t = reinterpret_cast<TestJob*>(job);
+  t->finished->fetch_add(1);
+}
+
+std::unique_ptr<TestJob> MakeJob(int handler, const void* ctx,
+                                 std::atomic<int>* finished, int spin_us = 0,
+                                 std::function<void()> body = {}) {
+  auto t = std::make_unique<TestJob>();
+  t->job.run = RunTestJob;
+  t->job.finish = FinishTestJob;
+  t->job.handler = handler;
+  t->job.ctx = ctx;
+  t->job.name = "test";
+  t->finished = finished;
+  t->spin_us = spin_us;
+  t->body = std::move(body);
+  return t;
+}
+
+// Two parties meet or give up after a generous timeout: proves two invocations
+// were running at the same time without asserting anything about timing.
+class Rendezvous {
+ public:
+  bool Arrive() {
+    std::unique_lock<std::mutex> lock(mu_);
+    if (++arrived_ >= 2) {
+      cv_.notify_all();
+      return true;
+    }
+    return cv_.wait_for(lock, std::chrono::seconds(20),
+                        [this] { return arrived_ >= 2; });
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  int arrived_ = 0;
+};
+
+ConflictMatrix RandomMatrix(std::mt19937* rng, int n) {
+  std::vector<uint8_t> cells(n * n);
+  std::uniform_int_distribution<int> cell(0, 3);
+  for (int a = 0; a < n; ++a) {
+    for (int b = a; b < n; ++b) {
+      // Bias towards fewer conflicts so parallelism actually happens.
+      int v = cell(*rng);
+      if ((*rng)() % 2) v = 0;
+      cells[a * n + b] = cells[b * n + a] = static_cast<uint8_t>(v);
+    }
+  }
+  return ConflictMatrix(n, cells);
+}
+
+class SchedulerTest : public ::testing::TestWithParam<Policy> {};
+
+TEST_P(SchedulerTest, RandomMatricesNeverOverlapConflictingInvocations) {
+  std::mt19937 rng(1234);
+  int contexts[4];
+  for (int round = 0; round < 12; ++round) {
+    const int n = 2 + round % 5;
+    ConflictMatrix matrix = RandomMatrix(&rng, n);
+    Checker checker(&matrix);
+    checker.set_on_violation(RecordViolation);
+    std::atomic<int> finished{0};
+    std::vector<std::unique_ptr<TestJob>> jobs;
+    const int kJobs = 300;
+    for (int i = 0; i < kJobs; ++i) {
+      // Mostly known handlers, sometimes one the constraints do not name.
+      int handler =
+          rng() % 10 == 0 ? matrix.unknown() : static_cast<int>(rng() % n);
+      jobs.push_back(
+          MakeJob(handler, &contexts[rng() % 4], &finished, rng() % 30));
+    }
+    {
+      Scheduler scheduler(GetParam(), &matrix, 4, &checker);
+      // Random arrival order, from two submitting threads at once.
+      std::thread other([&] {
+        for (int i = 1; i < kJobs; i += 2) scheduler.Submit(&jobs[i]->job);
+      });
+      for (int i = 0; i < kJobs; i += 2) scheduler.Submit(&jobs[i]->job);
+      other.join();
+      scheduler.Drain();
+      EXPECT_EQ(finished.load(), kJobs);
+    }
+    EXPECT_EQ(checker.invocations(), static_cast<uint64_t>(kJobs));
+    std::vector<std::string> violations = TakeViolations();
+    EXPECT_TRUE(violations.empty())
+        << "round " << round << ": " << violations.front();
+  }
+}
+
+// The seed's example: A and B share a global (never concurrent), C and D share
+// their context (concurrent only on different contexts), nothing else
+// conflicts.
+enum { A, B, C, D };
+ConflictMatrix SeedMatrix() {
+  std::vector<uint8_t> cells(16, 0);
+  auto set = [&](int a, int b, uint8_t v) {
+    cells[a * 4 + b] = cells[b * 4 + a] = v;
+  };
+  set(A, B, 1);
+  set(C, D, 2);
+  set(C, C, 2);
+  set(D, D, 2);
+  return ConflictMatrix(4, cells);
+}
+
+struct Pair {
+  int a;
+  int ca;
+  int b;
+  int cb;
+};
+
+TEST_P(SchedulerTest, SeedExampleAllowedPairsRunTogether) {
+  ConflictMatrix matrix = SeedMatrix();
+  Checker checker(&matrix);
+  checker.set_on_violation(RecordViolation);
+  int ctx[2];
+  std::vector<Pair> allowed = {{A, 0, C, 0}, {A, 0, D, 1}, {B, 0, C, 1},
+                               {B, 1, D, 0}, {C, 0, D, 1}, {C, 0, C, 1},
+                               {D, 0, D, 1}};
+  if (GetParam() == Policy::kExact) {
+    // A with itself: no conflict. Hue/color serializes a hue, so only exact
+    // finds this one.
+    allowed.push_back({A, 0, A, 1});
+  }
+  Scheduler scheduler(GetParam(), &matrix, 2, &checker);
+  for (const Pair& p : allowed) {
+    Rendezvous meet;
+    std::atomic<int> finished{0}, met{0};
+    auto body = [&] { met += meet.Arrive() ? 1 : 0; };
+    auto first = MakeJob(p.a, &ctx[p.ca], &finished, 0, body);
+    auto second = MakeJob(p.b, &ctx[p.cb], &finished, 0, body);
+    scheduler.Submit(&first->job);
+    scheduler.Submit(&second->job);
+    scheduler.Drain();
+    EXPECT_EQ(met.load(), 2)
+        << "pair " << p.a << "/" << p.b << " did not run concurrently";
+    EXPECT_TRUE(checker.Overlapped(p.a, p.b));
+  }
+  EXPECT_TRUE(TakeViolations().empty());
+}
+
+TEST_P(SchedulerTest, SeedExampleConflictingPairsNeverOverlap) {
+  ConflictMatrix matrix = SeedMatrix();
+  Checker checker(&matrix);
+  checker.set_on_violation(RecordViolation);
+  int ctx[2];
+  std::atomic<int> finished{0};
+  std::vector<std::unique_ptr<TestJob>> jobs;
+  std::mt19937 rng(7);
+  for (int i = 0; i < 400; ++i) {
+    jobs.push_back(
+        MakeJob(static_cast<int>(rng() % 4), &ctx[rng() % 2], &finished, 20));
+  }
+  {
+    Scheduler scheduler(GetParam(), &matrix, 4, &checker);
+    for (auto& j : jobs) scheduler.Submit(&j->job);
+  }
+  EXPECT_EQ(finished.load(), 400);
+  EXPECT_TRUE(TakeViolations().empty());
+  EXPECT_FALSE(checker.Overlapped(A, B));
+}
+
+TEST_P(SchedulerTest, ConflictingLaterArrivalsDoNotOvertake) {
+  // X conflicts with Y globally; X with itself not at all. With X1 running, Y
+  // waits; the X jobs after Y must not overtake it (no starvation of Y).
+  std::vector<uint8_t> cells = {0, 1, 1, 0};
+  ConflictMatrix matrix(2, cells);
+  const int X = 0, Y = 1;
+  std::atomic<int> finished{0};
+  std::mutex order_mu;
+  std::vector<int> order;
+  std::mutex gate_mu;
+  std::condition_variable gate_cv;
+  bool open = false;
+  auto first = MakeJob(X, nullptr, &finished, 0, [&] {
+    std::unique_lock<std::mutex> lock(gate_mu);
+    gate_cv.wait(lock, [&] { return open; });
+  });
+  auto y = MakeJob(Y, nullptr, &finished, 0, [&] {
+    std::lock_guard<std::mutex> lock(order_mu);
+    order.push_back(Y);
+  });
+  std::vector<std::unique_ptr<TestJob>> later;
+  for (int i = 0; i < 10; ++i) {
+    later.push_back(MakeJob(X, nullptr, &finished, 0, [&] {
+      std::lock_guard<std::mutex> lock(order_mu);
+      order.push_back(X);
+    }));
+  }
+  {
+    Scheduler scheduler(GetParam(), &matrix, 2, nullptr);
+    scheduler.Submit(&first->job);
+    scheduler.Submit(&y->job);
+    for (auto& j : later) scheduler.Submit(&j->job);
+    {
+      std::lock_guard<std::mutex> lock(gate_mu);
+      open = true;
+    }
+    gate_cv.notify_all();
+  }
+  ASSERT_EQ(order.size(), 11u);
+  EXPECT_EQ(order.front(), Y);
+}
+
+TEST_P(SchedulerTest, TelemetryCountsWaitsPerConstraint) {
+  ConflictMatrix matrix = SeedMatrix();
+  std::atomic<int> finished{0};
+  std::mutex gate_mu;
+  std::condition_variable gate_cv;
+  bool open = false;
+  std::atomic<bool> b_started{false};
+  auto b = MakeJob(B, nullptr, &finished, 0, [&] {
+    b_started = true;
+    std::unique_lock<std::mutex> lock(gate_mu);
+    gate_cv.wait(lock, [&] { return open; });
+  });
+  auto a = MakeJob(A, nullptr, &finished);
+  Scheduler scheduler(GetParam(), &matrix, 2, nullptr);
+  scheduler.Submit(&b->job);
+  while (!b_started) std::this_thread::yield();
+  scheduler.Submit(&a->job);
+  {
+    std::lock_guard<std::mutex> lock(gate_mu);
+    open = true;
+  }
+  gate_cv.notify_all();
+  scheduler.Drain();
+  std::vector<ConstraintStat> stats = scheduler.Stats();
+  ASSERT_EQ(stats.size(), 1u);
+  EXPECT_EQ(stats[0].waiting, A);
+  EXPECT_EQ(stats[0].running, B);
+  EXPECT_EQ(stats[0].kind, 1);
+  EXPECT_EQ(stats[0].waits, 1u);
+}
+
+INSTANTIATE_TEST_SUITE_P(Policies, SchedulerTest,
+                         ::testing::Values(Policy::kExact, Policy::kHueColor),
+                         [](const ::testing::TestParamInfo<Policy>& info) {
+                           return info.param == Policy::kExact ? "Exact"
+                                                               : "HueColor";
+                         });
+
+TEST(CheckerTest, ReportsConflictingOverlapWithBothHandlers) {
+  ConflictMatrix matrix = SeedMatrix();
+  Checker checker(&matrix);
+  checker.set_on_violation(RecordViolation);
+  int ctx;
+  Job a, c1, d1;
+  a.handler = A;
+  a.name = "handle_a";
+  c1.handler = C;
+  c1.name = "handle_c";
+  c1.ctx = &ctx;
+  d1.handler = D;
+  d1.name = "handle_d";
+  d1.ctx = &ctx;
+  checker.Start(&a);
+  checker.Start(&c1);  // A and C: fine.
+  EXPECT_TRUE(TakeViolations().empty());
+  std::thread([&] {
+    checker.Start(&d1);
+  }).join();  // D on C's context: a violation.
+  std::vector<std::string> violations = TakeViolations();
+  ASSERT_EQ(violations.size(), 1u);
+  EXPECT_NE(violations[0].find("handle_d"), std::string::npos) << violations[0];
+  EXPECT_NE(violations[0].find("handle_c"), std::string::npos) << violations[0];
+  EXPECT_NE(violations[0].find("context"), std::string::npos) << violations[0];
+}
+
+void OverlapAandB() {
+  ConflictMatrix matrix = SeedMatrix();
+  Checker checker(&matrix);
+  Job a, b;
+  a.handler = A;
+  a.name = "handle_a";
+  b.handler = B;
+  b.name = "handle_b";
+  checker.Start(&a);
+  checker.Start(&b);
+}
+
+TEST(CheckerDeathTest, AbortsOnConflictingOverlap) {
+  ::testing::FLAGS_gtest_death_test_style = "threadsafe";
+  EXPECT_DEATH(OverlapAandB(),
+               "conflicting handlers overlapped: 'handle_b'.*'handle_a'");
+}
+
+TEST(ConflictMatrixTest, UnknownConflictsWithEverything) {
+  ConflictMatrix matrix = SeedMatrix();
+  int x, y;
+  for (int h = 0; h < matrix.size(); ++h) {
+    EXPECT_TRUE(matrix.Conflicts(matrix.unknown(), &x, h, &y));
+  }
+  EXPECT_FALSE(matrix.Conflicts(C, &x, D, &y));
+  EXPECT_TRUE(matrix.Conflicts(C, &x, D, &x));
+  std::vector<int> hues = matrix.Hues();
+  EXPECT_EQ(hues[A], hues[B]);
+  EXPECT_NE(hues[A], hues[C]);
+  EXPECT_NE(hues[C], hues[D]);
+  EXPECT_NE(hues[A], hues[matrix.unknown()]);
+}
+
+}  // namespace
+}  // namespace runtime
+}  // namespace prism
