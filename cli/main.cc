@@ -2,7 +2,9 @@
 #include <cstdio>
 #include <string>
 #include <string_view>
+#include <vector>
 
+#include "cli/analyze_command.h"
 #include "cli/usage.h"
 
 namespace {
@@ -22,6 +24,10 @@ int main(int argc, char** argv) {
   const std::string_view command = argv[1];
   if (command == "help" || command == "--help" || command == "-h") {
     return PrintUsage(stdout);
+  }
+  if (command == "analyze") {
+    return prism::cli::RunAnalyzeCommand(
+        std::vector<std::string>(argv + 2, argv + argc));
   }
   std::fprintf(stderr, "prism: unknown command '%s'\n\n", argv[1]);
   PrintUsage(stderr);
