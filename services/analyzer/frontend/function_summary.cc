@@ -83,8 +83,12 @@ std::string SummaryContext::FunctionName(const clang::FunctionDecl* function) {
                    llvm::dyn_cast_or_null<clang::NamedDecl>(parent)) {
       prefix = named->getQualifiedNameAsString() + "::";
     }
-    return absl::StrCat(prefix, "<lambda at ", where.file(), ":", where.line(),
-                        ":", where.column(), ">");
+    std::string name = absl::StrCat(prefix, "<lambda at ", where.file(), ":",
+                                    where.line(), ":", where.column(), ">");
+    if (method != lambda->getLambdaCallOperator()) {
+      absl::StrAppend(&name, "::", method->getNameAsString());
+    }
+    return name;
   }
   return function->getQualifiedNameAsString();
 }
@@ -168,7 +172,10 @@ struct Path {
 
   Path With(const std::string& selector, const std::string& record = "") const {
     Path result = *this;
-    if (result.selectors.size() < kMaxSelectors) {
+    // Anything is anything: selectors after an unknown base carry no
+    // information.
+    if (result.base != MemoryPath::BASE_UNKNOWN &&
+        result.selectors.size() < kMaxSelectors) {
       result.selectors.push_back(selector);
       result.records.push_back(record);
     }
@@ -386,6 +393,8 @@ class FunctionFacts : public clang::RecursiveASTVisitor<FunctionFacts> {
   std::vector<const clang::Expr*> returns_;
   std::vector<const clang::AsmStmt*> asms_;
   std::vector<const clang::CXXCtorInitializer*> member_inits_;
+  std::vector<CallSite>
+      pending_destructors_;  // Locals' destructors, at scope exit.
   // Objects under construction, when known (locals, statics, members, bases).
   absl::flat_hash_map<const clang::Expr*, Sources> construct_targets_;
 
@@ -472,7 +481,7 @@ bool FunctionFacts::VisitVarDecl(clang::VarDecl* var) {
           local.name = var->getNameAsString();
           Add(site.this_source, AddressOf(local));
           site.location = var->getLocation();
-          AddCall(std::move(site));
+          pending_destructors_.push_back(std::move(site));
         }
       }
     }
@@ -530,6 +539,11 @@ void FunctionFacts::AddCall(CallSite site) {
 bool FunctionFacts::VisitCallExpr(clang::CallExpr* call) {
   const clang::FunctionDecl* callee = call->getDirectCallee();
   const auto* method = llvm::dyn_cast_or_null<clang::CXXMethodDecl>(callee);
+  // Converting a captureless lambda to a function pointer runs no user code.
+  if (const auto* conversion =
+          llvm::dyn_cast_or_null<clang::CXXConversionDecl>(callee)) {
+    if (conversion->getParent()->isLambda()) return true;
+  }
   CallSite site;
   site.expr = call;
   site.callee = callee;
@@ -1544,6 +1558,7 @@ void FunctionFacts::Run(v1::Function* out) {
     }
   }
   TraverseStmt(const_cast<clang::Stmt*>(body));
+  for (CallSite& site : pending_destructors_) AddCall(std::move(site));
   ComputeFlow();
 
   std::set<std::string>

@@ -1,0 +1,492 @@
+#include "services/analyzer/frontend/summarize.h"
+
+#include <cstdlib>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "services/analyzer/frontend/compilation_database.h"
+
+namespace prism::frontend {
+namespace {
+
+using ::testing::Contains;
+using ::testing::IsEmpty;
+using ::testing::Not;
+using ::testing::UnorderedElementsAre;
+
+std::string TempDir() {
+  const char* dir = std::getenv("TEST_TMPDIR");
+  return dir != nullptr ? dir : "/tmp";
+}
+
+void WriteFile(const std::string& path, const std::string& text) {
+  std::ofstream out(path);
+  out << text;
+}
+
+// Summarizes `source` written as `name` in a fresh directory, compiled with
+// `flags`.
+v1::TranslationUnitSummary Summarize(const std::string& name,
+                                     const std::string& source,
+                                     std::vector<std::string> flags = {}) {
+  static int counter = 0;
+  std::string dir = absl::StrCat(TempDir(), "/tu", ++counter);
+  std::system(absl::StrCat("mkdir -p ", dir).c_str());
+  WriteFile(dir + "/" + name, source);
+  absl::StatusOr<std::vector<CompileCommand>> commands =
+      CommandsFromFlags({name}, flags, dir);
+  EXPECT_TRUE(commands.ok());
+  absl::StatusOr<v1::TranslationUnitSummary> summary =
+      SummarizeTranslationUnit((*commands)[0]);
+  EXPECT_TRUE(summary.ok()) << summary.status();
+  return *summary;
+}
+
+const v1::Function* Find(const v1::TranslationUnitSummary& summary,
+                         const std::string& name) {
+  for (const v1::Function& function : summary.functions()) {
+    if (function.name() == name) return &function;
+  }
+  return nullptr;
+}
+
+// Compact spellings of paths, values and accesses, so expectations read like
+// the code.
+std::string PathString(const v1::MemoryPath& path) {
+  std::string base;
+  switch (path.base()) {
+    case v1::MemoryPath::BASE_GLOBAL:
+      base = "G:" + path.name();
+      break;
+    case v1::MemoryPath::BASE_PARAMETER:
+      base = absl::StrCat("P", path.parameter_index());
+      break;
+    case v1::MemoryPath::BASE_THIS:
+      base = "THIS";
+      break;
+    case v1::MemoryPath::BASE_FRESH:
+      base = "FRESH";
+      break;
+    case v1::MemoryPath::BASE_RETURN:
+      base = absl::StrCat("RET", path.parameter_index());
+      break;
+    case v1::MemoryPath::BASE_HIDDEN_STATE:
+      base = "HIDDEN";
+      break;
+    default:
+      base = "UNKNOWN";
+  }
+  if (path.selectors_size() == 0) return base;
+  return base + " " + absl::StrJoin(path.selectors(), ".");
+}
+
+std::vector<std::string> Accesses(const v1::Function* function) {
+  std::vector<std::string> out;
+  if (function == nullptr) return out;
+  for (const v1::Access& access : function->accesses()) {
+    out.push_back(absl::StrCat(
+        access.kind() == v1::ACCESS_KIND_WRITE ? "W " : "R ",
+        PathString(access.path()), access.atomic() ? " atomic" : ""));
+  }
+  return out;
+}
+
+std::string ValueString(const v1::ArgumentValue& value) {
+  std::vector<std::string> parts;
+  for (const v1::ValueSource& source : value.sources()) {
+    switch (source.source_case()) {
+      case v1::ValueSource::kAddressOf:
+        parts.push_back("&" + PathString(source.address_of()));
+        break;
+      case v1::ValueSource::kLoadedFrom:
+        parts.push_back("=" + PathString(source.loaded_from()));
+        break;
+      case v1::ValueSource::kFunctionUsr:
+        parts.push_back("fn " + source.function_usr());
+        break;
+      default:
+        parts.push_back("?");
+    }
+  }
+  return "{" + absl::StrJoin(parts, ", ") + "}";
+}
+
+std::vector<std::string> Calls(const v1::Function* function) {
+  std::vector<std::string> out;
+  if (function == nullptr) return out;
+  for (const v1::Call& call : function->calls()) {
+    std::vector<std::string> args;
+    for (const v1::ArgumentValue& arg : call.arguments())
+      args.push_back(ValueString(arg));
+    std::string callee = call.callee_name().empty()
+                             ? "indirect " + call.indirect_type()
+                             : call.callee_name();
+    std::string text = absl::StrCat(call.index(), " ", callee, "(",
+                                    absl::StrJoin(args, " "), ")");
+    if (call.this_argument().sources_size() > 0) {
+      absl::StrAppend(&text, " this=", ValueString(call.this_argument()));
+    }
+    out.push_back(text);
+  }
+  return out;
+}
+
+std::vector<std::string> Stores(const v1::Function* function) {
+  std::vector<std::string> out;
+  for (const v1::PointerStore& store : function->stores()) {
+    out.push_back(PathString(store.target()) +
+                  " := " + ValueString(store.value()));
+  }
+  return out;
+}
+
+TEST(SummarizeTest, SeedExampleGlobalAndContextAccesses) {
+  v1::TranslationUnitSummary summary = Summarize("server.c", R"(
+struct ctxt { int state; };
+int glob_ctr;
+void handle_send(int fd, short what, void *arg) {
+  struct ctxt *ctxt = arg;
+  glob_ctr++;
+  ctxt->state = 2;
+}
+void handle_read(int fd, short what, void *arg) {
+  struct ctxt *ctxt = arg;
+  if (glob_ctr) ctxt->state = 1;
+}
+)");
+  EXPECT_TRUE(summary.parsed());
+  EXPECT_EQ(summary.main_file(), "server.c");
+  EXPECT_EQ(summary.input_digest().size(), 64u);
+  const v1::Function* send = Find(summary, "handle_send");
+  ASSERT_NE(send, nullptr);
+  EXPECT_TRUE(send->has_body());
+  EXPECT_FALSE(send->internal_linkage());
+  EXPECT_EQ(send->parameter_count(), 3u);
+  EXPECT_EQ(send->type(), "void (int, short, void *)");
+  EXPECT_EQ(send->location().file(), "server.c");
+  EXPECT_EQ(send->location().line(), 4u);
+  EXPECT_THAT(
+      Accesses(send),
+      UnorderedElementsAre("R G:glob_ctr", "W G:glob_ctr", "W P2 *.state"));
+  EXPECT_THAT(Accesses(Find(summary, "handle_read")),
+              UnorderedElementsAre("R G:glob_ctr", "W P2 *.state"));
+  ASSERT_EQ(send->accesses_size(), 3);
+  EXPECT_EQ(send->accesses(2).location().line(), 7u);
+  EXPECT_EQ(send->accesses(2).location().column(), 3u);
+  EXPECT_EQ(send->accesses(0).path().global_usr(), "c:@glob_ctr");
+}
+
+TEST(SummarizeTest, NestedMemberChainsRecordEveryPointerRead) {
+  v1::TranslationUnitSummary summary = Summarize("chain.c", R"(
+struct state { int value; };
+struct inner { struct state *state; };
+struct conn { struct inner *conn; };
+void f(struct conn *c) { c->conn->state->value = 1; }
+)");
+  EXPECT_THAT(Accesses(Find(summary, "f")),
+              UnorderedElementsAre("R P0 *.conn", "R P0 *.conn.*.state",
+                                   "W P0 *.conn.*.state.*.value"));
+}
+
+TEST(SummarizeTest, LocalPointerFlowIsFollowed) {
+  v1::TranslationUnitSummary summary = Summarize("flow.c", R"(
+struct conn { int x; struct conn *next; };
+struct conn *g_table[8];
+struct conn *lookup(int);
+void f(void *arg, int i, long raw) {
+  struct conn *c = arg;
+  if (i) c = g_table[i];
+  c->x = 1;
+  struct conn *d = (struct conn *)raw;
+  d->x = 2;
+  struct conn *e = lookup(i);
+  e->x = 3;
+}
+)");
+  const v1::Function* f = Find(summary, "f");
+  EXPECT_THAT(Accesses(f), UnorderedElementsAre("R G:g_table []", "W P0 *.x",
+                                                "W G:g_table [].*.x",
+                                                "W UNKNOWN", "W RET0 *.x"));
+  EXPECT_THAT(Calls(f), UnorderedElementsAre("0 lookup({})"));
+}
+
+TEST(SummarizeTest, ArraysCastsAndFreshMemory) {
+  v1::TranslationUnitSummary summary = Summarize("arrays.c", R"(
+#include <stdlib.h>
+struct item { int n; };
+int counts[4];
+struct item items[4];
+void f(int *p, int i) {
+  counts[i] = 1;
+  items[i].n++;
+  p[i] = 2;
+  *p = 3;
+  int local = 0;
+  int *q = &local;
+  *q = 4;
+  struct item *fresh = malloc(sizeof *fresh);
+  fresh->n = 5;
+  ((struct item *)p)->n = 6;
+}
+)");
+  EXPECT_THAT(
+      Accesses(Find(summary, "f")),
+      UnorderedElementsAre("W G:counts []", "R G:items [].n", "W G:items [].n",
+                           "W P0 []", "W P0 *", "W P0 *.n"));
+}
+
+TEST(SummarizeTest, CallsRecordArgumentsCallbacksAndIndirectTypes) {
+  v1::TranslationUnitSummary summary = Summarize("calls.c", R"(
+typedef void (*event_callback_fn)(int, short, void *);
+struct event_base;
+struct event *event_new(struct event_base *, int, short, event_callback_fn, void *);
+struct server { int n; } g_server;
+static void on_read(int fd, short what, void *arg) {}
+static void on_other(int fd, long what, void *arg) {}
+#define REGISTER(b, cb, arg) event_new(b, -1, 2, cb, arg)
+void setup(struct event_base *base, void *ctx, event_callback_fn dynamic) {
+  event_new(base, -1, 2, on_read, ctx);
+  event_new(base, -1, 2, (event_callback_fn)on_other, &g_server);
+  event_callback_fn cb = on_read;
+  REGISTER(base, cb, 0);
+  dynamic(1, 2, ctx);
+}
+)");
+  const v1::Function* setup = Find(summary, "setup");
+  EXPECT_THAT(
+      Calls(setup),
+      UnorderedElementsAre(
+          "0 event_new({=P0} {} {} {fn c:calls.c@F@on_read} {=P1})",
+          "1 event_new({=P0} {} {} {fn c:calls.c@F@on_other} {&G:g_server})",
+          "2 event_new({=P0} {} {} {fn c:calls.c@F@on_read} {})",
+          "3 indirect void (int, short, void *)({} {} {=P1})"));
+  const v1::Function* on_read = Find(summary, "on_read");
+  ASSERT_NE(on_read, nullptr);
+  EXPECT_TRUE(on_read->address_taken());
+  EXPECT_TRUE(on_read->internal_linkage());
+  EXPECT_TRUE(Find(summary, "on_other")->address_taken());
+  EXPECT_FALSE(setup->address_taken());
+  const v1::Function* event_new = Find(summary, "event_new");
+  ASSERT_NE(event_new, nullptr);
+  EXPECT_FALSE(event_new->has_body());
+  EXPECT_EQ(event_new->parameter_count(), 5u);
+  EXPECT_EQ(setup->calls(3).callee_value().sources_size(), 1);
+}
+
+TEST(SummarizeTest, StoresAndReturns) {
+  v1::TranslationUnitSummary summary = Summarize("stores.c", R"(
+struct server { int n; };
+struct conn { struct server *server; struct conn *next; };
+struct server g_server;
+struct conn *g_conn;
+struct conn *head;
+void keep(struct conn *c) {
+  g_conn = c;
+  c->server = &g_server;
+  c->next = head;
+  head = 0;
+}
+struct server *server_of(struct conn *c) { return c->server; }
+int *pick(int *a, int *b, int which) { return which ? a : b; }
+)");
+  EXPECT_THAT(
+      Stores(Find(summary, "keep")),
+      UnorderedElementsAre("G:g_conn := {=P0}", "P0 *.server := {&G:g_server}",
+                           "P0 *.next := {=G:head}"));
+  EXPECT_EQ(ValueString(Find(summary, "server_of")->returns()),
+            "{=P0 *.server}");
+  EXPECT_EQ(ValueString(Find(summary, "pick")->returns()), "{=P0, =P1}");
+}
+
+TEST(SummarizeTest, DeclarationsAnnotationsAndAtomics) {
+  v1::TranslationUnitSummary summary = Summarize("decls.c", R"(
+#define PRISM_HANDLER __attribute__((annotate("prism_handler")))
+#define PRISM_NO_CONFLICT(reason) __attribute__((annotate("prism_no_conflict:" reason)))
+long hits PRISM_NO_CONFLICT("per-thread statistics");
+_Atomic int ticks;
+static int file_static;
+struct conn { int state; _Atomic long bytes; int cached PRISM_NO_CONFLICT("only a hint"); };
+PRISM_HANDLER void on_tick(void *arg) {
+  static int calls;
+  calls++;
+  ticks++;
+  file_static = hits;
+  ((struct conn *)arg)->bytes += 1;
+}
+)");
+  const v1::Function* on_tick = Find(summary, "on_tick");
+  ASSERT_NE(on_tick, nullptr);
+  EXPECT_TRUE(on_tick->annotated_handler());
+  EXPECT_THAT(
+      Accesses(on_tick),
+      UnorderedElementsAre("R G:calls", "W G:calls", "R G:ticks atomic",
+                           "W G:ticks atomic", "R G:hits", "W G:file_static",
+                           "R P0 *.bytes atomic", "W P0 *.bytes atomic"));
+  std::vector<std::string> declarations;
+  for (const v1::Declaration& declaration : summary.declarations()) {
+    declarations.push_back(absl::StrCat(
+        declaration.kind() == v1::Declaration::KIND_GLOBAL ? "global "
+                                                           : "field ",
+        declaration.name(), declaration.atomic() ? " atomic" : "",
+        declaration.override_reason().empty()
+            ? ""
+            : " override=" + declaration.override_reason()));
+  }
+  EXPECT_THAT(declarations,
+              UnorderedElementsAre("global hits override=per-thread statistics",
+                                   "global ticks atomic", "global file_static",
+                                   "global calls", "field conn::bytes atomic",
+                                   "field conn::cached override=only a hint"));
+}
+
+TEST(SummarizeTest, CxxMembersLambdasAndConstructors) {
+  v1::TranslationUnitSummary summary = Summarize("server.cc", R"(
+typedef void (*callback)(int, short, void *);
+void register_cb(callback cb, void *arg);
+struct Stats { Stats(); ~Stats(); int n; };
+class Server {
+ public:
+  static int instances;
+  void start();
+  void on_accept(int fd) { accepted_++; instances++; helper(fd); }
+  virtual void helper(int fd);
+ private:
+  int accepted_ = 0;
+};
+void Server::start() {
+  register_cb([](int fd, short what, void *arg) {
+    static_cast<Server *>(arg)->on_accept(fd);
+  }, this);
+  Stats local;
+  local.n = accepted_;
+}
+)",
+                                                 {"-std=c++17"});
+  EXPECT_TRUE(summary.parsed());
+  const v1::Function* accept = Find(summary, "Server::on_accept");
+  ASSERT_NE(accept, nullptr);
+  EXPECT_THAT(
+      Accesses(accept),
+      UnorderedElementsAre("R THIS accepted_", "W THIS accepted_",
+                           "R G:Server::instances", "W G:Server::instances"));
+  EXPECT_THAT(Calls(accept),
+              UnorderedElementsAre("0 Server::helper({}) this={&THIS}"));
+  EXPECT_TRUE(accept->calls(0).virtual_dispatch());
+
+  const v1::Function* lambda =
+      Find(summary, "Server::start()::<lambda at server.cc:15:15>");
+  ASSERT_NE(lambda, nullptr);
+  EXPECT_EQ(lambda->location().line(), 15u);
+  EXPECT_EQ(lambda->location().column(), 15u);
+  EXPECT_TRUE(lambda->address_taken());
+  EXPECT_EQ(lambda->type(), "void (int, short, void *)");
+  EXPECT_THAT(Calls(lambda),
+              UnorderedElementsAre("0 Server::on_accept({}) this={=P2}"));
+
+  const v1::Function* start = Find(summary, "Server::start");
+  ASSERT_NE(start, nullptr);
+  std::vector<std::string> calls = Calls(start);
+  ASSERT_FALSE(calls.empty());
+  EXPECT_EQ(calls[0].rfind("0 register_cb({fn c:", 0), 0u) << calls[0];
+  EXPECT_THAT(calls, Contains("1 Stats::Stats() this={&FRESH}"));
+  EXPECT_THAT(calls, Contains("2 Stats::~Stats() this={&FRESH}"));
+  EXPECT_THAT(Accesses(start), UnorderedElementsAre("R THIS accepted_"));
+}
+
+TEST(SummarizeTest, OddCodeDoesNotCrashAndAsmIsAnUnknownWrite) {
+  v1::TranslationUnitSummary summary = Summarize("odd.c", R"(
+struct flex { int n; char data[]; };
+union u { int i; float f; };
+struct bits { unsigned a : 3; unsigned b : 5; };
+union u g_u;
+struct bits g_bits;
+int kr(a, b) int a; char *b; { return a + *b; }
+void f(int n, struct flex *fl) {
+  int vla[n];
+  vla[0] = 1;
+  fl->data[2] = 'x';
+  g_u.f = 1.0f;
+  g_bits.b = 2;
+again:
+  if (n-- > 0) goto again;
+  __asm__ volatile("" ::: "memory");
+  int x = ({ int t = g_bits.a; t + 1; });
+  (void)x;
+}
+)");
+  EXPECT_TRUE(summary.parsed());
+  EXPECT_THAT(Accesses(Find(summary, "f")),
+              UnorderedElementsAre("W P1 *.data.[]", "W G:g_u", "W G:g_bits",
+                                   "W UNKNOWN", "R G:g_bits"));
+  EXPECT_THAT(Accesses(Find(summary, "kr")), UnorderedElementsAre("R P1 *"));
+}
+
+TEST(SummarizeTest, ParseErrorsGiveUnparsedSummaryWithDiagnostics) {
+  v1::TranslationUnitSummary summary = Summarize("broken.c", R"(
+int g;
+void ok(void) { g = 1; }
+void broken(void) { g = undeclared_thing + ; }
+)");
+  EXPECT_FALSE(summary.parsed());
+  ASSERT_GT(summary.diagnostics_size(), 0);
+  EXPECT_EQ(summary.diagnostics(0).location().file(), "broken.c");
+  EXPECT_EQ(summary.diagnostics(0).location().line(), 4u);
+  EXPECT_GT(summary.diagnostics(0).location().column(), 0u);
+  EXPECT_THAT(summary.diagnostics(0).message(), Not(IsEmpty()));
+  EXPECT_THAT(Accesses(Find(summary, "ok")), UnorderedElementsAre("W G:g"));
+}
+
+TEST(SummarizeTest, MissingFileIsUnparsedNotACrash) {
+  CompileCommand command;
+  command.directory = TempDir();
+  command.file = "does_not_exist.c";
+  command.arguments = {"clang", "-c", "does_not_exist.c"};
+  absl::StatusOr<v1::TranslationUnitSummary> summary =
+      SummarizeTranslationUnit(command);
+  ASSERT_TRUE(summary.ok());
+  EXPECT_FALSE(summary->parsed());
+  EXPECT_GT(summary->diagnostics_size(), 0);
+}
+
+TEST(SummarizeTest, DigestFollowsContentsAndArguments) {
+  std::string source = "int g; void f(void) { g = 1; }\n";
+  v1::TranslationUnitSummary a = Summarize("d.c", source);
+  v1::TranslationUnitSummary b = Summarize("d.c", source);
+  v1::TranslationUnitSummary c = Summarize("d.c", source + "int h;\n");
+  v1::TranslationUnitSummary d = Summarize("d.c", source, {"-DX=1"});
+  EXPECT_EQ(a.input_digest(), b.input_digest());
+  EXPECT_NE(a.input_digest(), c.input_digest());
+  EXPECT_NE(a.input_digest(), d.input_digest());
+}
+
+TEST(SummarizeTest, SummarizeAllMatchesOneByOne) {
+  std::string dir = TempDir() + "/all";
+  std::system(absl::StrCat("mkdir -p ", dir).c_str());
+  std::vector<std::string> files;
+  for (int i = 0; i < 5; ++i) {
+    std::string name = absl::StrCat("f", i, ".c");
+    WriteFile(dir + "/" + name, absl::StrCat("int g", i, "; void f", i,
+                                             "(int *p) { *p = g", i, "; }\n"));
+    files.push_back(name);
+  }
+  absl::StatusOr<std::vector<CompileCommand>> commands =
+      CommandsFromFlags(files, {}, dir);
+  ASSERT_TRUE(commands.ok());
+  std::vector<v1::TranslationUnitSummary> all = SummarizeAll(*commands, 3);
+  ASSERT_EQ(all.size(), 5u);
+  for (int i = 0; i < 5; ++i) {
+    absl::StatusOr<v1::TranslationUnitSummary> one =
+        SummarizeTranslationUnit((*commands)[i]);
+    ASSERT_TRUE(one.ok());
+    EXPECT_EQ(all[i].SerializeAsString(), one->SerializeAsString()) << i;
+    EXPECT_EQ(all[i].main_file(), files[i]);
+  }
+}
+
+}  // namespace
+}  // namespace prism::frontend
