@@ -442,8 +442,7 @@ class Analysis {
       const ViaPtr via =
           std::make_shared<const Via>(Via{handler.proto.name(), nullptr});
       SourceLocation location;
-      location.set_file(handler.proto.file());
-      location.set_line(handler.proto.line());
+      if (node != nullptr) location = node->location;
       Effect unknown;
       unknown.path.base = BaseKind::kUnknown;
       unknown.path.name = "<unknown>";

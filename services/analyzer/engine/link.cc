@@ -431,6 +431,24 @@ std::vector<CallTarget> LinkedProgram::TargetsOf(
     }
     return targets;
   }
+  // The front-end may know which functions the pointer holds (callee_value).
+  bool all_known = call.callee_value().sources_size() > 0;
+  for (const prism::v1::ValueSource& source : call.callee_value().sources()) {
+    if (source.source_case() != prism::v1::ValueSource::kFunctionUsr)
+      all_known = false;
+  }
+  if (all_known) {
+    for (const prism::v1::ValueSource& source : call.callee_value().sources()) {
+      const FunctionNode* node = FindFunction(source.function_usr());
+      if (node != nullptr && !node->bodies.empty()) {
+        targets.push_back(CallTarget{node, nullptr, ""});
+      } else {
+        targets.push_back(
+            by_name(node != nullptr ? node->name : source.function_usr()));
+      }
+    }
+    return targets;
+  }
   auto it = address_taken_by_type_.find(call.indirect_type());
   if (it == address_taken_by_type_.end() || call.indirect_type().empty()) {
     CallTarget target;

@@ -165,10 +165,22 @@ std::string Json(const AnalysisResult& result) {
   std::string out = "{\n  \"handlers\": [";
   for (int i = 0; i < result.handlers_size(); ++i) {
     const prism::v1::Handler& handler = result.handlers(i);
-    absl::StrAppend(&out, i ? "," : "",
-                    "\n    {\"name\": ", JsonString(handler.name()),
-                    ", \"file\": ", JsonString(handler.file()),
-                    ", \"line\": ", handler.line(), "}");
+    absl::StrAppend(
+        &out, i ? "," : "", "\n    {\"name\": ", JsonString(handler.name()),
+        ", \"file\": ", JsonString(handler.file()),
+        ", \"line\": ", handler.line(), ",\n     \"registrations\": [");
+    for (int r = 0; r < handler.registrations_size(); ++r) {
+      const prism::v1::Registration& registration = handler.registrations(r);
+      absl::StrAppend(
+          &out, r ? ", " : "", "{\"api\": ", JsonString(registration.api()),
+          ", \"file\": ", JsonString(registration.location().file()),
+          ", \"line\": ", registration.location().line(), ", \"via\": [");
+      for (int v = 0; v < registration.via_size(); ++v) {
+        absl::StrAppend(&out, v ? ", " : "", JsonString(registration.via(v)));
+      }
+      out += "]}";
+    }
+    out += "]}";
   }
   out += result.handlers_size() ? "\n  ],\n" : "],\n";
   out += "  \"matrix\": [";
