@@ -1,6 +1,7 @@
 // A conflict only on _Atomic objects is kept (the bit stays set) and marked
 // atomic_only with a suggestion; a plain global beside it is not marked.
 // Handlers: 0 on_count (g_hits++ atomic), 1 on_plain (g_plain++).
+
 // MATRIX: [[1,0],[0,1]]
 #include <event2/event.h>
 

@@ -3,8 +3,9 @@
 // on_stash keeps its connection in g_last; on_peek reads g_last->n; on_other
 // writes its own c->n. Handlers: 0 on_other, 1 on_peek, 2 on_stash. on_other:
 // writes c->n (escaped: global, and context). on_peek: reads only (g_last,
-// g_last->n). on_stash: writes g_last and c->n. MATRIX:
-// [[3,1,3],[1,0,1],[3,1,3]]
+// g_last->n). on_stash: writes g_last and c->n.
+
+// MATRIX: [[3,1,3],[1,0,1],[3,1,3]]
 #include <event2/event.h>
 #include <stdlib.h>
 

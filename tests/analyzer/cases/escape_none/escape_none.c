@@ -1,6 +1,7 @@
 // The negative of escape/: no context is stored anywhere global, so on_conn's
 // write of c->n is a context conflict only, and on_peek's read of g_ptr->n (a
 // static object) conflicts with nothing. Handlers: 0 on_conn, 1 on_peek.
+
 // MATRIX: [[2,0],[0,0]]
 #include <event2/event.h>
 #include <stdlib.h>

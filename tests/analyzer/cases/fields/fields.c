@@ -3,8 +3,9 @@
 // touching only its locals and memory it allocated has no conflicts, not even
 // with itself. Handlers: 0 on_hit, 1 on_local, 2 on_miss, 3 on_reset. on_hit
 // writes stats.hits and reads g_config; on_miss writes stats.misses and reads
-// g_config; on_reset writes all of stats. MATRIX:
-// [[1,0,0,1],[0,0,0,0],[0,0,1,1],[1,0,1,1]]
+// g_config; on_reset writes all of stats.
+
+// MATRIX: [[1,0,0,1],[0,0,0,0],[0,0,1,1],[1,0,1,1]]
 #include <event2/event.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,6 +1,7 @@
 // Effects are instantiated per call site: bump(&g_events) is a global write,
-// bump(&c->events) a context write. Handlers: 0 on_conn, 1 on_global. MATRIX:
-// [[2,0],[0,1]]
+// bump(&c->events) a context write. Handlers: 0 on_conn, 1 on_global.
+
+// MATRIX: [[2,0],[0,1]]
 #include <event2/event.h>
 #include <stdlib.h>
 

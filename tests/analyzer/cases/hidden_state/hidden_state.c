@@ -1,8 +1,9 @@
 // Hidden state of non-reentrant libc functions as named pseudo-globals:
 // strtok's buffer, the one buffer localtime and ctime share; strtok_r and
 // localtime_r on local buffers touch nothing shared. Handlers: 0 on_ctime, 1
-// on_localtime, 2 on_reentrant, 3 on_strtok. MATRIX:
-// [[1,1,0,0],[1,1,0,0],[0,0,0,0],[0,0,0,1]]
+// on_localtime, 2 on_reentrant, 3 on_strtok.
+
+// MATRIX: [[1,1,0,0],[1,1,0,0],[0,0,0,0],[0,0,0,1]]
 #include <event2/event.h>
 #include <string.h>
 #include <time.h>

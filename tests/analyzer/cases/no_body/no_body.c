@@ -2,8 +2,9 @@
 // it reads and writes everything reachable from its arguments (the context
 // escapes into it) and the global <unknown> resource, which conflicts with
 // every global access. Handlers: 0 on_local (touches nothing), 1 on_mystery
-// (calls mystery(c)), 2 on_reader (reads g_x). MATRIX:
-// [[0,0,0],[0,3,1],[0,1,0]]
+// (calls mystery(c)), 2 on_reader (reads g_x).
+
+// MATRIX: [[0,0,0],[0,3,1],[0,1,0]]
 #include <event2/event.h>
 #include <stdlib.h>
 

@@ -2,6 +2,7 @@
 // mutual recursion through visit count g_visits while following the list from
 // the context (reads only). Handlers: 0 on_list (reads the list from its
 // context, writes g_visits), 1 on_quiet (reads c->head: read/read, nothing).
+
 // MATRIX: [[1,0],[0,0]]
 #include <event2/event.h>
 #include <stdlib.h>

@@ -2,6 +2,7 @@
 // DONE; handle_read reads glob_ctr and writes ctxt->state. Cell (send, read)
 // = 3. Handlers sorted by name: 0 handle_read, 1 handle_send. handle_read with
 // itself: reads glob_ctr only (read/read: nothing), writes state: context.
+
 // MATRIX: [[2,3],[3,3]]
 #include <event2/event.h>
 #include <stdlib.h>
