@@ -129,6 +129,14 @@ class Analysis {
     }
     for (const auto& [key, diagnostic] : unresolved_)
       *result.add_diagnostics() = diagnostic;
+    if (omitted_ > 0) {
+      prism::v1::Diagnostic note;
+      note.set_severity(prism::v1::Diagnostic::SEVERITY_NOTE);
+      note.set_message(absl::StrCat(
+          omitted_, " further conflict explanation(s) omitted (at most ",
+          kExplanationsPerPair, " per pair of handlers and kind are listed)"));
+      *result.add_diagnostics() = note;
+    }
     if (!program_.unknown_functions().empty()) {
       std::vector<std::string> names(program_.unknown_functions().begin(),
                                      program_.unknown_functions().end());
@@ -613,6 +621,8 @@ class Analysis {
     MatchGroups(a.context_groups, b.context_groups,
                 prism::v1::CONFLICT_KIND_CONTEXT, &conflicts);
     const size_t n = result->handlers_size();
+    std::map<std::pair<int, bool>, int>
+        shown;  // (kind, removed) -> explanations kept
     for (auto& [key, conflict] : conflicts) {
       conflict.set_a(static_cast<uint32_t>(i));
       conflict.set_b(static_cast<uint32_t>(j));
@@ -622,12 +632,23 @@ class Analysis {
         (*cells)[i * n + j] |= bit;
         (*cells)[j * n + i] |= bit;
       }
+      // Every set bit keeps at least one explanation; beyond a few per pair and
+      // kind the report would drown the reader (linked structures yield one
+      // resource per path).
+      int& count = shown[{conflict.kind(), conflict.removed_by_programmer()}];
+      if (count >= kExplanationsPerPair) {
+        ++omitted_;
+        continue;
+      }
+      ++count;
       *result->add_conflicts() = std::move(conflict);
     }
   }
 
+  static constexpr int kExplanationsPerPair = 8;
   const AnalysisOptions& options_;
   LinkedProgram program_;
+  size_t omitted_ = 0;
   std::map<std::string, HandlerInfo> handlers_;
   std::map<std::string, std::set<std::vector<std::string>>> escapes_;
   std::map<std::string, prism::v1::Diagnostic> unresolved_;
