@@ -14,7 +14,7 @@ PACKAGES=(
   # Tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev curl wrk redis-server
   # Corpus of real libevent servers (apt-get source, compile databases)
-  dpkg-dev bear autoconf automake libtool
+  dpkg-dev bear autoconf automake libtool bison libncurses-dev
 )
 
 missing=()

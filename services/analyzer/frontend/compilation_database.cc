@@ -126,10 +126,15 @@ absl::StatusOr<std::vector<CompileCommand>> CommandsFromCommandLine(
     if (!all.ok() || files.empty()) return all;
     // Restrict to the named files.
     std::vector<CompileCommand> chosen;
+    std::string build_abs = Absolute(build_dir, "");
+    if (absl::EndsWith(build_abs, ".json")) {
+      build_abs = std::string(llvm::sys::path::parent_path(build_abs));
+    }
     for (CompileCommand& command : *all) {
       std::string abs = Absolute(command.file, command.directory);
       for (const std::string& file : files) {
-        if (Absolute(file, "") == abs || file == command.file) {
+        if (Absolute(file, "") == abs || Absolute(file, build_abs) == abs ||
+            file == command.file) {
           chosen.push_back(command);
           break;
         }

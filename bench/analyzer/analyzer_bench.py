@@ -1,0 +1,128 @@
+#!/usr/bin/env python3
+"""Analyzer speed against its floor: Clang parsing the same translation units.
+
+For each program of the corpus (tests/corpus/run_corpus.sh builds it), runs side by side, in one
+process run and with the same number of threads:
+  floor     clang -fsyntax-only over every TU (the compile commands, -j JOBS in parallel)
+  frontend  the per-TU pass (summarize_tool -p DIR -j JOBS): parse + summaries
+  analyze   prism analyze -p DIR --format=json -j JOBS: parse + summaries + link + matrix
+and prints frontend/floor and analyze/floor (best of REPEAT runs each, interleaved).
+Target: <= 1.5x on 2 cores.
+
+Usage: bench/analyzer/analyzer_bench.py [--corpus DIR] [--jobs N] [--repeat N]
+"""
+import argparse
+import concurrent.futures
+import glob
+import json
+import os
+import shlex
+import subprocess
+import sys
+import time
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+RESOURCE_DIR = "/usr/lib/llvm-14/lib/clang/14.0.6"
+
+
+def load_commands(build_dir, only_under=None):
+    with open(os.path.join(build_dir, "compile_commands.json")) as f:
+        entries = json.load(f)
+    commands = []
+    for entry in entries:
+        args = entry.get("arguments") or shlex.split(entry["command"])
+        path = os.path.normpath(os.path.join(entry["directory"], entry["file"]))
+        if only_under and not path.startswith(os.path.join(build_dir, only_under)):
+            continue
+        commands.append((entry["directory"], entry["file"], path, args))
+    return commands
+
+
+def syntax_only(args, file):
+    """The compile command turned into clang -fsyntax-only (same flags the analyzer uses)."""
+    out = ["clang", "-fsyntax-only", "-resource-dir=" + RESOURCE_DIR, "-Qunused-arguments",
+           "-Wno-unknown-warning-option", "-w"]
+    skip = False
+    for arg in args[1:]:
+        if skip:
+            skip = False
+            continue
+        if arg in ("-o", "-MF", "-MT", "-MQ"):
+            skip = True
+            continue
+        if arg in ("-c", "-MD", "-MMD", "-MP") or arg.startswith("-Werror"):
+            continue
+        out.append(arg)
+    return out
+
+
+def time_floor(commands, jobs):
+    def run(command):
+        directory, file, _, args = command
+        return subprocess.run(syntax_only(args, file), cwd=directory, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL).returncode
+    start = time.monotonic()
+    with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
+        list(pool.map(run, commands))
+    return time.monotonic() - start
+
+
+def time_tool(argv):
+    start = time.monotonic()
+    result = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    elapsed = time.monotonic() - start
+    if result.returncode not in (0, 1):
+        sys.exit(f"{argv[0]} failed ({result.returncode}): {result.stderr.decode()[-2000:]}")
+    return elapsed
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--corpus", default=os.path.join(REPO, "corpus"))
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--output-base", default="/root/.cache/bazel-frontend")
+    options = parser.parse_args()
+
+    bazel = ["bazel", "--output_base=" + options.output_base]
+    subprocess.run(bazel + ["build", "--disk_cache=/root/.cache/prism/bazel-disk",
+                            "--jobs=%d" % options.jobs, "--config=opt", "//cli:prism",
+                            "//services/analyzer/frontend:summarize_tool"],
+                   cwd=REPO, check=True, stderr=subprocess.DEVNULL)
+    bin_dir = subprocess.run(bazel + ["info", "--config=opt", "bazel-bin"], cwd=REPO, check=True,
+                             capture_output=True, text=True).stdout.strip()
+    prism = os.path.join(bin_dir, "cli/prism")
+    summarize = os.path.join(bin_dir, "services/analyzer/frontend/summarize_tool")
+
+    targets = []
+    for pattern, label, under in (("libevent-*", "libevent samples", "sample"),
+                                  ("memcached-*", "memcached", None),
+                                  ("tmux-*", "tmux", None)):
+        dirs = [d for d in sorted(glob.glob(os.path.join(options.corpus, pattern)))
+                if os.path.isfile(os.path.join(d, "compile_commands.json"))]
+        if dirs:
+            targets.append((label, dirs[0], under))
+    if not targets:
+        sys.exit("no corpus: run tests/corpus/run_corpus.sh first")
+
+    print(f"analyzer vs clang -fsyntax-only, -j{options.jobs}, best of {options.repeat} "
+          f"({os.cpu_count()} cores, {time.strftime('%Y-%m-%d')})")
+    print(f"{'program':<18} {'TUs':>4} {'floor s':>8} {'frontend s':>10} {'analyze s':>9} "
+          f"{'frontend/floor':>14} {'analyze/floor':>13}")
+    for label, build_dir, under in targets:
+        commands = load_commands(build_dir, under)
+        files = [path for _, _, path, _ in commands]
+        floor = frontend = analyze = float("inf")
+        for _ in range(options.repeat):
+            floor = min(floor, time_floor(commands, options.jobs))
+            frontend = min(frontend, time_tool(
+                [summarize, "-p", build_dir, "-j", str(options.jobs), "--quiet"] + files))
+            analyze = min(analyze, time_tool(
+                [prism, "analyze", "-p", build_dir, "--format=json", "-j", str(options.jobs)]
+                + files))
+        print(f"{label:<18} {len(commands):>4} {floor:>8.2f} {frontend:>10.2f} {analyze:>9.2f} "
+              f"{frontend / floor:>14.2f} {analyze / floor:>13.2f}")
+
+
+if __name__ == "__main__":
+    main()
