@@ -4,7 +4,7 @@
 # turn with wrk on loopback on a static-file route and a CPU-heavy route. Prints throughput,
 # p99 latency and each variant's ratio to serial, measured side by side in one run.
 #
-# usage: bench/httpd/run.sh        (WRK_SECONDS, WRK_CONNECTIONS, BAZEL override the defaults)
+# usage: bench/httpd/run.sh   (ROUNDS, WRK_SECONDS, WRK_CONNECTIONS, BAZEL override the defaults)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source bench/httpd/lib.sh
@@ -16,15 +16,19 @@ trap 'httpd_stop >/dev/null 2>&1 || true; rm -rf "$HTTPD_WORK"' EXIT
 targets=(//examples/httpd:httpd_serial //examples/httpd:httpd_threaded)
 have_prism=0
 if [[ -f lib/runtime/BUILD.bazel ]] && grep -q httpd_prism examples/httpd/BUILD.bazel; then
-  targets+=(//examples/httpd:httpd_prism //cli:prism)
+  targets+=(//examples/httpd:httpd_prism)
   have_prism=1
 fi
-echo "building ${targets[*]} (--config=opt)"
-$BAZEL build --config=opt "${targets[@]}" >"$HTTPD_WORK/build.log" 2>&1 || {
+# The servers are measured optimized; the analyzer (//cli:prism) is only run, so it is built in
+# the default configuration.
+echo "building ${targets[*]} (--config=opt) and //cli:prism"
+{ $BAZEL build --config=opt "${targets[@]}" && $BAZEL build //cli:prism; } \
+  >"$HTTPD_WORK/build.log" 2>&1 || {
   tail -30 "$HTTPD_WORK/build.log"
   exit 1
 }
 bin=$($BAZEL info --config=opt bazel-bin 2>/dev/null)
+prism_cli=$($BAZEL info bazel-bin 2>/dev/null)/cli/prism
 
 # Variants: name, binary, environment.
 names=(serial threaded)
@@ -32,9 +36,9 @@ binaries=("$bin/examples/httpd/httpd_serial" "$bin/examples/httpd/httpd_threaded
 envs=("" "")
 if ((have_prism)); then
   prism_bin=$bin/examples/httpd/httpd_prism
-  if PRISM=$bin/cli/prism examples/httpd/analyze.sh --emit-constraints "$HTTPD_WORK/as-analysed.pb" \
+  if PRISM=$prism_cli examples/httpd/analyze.sh --emit-constraints "$HTTPD_WORK/as-analysed.pb" \
     --binary "$prism_bin" >"$HTTPD_WORK/analyze.log" 2>&1 &&
-    PRISM=$bin/cli/prism examples/httpd/analyze.sh --override --emit-constraints \
+    PRISM=$prism_cli examples/httpd/analyze.sh --override --emit-constraints \
       "$HTTPD_WORK/override.pb" --binary "$prism_bin" >>"$HTTPD_WORK/analyze.log" 2>&1; then
     for sched in huecolor exact; do
       names+=("$sched" "$sched+override")
@@ -53,25 +57,36 @@ fi
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { print (b > 0 ? a / b : 0) }'; }
 
 routes=(/docs/lorem.txt /render/bench)
+rounds=${ROUNDS:-3}
 declare -A rps p99
-for i in "${!names[@]}"; do
-  # shellcheck disable=SC2086  # envs[i] is a list of VAR=VALUE words
-  httpd_start "${names[i]}" "${binaries[i]}" ${envs[i]}
-  if [[ ${names[i]} != serial && ${names[i]} != threaded ]]; then
-    mode=$(sed -n 's/.*prism runtime mode: //p' "$HTTPD_WORK/${names[i]}.err")
-    [[ $mode == "${names[i]%+override}" ]] || echo "warning: ${names[i]} runs in mode '$mode'"
-  fi
-  for route in "${routes[@]}"; do
-    read -r r p < <(wrk_measure "$route")
-    rps[${names[i]},$route]=$r
-    p99[${names[i]},$route]=$p
+# Rounds alternate the variants, so that load from anything else on the machine falls on all of
+# them alike; each figure is the median over the rounds.
+for round in $(seq 1 "$rounds"); do
+  echo "round $round/$rounds"
+  for i in "${!names[@]}"; do
+    # shellcheck disable=SC2086  # envs[i] is a list of VAR=VALUE words
+    httpd_start "${names[i]}" "${binaries[i]}" ${envs[i]}
+    if [[ ${names[i]} != serial && ${names[i]} != threaded ]]; then
+      mode=$(sed -n 's/.*prism runtime mode: //p' "$HTTPD_WORK/${names[i]}.err")
+      [[ $mode == "${names[i]%+override}" ]] || echo "warning: ${names[i]} runs in mode '$mode'"
+    fi
+    for route in "${routes[@]}"; do
+      read -r r p < <(wrk_measure "$route")
+      rps[${names[i]},$route]+="$r "
+      p99[${names[i]},$route]+="$p "
+    done
+    httpd_stop || echo "warning: ${names[i]} did not exit cleanly"
   done
-  httpd_stop || echo "warning: ${names[i]} did not exit cleanly"
+done
+median() { tr ' ' '\n' <<<"$1" | grep . | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+for key in "${!rps[@]}"; do
+  rps[$key]=$(median "${rps[$key]}")
+  p99[$key]=$(median "${p99[$key]}")
 done
 
 echo
 echo "machine: $(nproc) cores, $(. /etc/os-release && echo "$PRETTY_NAME"), $(date -u +%Y-%m-%d)"
-echo "wrk -t${WRK_THREADS:-1} -c${WRK_CONNECTIONS:-16} -d${WRK_SECONDS:-3}s on loopback, same machine"
+echo "median of $rounds rounds; wrk -t${WRK_THREADS:-1} -c${WRK_CONNECTIONS:-16} -d${WRK_SECONDS:-3}s on loopback, same machine"
 printf '%-16s %-16s %10s %9s %9s %11s\n' route variant req/s p99_ms vs_serial vs_threaded
 for route in "${routes[@]}"; do
   for name in "${names[@]}"; do

@@ -1,37 +1,37 @@
-/* httpd: a small HTTP/1.1 server on libevent in the style of thttpd — Prism's
- * flagship example.
+/* httpd: a small HTTP/1.1 server on libevent in the style of thttpd, Prism's
+ * flagship example. See README.md beside this file.
  *
  * One source, three builds:
- *   (default)          serial: one thread, one event_base, plain libevent — the
- * program a server author writes and knows is correct; -DHTTPD_USE_PRISM  the
- * same handlers registered through Prism's runtime (one line per registration,
- * see the HTTPD_* registration macros below); -DHTTPD_THREADED   hand-threaded
- * the way libevent's maintainers advise and memcached does: one event_base per
- * worker thread, connections handed out at accept through a pipe per worker,
- * shared state behind mutexes.
+ *   default            serial: one thread, one event_base, plain libevent --
+ *                      the program its author knows is correct.
+ *   -DHTTPD_USE_PRISM  the same handlers registered through Prism's runtime
+ *                      (the HTTPD_* registration macros below, one line each).
+ *   -DHTTPD_THREADED   hand-threaded as libevent's maintainers advise and
+ *                      memcached does: an event_base per worker thread,
+ *                      connections handed out at accept through a pipe per
+ *                      worker, shared state behind mutexes.
  *
- * What the server shares, on purpose (it is what Prism's analyzer reports):
- *   g_cache     the file cache: docroot files read once, evicted when idle
- * (on_clock); g_stats     statistics counters, shown by GET /stats (C11
- * atomics); g_log       the access log (Common Log Format); g_throttle
- * per-client request counts in the current second, and the limit; g_clock the
- * cached Date header and log timestamp, refreshed by a one-second timer. Per
- * connection (the handlers' context argument): parse state, request, buffers.
+ * Shared on purpose (it is what Prism's analyzer reports):
+ *   g_cache     file cache: docroot files read once, evicted when idle
+ *   g_stats     statistics counters (C11 atomics), shown by GET /stats
+ *   g_log       access log (Common Log Format)
+ *   g_throttle  per-client request counts in the current second
+ *   g_clock     cached Date header and log timestamp, refreshed every second
+ * Per connection (the handlers' context argument): parse state, request,
+ * buffers.
  *
- * Routes: GET/HEAD of static files under the docroot, GET /stats, and the
- * CPU-heavy GET /render/NAME[?rows=N&work=N], which renders a deterministic
- * HTML page (a table of hash chains seeded by NAME) — ~0.3 ms of work by
- * default, so that cores matter.
+ * Routes: static files under the docroot (GET, HEAD), GET /stats, and the
+ * CPU-heavy GET /render/NAME[?rows=N&work=N], a deterministic HTML page (a
+ * table of hash chains seeded by NAME), ~0.25 ms of work by default.
  *
- * Handler pipeline of one request (each a libevent callback with the connection
- * as context): on_conn_read    parse the request head; throttle; serve static
- * files and /stats directly; hand /render to on_render through a per-connection
- * event (event_active); on_render       render the page into the connection's
- * buffers (context only, plus one statistics counter and the cached Date);
- *   on_conn_write   the response has left: access log line, then the next
- * keep-alive request; on_conn_event   EOF, error or idle timeout: close. Plus
- * on_accept (listener), on_clock (1 s timer) and on_signal (SIGINT/SIGTERM:
- * clean exit).
+ * Handlers (each a libevent callback; the connection is the context):
+ *   on_conn_read   parse the request head, throttle, answer static files and
+ *                  /stats; hand /render to on_render (event_active)
+ *   on_render      render the page into the connection's buffers (context
+ *                  and statistics counters only)
+ *   on_conn_write  the response has left: access log, next keep-alive request
+ *   on_conn_event  EOF, error or idle timeout: close
+ *   on_accept (listener), on_clock (1 s timer), on_signal (SIGINT, SIGTERM).
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -220,23 +220,28 @@ static uint32_t hash_string(const char *s) {
   return h;
 }
 
-/* Reads a whole regular file. Returns an HTTP status: 200, 403 or 404. */
-static int read_file(const char *path, char **data, size_t *size) {
+/* Reads a whole regular file into a new buffer. On failure returns NULL and
+ * sets *status to 403 or 404. */
+static char *read_file(const char *path, size_t *size, int *status) {
   int fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return errno == EACCES ? 403 : 404;
+  if (fd < 0) {
+    *status = errno == EACCES ? 403 : 404;
+    return NULL;
+  }
   struct stat st;
+  *status = 404;
   if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
     close(fd);
-    return 404;
+    return NULL;
   }
-  if (st.st_size > MAX_CACHED_FILE) {
-    close(fd);
-    return 403;
+  *status = 403;
+  char *buf = NULL;
+  if (st.st_size <= MAX_CACHED_FILE) {
+    buf = malloc(st.st_size > 0 ? (size_t)st.st_size : 1);
   }
-  char *buf = malloc(st.st_size > 0 ? (size_t)st.st_size : 1);
   if (buf == NULL) {
     close(fd);
-    return 403;
+    return NULL;
   }
   size_t done = 0;
   while (done < (size_t)st.st_size) {
@@ -246,9 +251,9 @@ static int read_file(const char *path, char **data, size_t *size) {
     done += (size_t)n;
   }
   close(fd);
-  *data = buf;
   *size = done;
-  return 200;
+  *status = 200;
+  return buf;
 }
 
 /* Appends the file at `path` (already validated, relative to the docroot) to
@@ -265,20 +270,24 @@ static int cache_serve(const char *path, struct evbuffer *out, int head_only,
     stat_add(&g_stats.cache_hits, 1);
   } else {
     stat_add(&g_stats.cache_misses, 1);
-    char *data = NULL;
     size_t len = 0;
-    status = read_file(path, &data, &len);
-    if (status == 200) {
-      e = calloc(1, sizeof *e);
-      if (e == NULL || (e->path = strdup(path)) == NULL) {
-        free(e);
+    char *data = read_file(path, &len, &status);
+    if (data != NULL) {
+      /* A new entry is built in `fresh`, apart from the chain walked above. */
+      struct cache_entry *fresh = calloc(1, sizeof *fresh);
+      char *key = strdup(path);
+      if (fresh == NULL || key == NULL) {
+        free(fresh);
+        free(key);
         free(data);
         status = 403;
       } else {
-        e->data = data;
-        e->size = len;
-        e->next = g_cache[bucket];
-        g_cache[bucket] = e;
+        fresh->path = key;
+        fresh->data = data;
+        fresh->size = len;
+        fresh->next = g_cache[bucket];
+        g_cache[bucket] = fresh;
+        e = fresh;
       }
     }
   }
@@ -313,7 +322,7 @@ static void cache_evict_idle(time_t now) {
 /* ---- Per-client throttle table: requests seen from each client address this
  * second. */
 struct throttle_entry {
-  char client[INET6_ADDRSTRLEN];
+  char *client;
   unsigned long count;
   struct throttle_entry *next;
 };
@@ -327,10 +336,18 @@ static int throttle_check(const char *client) {
   SHARED_LOCK(g_throttle_lock);
   struct throttle_entry *e = g_throttle[bucket];
   while (e != NULL && strcmp(e->client, client) != 0) e = e->next;
-  if (e == NULL && (e = calloc(1, sizeof *e)) != NULL) {
-    snprintf(e->client, sizeof e->client, "%s", client);
-    e->next = g_throttle[bucket];
-    g_throttle[bucket] = e;
+  if (e == NULL) {
+    struct throttle_entry *fresh = calloc(1, sizeof *fresh);
+    char *key = strdup(client);
+    if (fresh == NULL || key == NULL) {
+      free(fresh);
+      free(key);
+    } else {
+      fresh->client = key;
+      fresh->next = g_throttle[bucket];
+      g_throttle[bucket] = fresh;
+      e = fresh;
+    }
   }
   if (e != NULL) {
     e->count++;
@@ -348,6 +365,7 @@ static void throttle_reset(void) {
     while (g_throttle[b] != NULL) {
       struct throttle_entry *e = g_throttle[b];
       g_throttle[b] = e->next;
+      free(e->client);
       free(e);
     }
   }
@@ -381,8 +399,9 @@ struct conn {
   int close_after; /* close once the response has left */
   int closing;     /* the peer went away while on_render was pending */
   struct request req;
-  int status;            /* of the response in flight, for the access log */
-  size_t body_bytes;     /* ditto */
+  char date[64];     /* the Date header: the clock when the request arrived */
+  int status;        /* of the response in flight, for the access log */
+  size_t body_bytes; /* ditto */
   struct evbuffer *body; /* the payload being built */
   struct evbuffer *resp; /* the response being assembled */
 };
@@ -469,16 +488,12 @@ static struct conn *conn_new(struct event_base *base, evutil_socket_t fd,
  * (finish_response), so the write callback never sees half of it. */
 static void start_response(struct conn *c, int status, const char *content_type,
                            size_t content_length) {
-  char date[64];
-  SHARED_LOCK(g_clock_lock);
-  memcpy(date, g_clock.http_date, sizeof date);
-  SHARED_UNLOCK(g_clock_lock);
   evbuffer_drain(c->resp, evbuffer_get_length(c->resp));
   evbuffer_add_printf(
       c->resp,
       "HTTP/1.1 %d %s\r\nServer: prism-httpd\r\nDate: %s\r\n"
       "Content-Type: %s\r\nContent-Length: %zu\r\nConnection: %s\r\n\r\n",
-      status, status_text(status), date, content_type, content_length,
+      status, status_text(status), c->date, content_type, content_length,
       c->close_after ? "close" : "keep-alive");
   c->status = status;
   c->body_bytes = content_length;
@@ -681,20 +696,26 @@ static int parse_request(struct conn *c) {
   return decode_path(target, path_len, r->path);
 }
 
-/* Reads a small non-negative integer parameter from a query string. */
+/* Reads a small positive integer parameter ("rows=12") from a query string:
+ * `fallback` when absent, -1 when malformed or above `max`. */
 static int query_int(const char *query, const char *name, int fallback,
                      int max) {
   size_t len = strlen(name);
-  for (const char *p = query; p != NULL && *p;
-       p = strchr(p, '&'), p = p ? p + 1 : NULL) {
-    if (strncmp(p, name, len) == 0 && p[len] == '=') {
-      char *end;
-      long v = strtol(p + len + 1, &end, 10);
-      if (end == p + len + 1 || (*end != '\0' && *end != '&') || v < 1 ||
-          v > max)
-        return -1;
+  size_t i = 0;
+  while (query[i] != '\0') {
+    if (strncmp(query + i, name, len) == 0 && query[i + len] == '=') {
+      long v = 0;
+      size_t k = i + len + 1;
+      if (!isdigit((unsigned char)query[k])) return -1;
+      for (; isdigit((unsigned char)query[k]); ++k) {
+        v = v * 10 + (query[k] - '0');
+        if (v > max) return -1;
+      }
+      if ((query[k] != '\0' && query[k] != '&') || v < 1) return -1;
       return (int)v;
     }
+    while (query[i] != '\0' && query[i] != '&') ++i;
+    if (query[i] == '&') ++i;
   }
   return fallback;
 }
@@ -703,6 +724,10 @@ static int query_int(const char *query, const char *name, int fallback,
  * response. */
 static void process_input(struct conn *c) {
   struct evbuffer *in = bufferevent_get_input(c->bev);
+  SHARED_LOCK(g_clock_lock);
+  memcpy(c->date, g_clock.http_date, sizeof c->date);
+  SHARED_UNLOCK(g_clock_lock);
+
   struct evbuffer_ptr end = evbuffer_search(in, "\r\n\r\n", 4, NULL);
   if (end.pos < 0 || end.pos + 4 > MAX_HEAD) {
     if (end.pos >= 0 || evbuffer_get_length(in) > MAX_HEAD) {

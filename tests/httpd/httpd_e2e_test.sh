@@ -6,9 +6,9 @@
 # usage: httpd_e2e_test.sh VARIANT...
 #   threaded          examples/httpd/httpd_threaded
 #   prism-unconstrained  examples/httpd/httpd_prism without constraints: must fall back to serial
-#   prism[:SCHED]     examples/httpd/httpd_prism with constraints from `prism analyze
-#                     --emit-constraints --binary`, checker on (PRISM_CHECK=1); SCHED is
-#                     exact (default), huecolor or serial
+#   prism:SCHED[:override]  examples/httpd/httpd_prism under scheduler SCHED (exact, huecolor,
+#                     serial) with constraints from `prism analyze --emit-constraints --binary`
+#                     (with the g_stats override if asked), checker on (PRISM_CHECK=1)
 # Under --config=tsan the binaries are built with ThreadSanitizer; any report fails the test.
 set -euo pipefail
 
@@ -106,20 +106,20 @@ for variant in "$@"; do
         fail "httpd_prism without constraints did not fall back to serial"
       compare prism-unconstrained
       ;;
-    prism | prism:*)
-      scheduler=${variant#prism}
-      scheduler=${scheduler#:}
-      scheduler=${scheduler:-exact}
-      constraints=$WORK/httpd.constraints
-      if [[ ! -f $constraints ]]; then
-        PRISM=cli/prism examples/httpd/analyze.sh --emit-constraints "$constraints" --binary "$HTTPD_DIR/httpd_prism" >"$WORK/analyze.log" 2>&1 ||
-          fail "prism analyze failed: $(cat "$WORK/analyze.log")"
-      fi
-      run "prism-$scheduler" "$HTTPD_DIR/httpd_prism" PRISM_CONSTRAINTS="$constraints" \
+    prism:*)
+      # prism:SCHED[:override] — constraints from the analyzer, stamped for httpd_prism.
+      IFS=: read -r _ scheduler override <<<"$variant"
+      name=prism-$scheduler${override:+-override}
+      constraints=$WORK/$name.constraints
+      PRISM=cli/prism examples/httpd/analyze.sh ${override:+--override} \
+        --emit-constraints "$constraints" --binary "$HTTPD_DIR/httpd_prism" \
+        >"$WORK/$name.analyze.log" 2>&1 ||
+        fail "prism analyze failed: $(cat "$WORK/$name.analyze.log")"
+      run "$name" "$HTTPD_DIR/httpd_prism" PRISM_CONSTRAINTS="$constraints" \
         PRISM_SCHEDULER="$scheduler" PRISM_CHECK=1
-      grep -q "mode: $scheduler" "$WORK/prism-$scheduler.err" ||
-        fail "prism-$scheduler did not run in $scheduler mode: $(cat "$WORK/prism-$scheduler.err")"
-      compare "prism-$scheduler"
+      grep -q "mode: $scheduler" "$WORK/$name.err" ||
+        fail "$name did not run in $scheduler mode: $(cat "$WORK/$name.err")"
+      compare "$name"
       ;;
     *) fail "unknown variant '$variant'" ;;
   esac
