@@ -86,7 +86,12 @@ std::string SummaryContext::FunctionName(const clang::FunctionDecl* function) {
     std::string name = absl::StrCat(prefix, "<lambda at ", where.file(), ":",
                                     where.line(), ":", where.column(), ">");
     if (method != lambda->getLambdaCallOperator()) {
-      absl::StrAppend(&name, "::", method->getNameAsString());
+      std::string member = method->getNameAsString();
+      if (llvm::isa<clang::CXXConstructorDecl>(method))
+        member = "<constructor>";
+      if (llvm::isa<clang::CXXDestructorDecl>(method)) member = "<destructor>";
+      if (llvm::isa<clang::CXXConversionDecl>(method)) member = "<conversion>";
+      absl::StrAppend(&name, "::", member);
     }
     return name;
   }
@@ -263,6 +268,16 @@ bool IsTrivialSpecialMember(const clang::CXXMethodDecl* method) {
   if (method == nullptr) return false;
   if (method->isTrivial()) return true;
   return false;
+}
+
+// `base` + the selector of `field`. Members of a union, bit-fields and unnamed
+// members (anonymous structs, lambda captures) add no selector: the enclosing
+// object covers what shares storage.
+Path FieldPath(const Path& base, const clang::FieldDecl* field) {
+  const clang::RecordDecl* record = field->getParent();
+  if (record->isUnion() || field->isBitField() || field->getName().empty())
+    return base;
+  return base.With(std::string(field->getName()), RecordName(record));
 }
 
 // A call site of the function: explicit calls and the constructor/destructor
@@ -1544,8 +1559,7 @@ void FunctionFacts::Run(v1::Function* out) {
       if (init->getInit() == nullptr) continue;
       Path target = self;
       if (const clang::FieldDecl* field = init->getAnyMember()) {
-        target = self.With(std::string(field->getName()),
-                           RecordName(field->getParent()));
+        target = FieldPath(self, field);
         member_inits_.push_back(init);
       }
       if (const auto* construct = llvm::dyn_cast<clang::CXXConstructExpr>(
@@ -1591,8 +1605,7 @@ void FunctionFacts::Run(v1::Function* out) {
     Path target;
     target.base = MemoryPath::BASE_THIS;
     target.name = "this";
-    target = target.With(std::string(field->getName()),
-                         RecordName(field->getParent()));
+    target = FieldPath(target, field);
     emit(target, v1::ACCESS_KIND_WRITE, init->getSourceLocation(),
          IsAtomicType(field->getType()));
     if (field->getType()->isPointerType()) {

@@ -398,6 +398,54 @@ void Server::start() {
   EXPECT_THAT(Accesses(start), UnorderedElementsAre("R THIS accepted_"));
 }
 
+TEST(SummarizeTest, CxxAtomicsStaticInitializersAndCallbackTables) {
+  v1::TranslationUnitSummary summary = Summarize("atomics.cc", R"(
+#include <atomic>
+std::atomic<int> g_hits;
+int g_base;
+typedef void (*cb_t)(int, short, void *);
+struct Ops { cb_t read; };
+static void on_read(int, short, void *arg) { g_base++; }
+static Ops table = {on_read};
+int counter() {
+  static int calls = g_base;
+  return ++calls;
+}
+void handler(int fd, short, void *arg) {
+  g_hits++;
+  int now = g_hits.load();
+  (void)now;
+  auto cb = [](int, short, void *) {};
+  table.read(fd, 0, arg);
+  (void)cb;
+}
+)",
+                                                 {"-std=c++17"});
+  EXPECT_TRUE(summary.parsed());
+  EXPECT_TRUE(Find(summary, "on_read")->address_taken());
+  EXPECT_THAT(Accesses(Find(summary, "counter")),
+              UnorderedElementsAre("R G:g_base", "R G:calls", "R G:calls",
+                                   "W G:calls"));
+  const v1::Function* handler = Find(summary, "handler");
+  ASSERT_NE(handler, nullptr);
+  EXPECT_THAT(Accesses(handler),
+              UnorderedElementsAre("R G:g_hits atomic", "W G:g_hits atomic",
+                                   "R G:g_hits atomic", "R G:table read"));
+  std::vector<std::string> calls = Calls(handler);
+  EXPECT_THAT(
+      calls,
+      Contains("0 std::__atomic_base<int>::operator++({}) this={&G:g_hits}"));
+  EXPECT_THAT(calls,
+              Contains("1 std::__atomic_base<int>::load({}) this={&G:g_hits}"));
+  EXPECT_THAT(calls,
+              Contains("2 indirect void (int, short, void *)({} {} {=P2})"));
+  bool atomic_declared = false;
+  for (const v1::Declaration& declaration : summary.declarations()) {
+    if (declaration.name() == "g_hits") atomic_declared = declaration.atomic();
+  }
+  EXPECT_TRUE(atomic_declared);
+}
+
 TEST(SummarizeTest, OddCodeDoesNotCrashAndAsmIsAnUnknownWrite) {
   v1::TranslationUnitSummary summary = Summarize("odd.c", R"(
 struct flex { int n; char data[]; };
