@@ -61,19 +61,30 @@ for i, row in enumerate(m):
     print(f"  [{i}] " + " ".join(f" {c >> 1 & 1}{c & 1}" for c in row))
 live = [c for c in d.get("conflicts", []) if not c.get("removed_by_programmer")]
 removed = [c for c in d.get("conflicts", []) if c.get("removed_by_programmer")]
-by_resource = collections.OrderedDict()
+def root(resource):
+    # "g_stats.renders" -> "g_stats", "*g_cache[]->next->data" -> "g_cache", "*arg->bev" -> "arg"
+    r = resource.lstrip("*").replace("<escaped> ", "")
+    for sep in ("[", ".", "-"):
+        r = r.split(sep)[0]
+    return r or resource
+groups = collections.OrderedDict()
 for c in live:
-    by_resource.setdefault((c.get("resource", "?"), c.get("kind", "?")), []).append(c)
-print(f"{len(live)} conflicts on {len(by_resource)} resources; the most widespread:")
-ranked = sorted(by_resource.items(), key=lambda kv: -len(kv[1]))
+    groups.setdefault((c.get("kind", "?"), root(c.get("resource", "?"))), []).append(c)
+print(f"{len(live)} conflicts; by variable, global ones first (they cost the most parallelism):")
 def site(s):
-    return f"{s.get('file', '?')}:{s.get('line', '?')}:{s.get('column', '?')} {s.get('access', '?')}"
-for (resource, kind), cs in ranked[:8]:
-    c = cs[0]
-    a, b = hs[c["a"]]["name"], hs[c["b"]]["name"]
-    print(f"  {kind:7} {resource}: {len(cs)} handler pair(s), e.g. {a} x {b}")
-    print(f"          {site(c['a_site'])} via {' -> '.join(c['a_site'].get('via', []))}")
-    print(f"          {site(c['b_site'])} via {' -> '.join(c['b_site'].get('via', []))}")
+    return (f"{s.get('file', '?')}:{s.get('line', '?')}:{s.get('column', '?')} {s.get('access', '?')}"
+            f" via {' -> '.join(s.get('via', []))}")
+ranked = sorted(groups.items(), key=lambda kv: (kv[0][0] != "global", -len(kv[1])))
+for (kind, var), cs in ranked[:9]:
+    pairs = sorted({tuple(sorted((hs[c["a"]]["name"], hs[c["b"]]["name"]))) for c in cs})
+    self_pairs = [c for c in cs if c["a"] == c["b"]]
+    c = (self_pairs or cs)[0]
+    limit = len(pairs) if kind == "global" else 3
+    shown = ", ".join(f"{a} x {b}" for a, b in pairs[:limit])
+    shown += " ..." if len(pairs) > limit else ""
+    print(f"  {kind:7} {var}: {len(pairs)} handler pair(s): {shown}")
+    print(f"          e.g. {c.get('resource')}: {hs[c['a']]['name']} {site(c['a_site'])}")
+    print(f"               {hs[c['b']]['name']} {site(c['b_site'])}")
 if removed:
     reasons = collections.Counter(
         (c.get("resource", "?"), c.get("removal_reason", "")) for c in removed)
