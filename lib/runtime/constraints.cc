@@ -1,5 +1,6 @@
 #include "lib/runtime/constraints.h"
 
+#include <google/protobuf/io/tokenizer.h>
 #include <google/protobuf/text_format.h>
 #include <google/protobuf/util/json_util.h>
 
@@ -38,7 +39,14 @@ absl::StatusOr<prism::v1::ConstraintSet> ReadConstraintFile(
   }
   if (set.ParseFromString(data)) return set;
   set.Clear();
+  // Quiet: a wrong file is reported once, by the caller, not line by line on
+  // stderr.
+  class Quiet : public google::protobuf::io::ErrorCollector {
+   public:
+    void AddError(int, int, const std::string&) override {}
+  } quiet;
   google::protobuf::TextFormat::Parser parser;
+  parser.RecordErrorsTo(&quiet);
   parser.AllowPartialMessage(false);
   if (parser.ParseFromString(data, &set)) return set;
   return absl::InvalidArgumentError(absl::StrFormat(

@@ -75,6 +75,7 @@ struct prism_runtime {
   // event): a persistent timer far in the future stays added exactly while
   // something is queued or running.
   event* keepalive = nullptr;
+  event* wakeup = nullptr;
   std::atomic<int64_t> inflight{0};
   std::mutex keepalive_mu;
   bool keepalive_added = false;
@@ -111,6 +112,9 @@ struct EventTramp {
 
   std::mutex mu;
   bool in_flight = false;
+  bool started = false;  // The queued invocation has begun to run.
+  bool cancelled =
+      false;  // prism_event_del/free came before it began: skip it.
   short refire = 0;
   evutil_socket_t fd = -1;
   short what = 0;
@@ -122,6 +126,14 @@ void Release(EventTramp* t) {
 
 void EventRun(Job* job) {
   EventTramp* t = reinterpret_cast<EventTramp*>(job);
+  {
+    std::lock_guard<std::mutex> lock(t->mu);
+    if (t->cancelled) {
+      t->cancelled = false;
+      return;
+    }
+    t->started = true;
+  }
   t->cb(t->fd, t->what, t->arg);
 }
 
@@ -130,6 +142,7 @@ void EventFinish(Job* job) {
   bool again = false;
   {
     std::lock_guard<std::mutex> lock(t->mu);
+    t->started = false;
     if (t->refire != 0) {
       t->what = t->refire;
       t->refire = 0;
@@ -246,6 +259,11 @@ void BevStartLocked(BevTramp* t, int kind, short what) {
 
 void BevRun(Job* job) {
   BevTramp* t = reinterpret_cast<BevTramp*>(job);
+  // Freed (or given other callbacks) by a handler while this invocation was
+  // queued: libevent would not call it any more, so neither do we.
+  void* cbarg = nullptr;
+  bufferevent_getcb(t->bev, nullptr, nullptr, nullptr, &cbarg);
+  if (cbarg != t) return;
   if (t->kind == kEvent) {
     if (t->run_event != nullptr) t->run_event(t->bev, t->what, t->run_arg);
   } else if (t->run_data != nullptr) {
@@ -438,6 +456,13 @@ void prism_runtime::InflightDec() {
   if (inflight.load(std::memory_order_acquire) == 0 && keepalive_added) {
     event_del(keepalive);
     keepalive_added = false;
+    // libevent does not wake a loop for a deleted timer. When nothing else
+    // keeps the loop running it must wake up now and return, as it would have
+    // after the handler in plain libevent.
+    if (event_base_get_num_events(
+            base, EVENT_BASE_COUNT_ADDED | EVENT_BASE_COUNT_ACTIVE) == 0) {
+      event_active(wakeup, EV_TIMEOUT, 1);
+    }
   }
 }
 
@@ -580,7 +605,8 @@ prism_runtime* prism_runtime_new(struct event_base* base,
     return nullptr;
   }
   rt->keepalive = event_new(base, -1, EV_PERSIST, KeepaliveCb, nullptr);
-  if (rt->keepalive == nullptr) {
+  rt->wakeup = event_new(base, -1, 0, KeepaliveCb, nullptr);
+  if (rt->keepalive == nullptr || rt->wakeup == nullptr) {
     Warn("prism_runtime_new: out of memory");
     return nullptr;
   }
@@ -607,6 +633,7 @@ void prism_runtime_free(prism_runtime* rt) {
   if (rt == nullptr) return;
   rt->scheduler.reset();  // Drains: every queued invocation runs.
   if (rt->keepalive != nullptr) event_free(rt->keepalive);
+  if (rt->wakeup != nullptr) event_free(rt->wakeup);
   for (auto& entry : rt->events) Release(entry.second);
   for (auto& entry : rt->bevs) Release(entry.second);
   for (ListenerTramp* l : rt->listeners) delete l;
@@ -656,6 +683,41 @@ int prism_event_assign_named(prism_runtime* rt, struct event* ev,
   }
   Remember(rt, rt->events, ev, t);
   return 0;
+}
+
+// Cancels an invocation of `ev` that is queued but has not begun, as event_del
+// cancels an active event in libevent, and forgets the record when `forget`.
+static void CancelQueued(prism_runtime* rt, struct event* ev, bool forget) {
+  EventTramp* t = nullptr;
+  {
+    std::lock_guard<std::mutex> lock(rt->registry_mu);
+    auto it = rt->events.find(ev);
+    if (it == rt->events.end()) return;
+    t = it->second;
+    if (forget) rt->events.erase(it);
+  }
+  {
+    std::lock_guard<std::mutex> lock(t->mu);
+    t->refire = 0;
+    if (t->in_flight && !t->started) t->cancelled = true;
+  }
+  if (forget) Release(t);
+}
+
+int prism_event_del(prism_runtime* rt, struct event* ev) {
+  if (rt == nullptr || ev == nullptr) return -1;
+  int r = event_del(ev);
+  if (rt->parallel()) CancelQueued(rt, ev, false);
+  return r;
+}
+
+void prism_event_free(prism_runtime* rt, struct event* ev) {
+  if (ev == nullptr) return;
+  if (rt != nullptr && rt->parallel()) {
+    event_del(ev);
+    CancelQueued(rt, ev, true);
+  }
+  event_free(ev);
 }
 
 int prism_base_once_named(prism_runtime* rt, evutil_socket_t fd, short what,

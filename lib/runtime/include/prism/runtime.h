@@ -136,6 +136,14 @@ struct evconnlistener *prism_evconnlistener_new_named(prism_runtime *rt, evconnl
 #define prism_evconnlistener_new(rt, cb, arg, flags, backlog, fd) \
   prism_evconnlistener_new_named((rt), (cb), (arg), (flags), (backlog), (fd), #cb, __FILE__)
 
+/* ---- Optional: event_del / event_free that also cancel an invocation of the event that is
+ * queued but has not begun (libevent's event_del cancels an active event the same way). Plain
+ * event_del / event_free stay safe in every mode (no record dangles), but an invocation queued
+ * before them still runs, with the arguments it was queued with. Use these when a handler tears
+ * down another event's context. */
+int prism_event_del(prism_runtime *rt, struct event *ev);
+void prism_event_free(prism_runtime *rt, struct event *ev);
+
 /* ---- Telemetry: where parallelism was lost, per constraint. */
 
 struct prism_constraint_stat {

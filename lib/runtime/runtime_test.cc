@@ -1,0 +1,603 @@
+// The runtime on real libevent: startup decisions, event semantics under
+// parallelism, and an echo server on loopback under many concurrent clients in
+// all three modes.
+#include "prism/runtime.h"
+
+#include <arpa/inet.h>
+#include <event2/buffer.h>
+#include <event2/thread.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstring>
+#include <deque>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "lib/runtime/runtime_internal.h"
+#include "lib/runtime/test_constraints.h"
+
+namespace prism {
+namespace runtime {
+namespace {
+
+// libevent's locking must be on before any base exists.
+const int kThreadsEnabled = evthread_use_pthreads();
+
+const char* kFile = __FILE__;
+
+prism_options Options(const std::string& constraints, prism_scheduler scheduler,
+                      int workers = 4) {
+  prism_options o;
+  prism_options_init(&o);
+  static std::deque<std::string>
+      kept;  // Paths outlive the options that point at them.
+  kept.push_back(constraints);
+  o.constraints_path = constraints.empty() ? nullptr : kept.back().c_str();
+  o.scheduler = scheduler;
+  o.workers = workers;
+  o.check = 1;
+  return o;
+}
+
+int CountLines(const std::string& s) {
+  int n = 0;
+  for (char c : s) n += c == '\n';
+  return n;
+}
+
+class StartupTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_EQ(kThreadsEnabled, 0);
+    unsetenv("PRISM_CONSTRAINTS");
+    unsetenv("PRISM_SCHEDULER");
+    unsetenv("PRISM_AGENT_SOCKET");
+    base_ = event_base_new();
+  }
+  void TearDown() override { event_base_free(base_); }
+
+  // Creates and frees a runtime; returns its mode and what it printed.
+  std::string Start(const prism_options* o, std::string* err) {
+    ::testing::internal::CaptureStderr();
+    prism_runtime* rt = prism_runtime_new(base_, o);
+    *err = ::testing::internal::GetCapturedStderr();
+    if (rt == nullptr) return "NULL";
+    std::string mode = prism_runtime_mode(rt);
+    prism_runtime_free(rt);
+    return mode;
+  }
+
+  event_base* base_ = nullptr;
+};
+
+TEST_F(StartupTest, NoConstraintsMeansSerialAndOneWarning) {
+  std::string err;
+  EXPECT_EQ(Start(nullptr, &err), "serial");
+  EXPECT_EQ(CountLines(err), 1) << err;
+  EXPECT_NE(err.find("no constraints for build-id"), std::string::npos) << err;
+}
+
+TEST_F(StartupTest, AskingForSerialIsQuiet) {
+  prism_options o = Options("", PRISM_SCHEDULER_SERIAL);
+  std::string err;
+  EXPECT_EQ(Start(&o, &err), "serial");
+  EXPECT_EQ(err, "");
+}
+
+TEST_F(StartupTest, ForeignBuildIdMeansSerial) {
+  prism::v1::ConstraintSet set = MakeConstraintSet({{"cb", ""}}, {0});
+  set.set_build_id("0123456789abcdef0123456789abcdef01234567");
+  prism_options o =
+      Options(WriteConstraintFile("foreign.pb", set), PRISM_SCHEDULER_EXACT);
+  std::string err;
+  EXPECT_EQ(Start(&o, &err), "serial");
+  EXPECT_EQ(CountLines(err), 1) << err;
+  EXPECT_NE(err.find("0123456789abcdef0123456789abcdef01234567"),
+            std::string::npos)
+      << err;
+}
+
+TEST_F(StartupTest, CorruptOrMalformedMeansSerial) {
+  std::string path = std::string(std::getenv("TEST_TMPDIR")) + "/corrupt.pb";
+  FILE* f = fopen(path.c_str(), "wb");
+  fputs("\x0a\xff\xff\xff not a proto", f);
+  fclose(f);
+  prism_options o = Options(path, PRISM_SCHEDULER_EXACT);
+  std::string err;
+  EXPECT_EQ(Start(&o, &err), "serial");
+  EXPECT_EQ(CountLines(err), 1) << err;
+
+  prism::v1::ConstraintSet set =
+      MakeConstraintSet({{"a", ""}, {"b", ""}}, {0, 1, 2, 0});
+  prism_options o2 =
+      Options(WriteConstraintFile("asym.pb", set), PRISM_SCHEDULER_EXACT);
+  EXPECT_EQ(Start(&o2, &err), "serial");
+  EXPECT_NE(err.find("symmetric"), std::string::npos) << err;
+}
+
+TEST_F(StartupTest, EnvironmentChoosesFileAndScheduler) {
+  prism::v1::ConstraintSet set = MakeConstraintSet({{"cb", ""}}, {0});
+  setenv("PRISM_CONSTRAINTS", WriteConstraintFile("env.pb", set).c_str(), 1);
+  std::string err;
+  EXPECT_EQ(Start(nullptr, &err), "exact");
+  EXPECT_EQ(err, "");
+  setenv("PRISM_SCHEDULER", "huecolor", 1);
+  EXPECT_EQ(Start(nullptr, &err), "huecolor");
+  setenv("PRISM_SCHEDULER", "fastest", 1);
+  EXPECT_EQ(Start(nullptr, &err), "serial");
+  EXPECT_NE(err.find("PRISM_SCHEDULER='fastest'"), std::string::npos) << err;
+  unsetenv("PRISM_SCHEDULER");
+  unsetenv("PRISM_CONSTRAINTS");
+}
+
+// ---- Event semantics under parallelism.
+
+class EventTest : public ::testing::TestWithParam<prism_scheduler> {
+ protected:
+  void SetUp() override { base_ = event_base_new(); }
+  void TearDown() override {
+    prism_runtime_free(rt_);
+    event_base_free(base_);
+  }
+  void StartRuntime(const std::vector<TestHandler>& handlers,
+                    const std::vector<uint8_t>& cells, int workers = 4) {
+    path_ =
+        WriteConstraintFile("events.pb", MakeConstraintSet(handlers, cells));
+    prism_options o = Options(path_, GetParam(), workers);
+    rt_ = prism_runtime_new(base_, &o);
+    ASSERT_NE(rt_, nullptr);
+  }
+
+  event_base* base_ = nullptr;
+  prism_runtime* rt_ = nullptr;
+  std::string path_;
+};
+
+struct TimerState {
+  event* ev;
+  int count = 0;
+  int limit = 20;
+};
+
+static void on_timer(evutil_socket_t, short, void* arg) {
+  TimerState* s = static_cast<TimerState*>(arg);
+  if (++s->count < s->limit) {
+    timeval tv = {0, 100};
+    event_add(s->ev, &tv);  // From a worker: libevent's locking makes it safe.
+  }
+}
+
+TEST_P(EventTest, TimerReArmedByItsHandlerKeepsTheLoopAlive) {
+  StartRuntime({{"on_timer", kFile}}, {0});
+  TimerState s;
+  s.ev = prism_evtimer_new(rt_, on_timer, &s);
+  timeval tv = {0, 100};
+  event_add(s.ev, &tv);
+  // Returns only when no event is left: after the 20th invocation did not
+  // re-arm.
+  event_base_dispatch(base_);
+  prism_runtime_drain(rt_);
+  EXPECT_EQ(s.count, 20);
+  event_free(s.ev);
+}
+
+std::atomic<int> g_once_runs{0};
+static void on_once(evutil_socket_t, short what, void* arg) {
+  EXPECT_TRUE(what & EV_TIMEOUT);
+  EXPECT_EQ(arg, &g_once_runs);
+  ++g_once_runs;
+}
+
+TEST_P(EventTest, BaseOnceRuns) {
+  StartRuntime({{"on_once", kFile}}, {0});
+  g_once_runs = 0;
+  timeval tv = {0, 0};
+  for (int i = 0; i < 10; ++i) {
+    ASSERT_EQ(prism_base_once(rt_, -1, EV_TIMEOUT, on_once, &g_once_runs, &tv),
+              0);
+  }
+  event_base_dispatch(base_);
+  prism_runtime_drain(rt_);
+  EXPECT_EQ(g_once_runs.load(), 10);
+}
+
+struct SignalState {
+  event* ev;
+  std::atomic<int> count{0};
+};
+
+static void on_signal(evutil_socket_t signum, short what, void* arg) {
+  SignalState* s = static_cast<SignalState*>(arg);
+  EXPECT_EQ(signum, SIGUSR1);
+  EXPECT_TRUE(what & EV_SIGNAL);
+  ++s->count;
+  event_del(s->ev);
+}
+
+static void on_raise(evutil_socket_t, short, void*) { raise(SIGUSR1); }
+
+TEST_P(EventTest, SignalsAreDelivered) {
+  StartRuntime({{"on_signal", kFile}, {"on_raise", kFile}}, {0, 0, 0, 0});
+  SignalState s;
+  s.ev = prism_evsignal_new(rt_, SIGUSR1, on_signal, &s);
+  event_add(s.ev, nullptr);
+  timeval tv = {0, 1000};
+  prism_base_once(rt_, -1, EV_TIMEOUT, on_raise, nullptr, &tv);
+  event_base_dispatch(base_);
+  prism_runtime_drain(rt_);
+  EXPECT_EQ(s.count.load(), 1);
+  event_free(s.ev);
+}
+
+struct PipeState {
+  event* ev;
+  int fd;
+  std::atomic<int> active{0};
+  std::atomic<int> max_active{0};
+  std::atomic<int> reads{0};
+  int total;
+};
+
+static void on_pipe(evutil_socket_t fd, short, void* arg) {
+  PipeState* s = static_cast<PipeState*>(arg);
+  int now = ++s->active;
+  int seen = s->max_active.load();
+  while (now > seen && !s->max_active.compare_exchange_weak(seen, now)) {
+  }
+  char byte;
+  if (read(fd, &byte, 1) == 1 && ++s->reads == s->total) event_del(s->ev);
+  std::this_thread::sleep_for(std::chrono::microseconds(200));
+  --s->active;
+}
+
+TEST_P(EventTest, PersistentLevelEventNeverOverlapsItself) {
+  // The matrix even allows on_pipe to run concurrently with itself on one
+  // context: the runtime still never overlaps two invocations of one event, and
+  // loses no readiness.
+  StartRuntime({{"on_pipe", kFile}}, {0});
+  int fds[2];
+  ASSERT_EQ(pipe(fds), 0);
+  PipeState s;
+  s.fd = fds[0];
+  s.total = 50;
+  evutil_make_socket_nonblocking(fds[0]);
+  s.ev = prism_event_new(rt_, fds[0], EV_READ | EV_PERSIST, on_pipe, &s);
+  event_add(s.ev, nullptr);
+  char data[50];
+  std::memset(data, 'x', sizeof(data));
+  ASSERT_EQ(write(fds[1], data, sizeof(data)), 50);
+  event_base_dispatch(base_);
+  prism_runtime_drain(rt_);
+  EXPECT_EQ(s.reads.load(), 50);
+  EXPECT_EQ(s.max_active.load(), 1);
+  event_free(s.ev);
+  close(fds[0]);
+  close(fds[1]);
+}
+
+// X tears down Y's context while Y's invocation is queued behind X.
+struct Teardown {
+  event* x;
+  event* y;
+  event* w;
+  bool use_prism_free;
+  std::mutex mu;
+  std::condition_variable cv;
+  bool w_ran = false;
+  std::atomic<int> y_runs{0};
+  prism_runtime* rt;
+};
+
+static void on_x(evutil_socket_t, short, void* arg) {
+  Teardown* t = static_cast<Teardown*>(arg);
+  {
+    // W was activated after Y: once W runs, Y's invocation has been queued.
+    std::unique_lock<std::mutex> lock(t->mu);
+    t->cv.wait_for(lock, std::chrono::seconds(20), [t] { return t->w_ran; });
+  }
+  if (t->use_prism_free) {
+    prism_event_free(t->rt, t->y);
+  } else {
+    event_free(t->y);
+  }
+  t->y = nullptr;
+}
+static void on_y(evutil_socket_t, short, void* arg) {
+  ++static_cast<Teardown*>(arg)->y_runs;
+}
+static void on_w(evutil_socket_t, short, void* arg) {
+  Teardown* t = static_cast<Teardown*>(arg);
+  std::lock_guard<std::mutex> lock(t->mu);
+  t->w_ran = true;
+  t->cv.notify_all();
+}
+
+TEST_P(EventTest, FreeingAQueuedEventIsSafe) {
+  if (GetParam() == PRISM_SCHEDULER_SERIAL)
+    GTEST_SKIP() << "nothing is queued in serial mode";
+  // on_x and on_y conflict on their shared context; on_w conflicts with
+  // nothing.
+  StartRuntime({{"on_x", kFile}, {"on_y", kFile}, {"on_w", kFile}},
+               {0, 2, 0, 2, 0, 0, 0, 0, 0}, 2);
+  for (bool use_prism_free : {false, true}) {
+    Teardown t;
+    t.rt = rt_;
+    t.use_prism_free = use_prism_free;
+    t.x = prism_evtimer_new(rt_, on_x, &t);
+    t.y = prism_evtimer_new(rt_, on_y, &t);
+    t.w = prism_event_new(rt_, -1, 0, on_w, &t);
+    event_active(t.x, EV_TIMEOUT, 0);
+    event_active(t.y, EV_TIMEOUT, 0);
+    event_active(t.w, EV_TIMEOUT, 0);
+    event_base_dispatch(base_);
+    prism_runtime_drain(rt_);
+    // Plain event_free: the invocation queued before it still runs, on intact
+    // records. prism_event_free cancels it, as event_del cancels an active
+    // event in libevent.
+    EXPECT_EQ(t.y_runs.load(), use_prism_free ? 0 : 1);
+    event_free(t.x);
+    event_free(t.w);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Modes, EventTest,
+    ::testing::Values(PRISM_SCHEDULER_SERIAL, PRISM_SCHEDULER_HUECOLOR,
+                      PRISM_SCHEDULER_EXACT),
+    [](const ::testing::TestParamInfo<prism_scheduler>& info) {
+      switch (info.param) {
+        case PRISM_SCHEDULER_SERIAL:
+          return "Serial";
+        case PRISM_SCHEDULER_HUECOLOR:
+          return "HueColor";
+        default:
+          return "Exact";
+      }
+    });
+
+// ---- Echo server on loopback.
+//
+// Plain, unsynchronized globals: only the conflict matrix keeps them race-free,
+// so TSan (and the checker) see any scheduling mistake.
+struct EchoServer {
+  prism_runtime* rt;
+  event_base* base;
+  int accepted = 0;     // on_accept only.
+  int live = 0;         // on_accept ++, on_close --.
+  int closed = 0;       // on_close only.
+  long lines_seen = 0;  // on_close adds each connection's count.
+};
+EchoServer* g_server;
+
+struct Conn {
+  int lines = 0;
+};
+
+static void on_line(struct bufferevent* bev, void* arg) {
+  Conn* c = static_cast<Conn*>(arg);
+  evbuffer* in = bufferevent_get_input(bev);
+  size_t len;
+  while (char* line = evbuffer_readln(in, &len, EVBUFFER_EOL_LF)) {
+    ++c->lines;
+    std::string reply =
+        std::string(line, len) + " #" + std::to_string(c->lines) + "\n";
+    free(line);
+    bufferevent_write(bev, reply.data(), reply.size());
+  }
+}
+
+static void on_close(struct bufferevent* bev, short what, void* arg) {
+  if ((what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)) == 0) return;
+  Conn* c = static_cast<Conn*>(arg);
+  g_server->lines_seen += c->lines;
+  --g_server->live;
+  ++g_server->closed;
+  delete c;
+  bufferevent_free(bev);
+}
+
+static void on_accept(struct evconnlistener*, evutil_socket_t fd,
+                      struct sockaddr*, int, void* arg) {
+  EchoServer* s = static_cast<EchoServer*>(arg);
+  ++s->accepted;
+  ++s->live;
+  bufferevent* bev = bufferevent_socket_new(s->base, fd, BEV_OPT_CLOSE_ON_FREE);
+  prism_bufferevent_setcb(s->rt, bev, on_line, NULL, on_close, new Conn);
+  bufferevent_enable(bev, EV_READ | EV_WRITE);
+}
+
+// One client: sends `lines` lines in a few writes, reads every reply, returns
+// the transcript.
+std::string RunClient(int port, int id, int lines) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in sa{};
+  sa.sin_family = AF_INET;
+  sa.sin_port = htons(port);
+  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof(sa)) != 0) {
+    close(fd);
+    return "connect failed";
+  }
+  std::string request;
+  for (int i = 0; i < lines; ++i)
+    request +=
+        "client " + std::to_string(id) + " line " + std::to_string(i) + "\n";
+  // Uneven chunks so lines straddle reads.
+  size_t sent = 0;
+  while (sent < request.size()) {
+    size_t chunk = std::min<size_t>(request.size() - sent, 37 + id % 50);
+    ssize_t n = write(fd, request.data() + sent, chunk);
+    if (n <= 0) break;
+    sent += n;
+  }
+  std::string reply;
+  char buf[4096];
+  while (CountLines(reply) < lines) {
+    ssize_t n = read(fd, buf, sizeof(buf));
+    if (n <= 0) break;
+    reply.append(buf, n);
+  }
+  close(fd);
+  return reply;
+}
+
+struct Ask {
+  std::mutex mu;
+  std::condition_variable cv;
+  bool answered = false;
+  bool done = false;
+  int clients = 0;
+};
+
+static void on_ask(evutil_socket_t, short, void* arg) {
+  Ask* a = static_cast<Ask*>(arg);
+  std::lock_guard<std::mutex> lock(a->mu);
+  a->done = g_server->closed == a->clients;
+  a->answered = true;
+  a->cv.notify_all();
+}
+
+std::vector<std::string> RunEchoServer(prism_scheduler scheduler,
+                                       const char* expected_mode,
+                                       EchoServer* out) {
+  const int kClients = 24, kLines = 60;
+  event_base* base = event_base_new();
+  std::string path = WriteConstraintFile(
+      "echo.pb",
+      MakeConstraintSet(
+          {{"on_accept", kFile}, {"on_line", kFile}, {"on_close", kFile}},
+          {1, 0, 1,  //
+           0, 2, 2,  //
+           1, 2, 3}));
+  prism_options o = Options(path, scheduler);
+  EchoServer server;
+  server.base = base;
+  server.rt = prism_runtime_new(base, &o);
+  g_server = &server;
+  EXPECT_NE(server.rt, nullptr);
+  EXPECT_STREQ(prism_runtime_mode(server.rt), expected_mode);
+
+  sockaddr_in sa{};
+  sa.sin_family = AF_INET;
+  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  evconnlistener* listener = prism_evconnlistener_new_bind(
+      server.rt, on_accept, &server, LEV_OPT_CLOSE_ON_FREE | LEV_OPT_REUSEABLE,
+      128, reinterpret_cast<sockaddr*>(&sa), sizeof(sa));
+  EXPECT_NE(listener, nullptr);
+  sockaddr_in bound{};
+  socklen_t len = sizeof(bound);
+  getsockname(evconnlistener_get_fd(listener),
+              reinterpret_cast<sockaddr*>(&bound), &len);
+  int port = ntohs(bound.sin_port);
+
+  std::thread loop([base] { event_base_loop(base, EVLOOP_NO_EXIT_ON_EMPTY); });
+  std::vector<std::string> transcripts(kClients);
+  std::vector<std::thread> clients;
+  for (int i = 0; i < kClients; ++i) {
+    clients.emplace_back(
+        [&, i] { transcripts[i] = RunClient(port, i, kLines); });
+  }
+  for (std::thread& t : clients) t.join();
+  // Let the server see every close (a wait with a generous bound, not a timing
+  // assertion). The question runs as a handler the constraints do not name, so
+  // it runs alone: no race.
+  for (int i = 0; i < 4000; ++i) {
+    Ask ask;
+    ask.clients = kClients;
+    timeval zero = {0, 0};
+    prism_base_once(server.rt, -1, EV_TIMEOUT, on_ask, &ask, &zero);
+    std::unique_lock<std::mutex> lock(ask.mu);
+    ask.cv.wait(lock, [&] { return ask.answered; });
+    if (ask.done) break;
+    lock.unlock();
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  event_base_loopbreak(base);
+  loop.join();
+  evconnlistener_free(listener);
+  prism_runtime_free(server.rt);
+  event_base_free(base);
+  *out = server;
+  return transcripts;
+}
+
+TEST(EchoServerTest, AllModesGiveIdenticalResults) {
+  const int kClients = 24, kLines = 60;
+  std::vector<std::string> expected(kClients);
+  for (int i = 0; i < kClients; ++i) {
+    for (int j = 0; j < kLines; ++j) {
+      expected[i] += "client " + std::to_string(i) + " line " +
+                     std::to_string(j) + " #" + std::to_string(j + 1) + "\n";
+    }
+  }
+  struct Mode {
+    prism_scheduler scheduler;
+    const char* name;
+  };
+  for (Mode mode : {Mode{PRISM_SCHEDULER_SERIAL, "serial"},
+                    Mode{PRISM_SCHEDULER_HUECOLOR, "huecolor"},
+                    Mode{PRISM_SCHEDULER_EXACT, "exact"}}) {
+    SCOPED_TRACE(mode.name);
+    EchoServer server;
+    std::vector<std::string> transcripts =
+        RunEchoServer(mode.scheduler, mode.name, &server);
+    for (int i = 0; i < kClients; ++i)
+      EXPECT_EQ(transcripts[i], expected[i]) << "client " << i;
+    EXPECT_EQ(server.accepted, kClients);
+    EXPECT_EQ(server.closed, kClients);
+    EXPECT_EQ(server.live, 0);
+    EXPECT_EQ(server.lines_seen, kClients * kLines);
+  }
+}
+
+TEST(TelemetryTest, NamesHandlersOfTheConstraint) {
+  // Two handlers conflicting globally, one slow: the other waits on that
+  // constraint.
+  event_base* base = event_base_new();
+  std::string path = WriteConstraintFile(
+      "telemetry.pb",
+      MakeConstraintSet({{"on_x", kFile}, {"on_y", kFile}, {"on_w", kFile}},
+                        {0, 1, 0, 1, 0, 0, 0, 0, 0}));
+  prism_options o = Options(path, PRISM_SCHEDULER_EXACT, 2);
+  prism_runtime* rt = prism_runtime_new(base, &o);
+  ASSERT_NE(rt, nullptr);
+  Teardown t;  // Reuses on_x's wait: X holds its slot until W ran; Y
+               // (conflicting) waits.
+  t.rt = rt;
+  t.use_prism_free = false;
+  t.x = prism_evtimer_new(rt, on_x, &t);
+  t.y = prism_evtimer_new(rt, on_y, &t);
+  t.w = prism_event_new(rt, -1, 0, on_w, &t);
+  event_active(t.x, EV_TIMEOUT, 0);
+  event_active(t.y, EV_TIMEOUT, 0);
+  event_active(t.w, EV_TIMEOUT, 0);
+  event_base_dispatch(base);
+  prism_runtime_drain(rt);
+  prism_constraint_stat stats[8];
+  size_t n = prism_runtime_constraint_stats(rt, stats, 8);
+  bool found = false;
+  for (size_t i = 0; i < n && i < 8; ++i) {
+    if (std::string(stats[i].waiting_handler) == "on_y" &&
+        std::string(stats[i].running_handler) == "on_x" && stats[i].kind == 1) {
+      found = stats[i].waits >= 1;
+    }
+  }
+  EXPECT_TRUE(found);
+  event_free(t.x);
+  event_free(t.w);
+  prism_runtime_free(rt);
+  event_base_free(base);
+}
+
+}  // namespace
+}  // namespace runtime
+}  // namespace prism
