@@ -1,65 +1,18 @@
 // The per-function facts of the analyzer's front-end: for one function body,
 // every access to non-local memory, every call, every pointer stored into
 // memory and every pointer returned, as plain data (prism.v1.Function fields).
-// See summary.proto for the conventions.
+// See summary.proto for the conventions and function_collectors.h for who
+// records what.
 //
-// The collectors here record facts only. The one piece of reasoning they do is
-// intra-procedural and flow-insensitive: a local pointer variable stands for
-// every value ever assigned to it, so `struct conn *c = arg; c->x = 1;` is
-// recorded as a write of {PARAMETER 0, ["*", "x"]}.
-//
-// Thread-safety: a SummaryContext belongs to one translation unit and one
-// thread.
+// Thread-safety: uses the TU's SummaryContext; one thread per TU.
 #ifndef PRISM_SERVICES_ANALYZER_FRONTEND_FUNCTION_SUMMARY_H_
 #define PRISM_SERVICES_ANALYZER_FRONTEND_FUNCTION_SUMMARY_H_
 
-#include <string>
-
-#include "absl/container/flat_hash_map.h"
-#include "clang/AST/ASTContext.h"
 #include "clang/AST/Decl.h"
-#include "clang/AST/Expr.h"
 #include "prism/v1/summary.pb.h"
+#include "services/analyzer/frontend/summary_context.h"
 
 namespace prism::frontend {
-
-// What every collector of one TU shares: the AST, where paths are reported
-// relative to, and caches of names that are costly to compute.
-class SummaryContext {
- public:
-  SummaryContext(clang::ASTContext& ast, std::string directory)
-      : ast_(ast), directory_(std::move(directory)) {}
-
-  clang::ASTContext& ast() const { return ast_; }
-
-  // Clang's USR of a declaration ("" when Clang cannot make one).
-  std::string Usr(const clang::Decl* decl);
-  // Qualified name for reports; lambdas are named after their enclosing
-  // function and position: "Server::start()::<lambda at server.cc:12:5>".
-  std::string FunctionName(const clang::FunctionDecl* function);
-  // A global variable's name as reports print it: "stats", "Server::count".
-  std::string VariableName(const clang::VarDecl* var);
-  // The expansion location of `loc`, its file relative to the build directory.
-  v1::SourceLocation Location(clang::SourceLocation loc);
-  // Canonical function type spelling, the same for compatible types in every
-  // TU. A lambda's call operator is spelled like the free function its
-  // captureless conversion yields.
-  std::string FunctionType(const clang::FunctionDecl* function);
-
- private:
-  clang::ASTContext& ast_;
-  std::string directory_;
-  absl::flat_hash_map<unsigned, std::string>
-      file_names_;  // FileID hash -> reported path
-  absl::flat_hash_map<const clang::Decl*, std::string> usrs_;
-};
-
-// A record's name as field declarations and selector_records spell it:
-// qualified, or the typedef's name for `typedef struct { ... } conn;`.
-std::string RecordName(const clang::RecordDecl* record);
-
-// True for _Atomic types, std::atomic<T> and arrays of them.
-bool IsAtomicType(clang::QualType type);
 
 // Fills accesses, calls, stores and returns of `function` (which has a body)
 // into `out`.

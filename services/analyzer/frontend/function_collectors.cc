@@ -1,0 +1,562 @@
+#include "services/analyzer/frontend/function_collectors.h"
+
+#include <functional>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "clang/AST/Attr.h"
+#include "clang/AST/ExprCXX.h"
+#include "clang/AST/StmtCXX.h"
+#include "clang/Basic/Builtins.h"
+
+namespace prism::frontend {
+namespace {
+
+const clang::CXXMethodDecl* DirectMethod(const clang::CallExpr* call) {
+  return llvm::dyn_cast_or_null<clang::CXXMethodDecl>(call->getDirectCallee());
+}
+
+bool IsLambdaConversion(const clang::FunctionDecl* callee) {
+  const auto* conversion =
+      llvm::dyn_cast_or_null<clang::CXXConversionDecl>(callee);
+  return conversion != nullptr && conversion->getParent()->isLambda();
+}
+
+// The object a member call runs on: (expression, whether it is a pointer to the
+// object).
+std::pair<const clang::Expr*, bool> ObjectOf(const clang::CallExpr* call) {
+  if (const auto* member_call =
+          llvm::dyn_cast<clang::CXXMemberCallExpr>(call)) {
+    const clang::Expr* object = member_call->getImplicitObjectArgument();
+    if (object != nullptr) return {object, object->getType()->isPointerType()};
+  } else if (llvm::isa<clang::CXXOperatorCallExpr>(call) &&
+             DirectMethod(call) != nullptr && call->getNumArgs() > 0) {
+    return {call->getArg(0), false};
+  }
+  return {nullptr, false};
+}
+
+bool IsTrivialCopyConstruction(const clang::CXXConstructExpr* construct) {
+  const clang::CXXConstructorDecl* ctor = construct->getConstructor();
+  if (ctor == nullptr) return false;
+  return ctor->isTrivial() ||
+         (ctor->isDefaulted() && ctor->getParent()->isTriviallyCopyable() &&
+          ctor->isCopyOrMoveConstructor());
+}
+
+}  // namespace
+
+bool IsTrivialAssignment(const clang::CallExpr* call) {
+  const clang::CXXMethodDecl* method = DirectMethod(call);
+  return method != nullptr && method->isTrivial() &&
+         (method->isCopyAssignmentOperator() ||
+          method->isMoveAssignmentOperator()) &&
+         llvm::isa<clang::CXXOperatorCallExpr>(call) && call->getNumArgs() == 2;
+}
+
+// --- LocalFlowCollector
+// ------------------------------------------------------------------------
+
+void LocalFlowCollector::VisitVariable(const clang::VarDecl* var) {
+  if (llvm::isa<clang::ParmVarDecl>(var)) return;
+  if (var->hasLocalStorage()) flow_.TrackVariable(var);
+  const clang::Expr* init = var->getInit();
+  if (init == nullptr) return;
+  if (const auto* construct =
+          llvm::dyn_cast<clang::CXXConstructExpr>(init->IgnoreImplicit())) {
+    if (!var->getType()->isReferenceType()) {
+      flow_.SetConstructionTarget(
+          construct, flow_.AddressOfPaths(flow_.VariablePaths(var)));
+    }
+  }
+  if (!var->hasLocalStorage()) return;
+  // Initializer lists of local aggregates: one assignment per (nested) field.
+  std::function<void(const clang::Expr*, std::vector<std::string>)> add =
+      [&](const clang::Expr* e, std::vector<std::string> fields) {
+        const auto* list =
+            llvm::dyn_cast<clang::InitListExpr>(e->IgnoreParenImpCasts());
+        if (list != nullptr && list->getType()->isRecordType() &&
+            fields.size() < 4) {
+          const clang::RecordDecl* record = list->getType()->getAsRecordDecl();
+          unsigned i = 0;
+          for (const clang::FieldDecl* field : record->fields()) {
+            if (field->isUnnamedBitfield()) continue;
+            if (i >= list->getNumInits()) break;
+            std::vector<std::string> sub = fields;
+            if (!record->isUnion() && !field->isBitField() &&
+                !field->getName().empty()) {
+              sub.push_back(std::string(field->getName()));
+            }
+            add(list->getInit(i++), sub);
+            if (record->isUnion()) break;
+          }
+          return;
+        }
+        if (list != nullptr && list->getType()->isArrayType() &&
+            fields.size() < 4) {
+          std::vector<std::string> sub = fields;
+          sub.push_back("[]");
+          for (const clang::Expr* element : list->inits()) add(element, sub);
+          return;
+        }
+        Assignment assignment;
+        assignment.var = var;
+        assignment.fields = std::move(fields);
+        assignment.rhs = e;
+        assignment.rhs_is_address =
+            var->getType()->isReferenceType() && assignment.fields.empty();
+        flow_.AddAssignment(std::move(assignment));
+      };
+  add(init, {});
+}
+
+void LocalFlowCollector::Visit(const clang::Stmt* stmt) {
+  if (const auto* op = llvm::dyn_cast<clang::BinaryOperator>(stmt)) {
+    if (op->getOpcode() == clang::BO_Assign) {
+      Assignment assignment;
+      assignment.lhs = op->getLHS();
+      assignment.rhs = op->getRHS();
+      flow_.AddAssignment(std::move(assignment));
+    }
+  } else if (const auto* call = llvm::dyn_cast<clang::CallExpr>(stmt)) {
+    if (IsTrivialAssignment(call)) {
+      Assignment assignment;
+      assignment.lhs = call->getArg(0);
+      assignment.rhs = call->getArg(1);
+      flow_.AddAssignment(std::move(assignment));
+    }
+  } else if (const auto* ret = llvm::dyn_cast<clang::ReturnStmt>(stmt)) {
+    if (ret->getRetValue() != nullptr)
+      flow_.AddEscapingValue(ret->getRetValue());
+  } else if (const auto* asm_stmt = llvm::dyn_cast<clang::AsmStmt>(stmt)) {
+    for (unsigned i = 0; i < asm_stmt->getNumInputs(); ++i) {
+      flow_.AddEscapingValue(asm_stmt->getInputExpr(i));
+    }
+    for (unsigned i = 0; i < asm_stmt->getNumOutputs(); ++i) {
+      flow_.AddEscapingAddress(asm_stmt->getOutputExpr(i));
+    }
+  }
+}
+
+void LocalFlowCollector::VisitInitializer(const clang::CXXCtorInitializer* init,
+                                          const Path& target) {
+  if (const auto* construct = llvm::dyn_cast<clang::CXXConstructExpr>(
+          init->getInit()->IgnoreImplicit())) {
+    Sources object;
+    frontend::Add(object, AddressOf(target));
+    flow_.SetConstructionTarget(construct, std::move(object));
+  }
+}
+
+// --- AccessCollector
+// ---------------------------------------------------------------------------
+
+void AccessCollector::Add(const clang::Expr* lvalue, bool read, bool write,
+                          clang::SourceLocation location, bool through_pointer,
+                          bool force_atomic) {
+  Event event;
+  event.lvalue = lvalue;
+  event.read = read;
+  event.write = write;
+  event.location = location;
+  event.through_pointer = through_pointer;
+  event.force_atomic = force_atomic;
+  event.type = lvalue->getType();
+  if (through_pointer && event.type->isPointerType())
+    event.type = event.type->getPointeeType();
+  events_.push_back(std::move(event));
+}
+
+void AccessCollector::Visit(const clang::Stmt* stmt) {
+  if (const auto* cast = llvm::dyn_cast<clang::ImplicitCastExpr>(stmt)) {
+    if (cast->getCastKind() == clang::CK_LValueToRValue) {
+      Add(cast->getSubExpr(), /*read=*/true, /*write=*/false,
+          cast->getSubExpr()->getBeginLoc());
+    }
+  } else if (const auto* op = llvm::dyn_cast<clang::BinaryOperator>(stmt)) {
+    if (op->isAssignmentOp()) {
+      Add(op->getLHS(), /*read=*/op->isCompoundAssignmentOp(), /*write=*/true,
+          op->getLHS()->getBeginLoc());
+    }
+  } else if (const auto* unary = llvm::dyn_cast<clang::UnaryOperator>(stmt)) {
+    if (unary->isIncrementDecrementOp()) {
+      Add(unary->getSubExpr(), true, true, unary->getSubExpr()->getBeginLoc());
+    }
+  } else if (const auto* call = llvm::dyn_cast<clang::CallExpr>(stmt)) {
+    if (IsTrivialAssignment(call)) {
+      Add(call->getArg(0), false, true, call->getBeginLoc());
+      Add(call->getArg(1), true, false, call->getArg(1)->getBeginLoc());
+      return;
+    }
+    // Member functions of std::atomic: an atomic access to the object itself.
+    const clang::CXXMethodDecl* method = DirectMethod(call);
+    auto [object, is_pointer] = ObjectOf(call);
+    if (method != nullptr && object != nullptr) {
+      clang::QualType type = object->getType();
+      if (is_pointer) type = type->getPointeeType();
+      if (IsAtomicType(type)) {
+        Add(object, true, !method->isConst(), call->getBeginLoc(), is_pointer,
+            true);
+      }
+    }
+    // __sync_* and __atomic_* builtins: an atomic access to *arg0.
+    const clang::FunctionDecl* callee = call->getDirectCallee();
+    if (callee != nullptr && callee->getBuiltinID() != 0 &&
+        call->getNumArgs() > 0 && callee->getIdentifier() != nullptr) {
+      llvm::StringRef name = callee->getName();
+      if (name.startswith("__sync_") || name.startswith("__atomic_")) {
+        Add(call->getArg(0), true, !name.contains("load"), call->getBeginLoc(),
+            true, true);
+      }
+    }
+  } else if (const auto* construct =
+                 llvm::dyn_cast<clang::CXXConstructExpr>(stmt)) {
+    if (IsTrivialCopyConstruction(construct) && construct->getNumArgs() >= 1 &&
+        construct->getConstructor()->isCopyOrMoveConstructor()) {
+      Add(construct->getArg(0), true, false,
+          construct->getArg(0)->getBeginLoc());
+    }
+  } else if (const auto* del = llvm::dyn_cast<clang::CXXDeleteExpr>(stmt)) {
+    Add(del->getArgument(), false, true, del->getBeginLoc(), true);
+  } else if (const auto* atomic = llvm::dyn_cast<clang::AtomicExpr>(stmt)) {
+    bool read = false, write = false;
+    switch (atomic->getOp()) {
+      case clang::AtomicExpr::AO__c11_atomic_load:
+      case clang::AtomicExpr::AO__atomic_load:
+      case clang::AtomicExpr::AO__atomic_load_n:
+        read = true;
+        break;
+      case clang::AtomicExpr::AO__c11_atomic_init:
+      case clang::AtomicExpr::AO__c11_atomic_store:
+      case clang::AtomicExpr::AO__atomic_store:
+      case clang::AtomicExpr::AO__atomic_store_n:
+        write = true;
+        break;
+      default:
+        read = write = true;
+    }
+    Add(atomic->getPtr(), read, write, atomic->getBeginLoc(), true, true);
+  } else if (const auto* asm_stmt = llvm::dyn_cast<clang::AsmStmt>(stmt)) {
+    for (unsigned i = 0; i < asm_stmt->getNumOutputs(); ++i) {
+      Add(asm_stmt->getOutputExpr(i), false, true, asm_stmt->getBeginLoc());
+    }
+    // Inline asm may touch any memory.
+    Event event;
+    event.unknown = true;
+    event.write = true;
+    event.location = asm_stmt->getBeginLoc();
+    events_.push_back(std::move(event));
+  }
+}
+
+void AccessCollector::VisitInitializer(const clang::CXXCtorInitializer* init,
+                                       const Path& target) {
+  const clang::FieldDecl* field = init->getAnyMember();
+  if (field == nullptr) return;
+  Event event;
+  event.has_path = true;
+  event.path = target;
+  event.write = true;
+  event.type = field->getType();
+  event.location = init->getSourceLocation();
+  events_.push_back(std::move(event));
+}
+
+void AccessCollector::Emit(v1::Function* out) {
+  SummaryContext& context = flow_.context();
+  std::set<std::string>
+      seen;  // Identical accesses at one location are recorded once.
+  auto emit = [&](const Path& path, v1::AccessKind kind,
+                  clang::SourceLocation loc, bool atomic) {
+    if (!Recordable(path)) return;
+    v1::SourceLocation where = context.Location(loc);
+    std::string key = absl::StrCat(path.Key(), "#", kind, "#", where.line(),
+                                   ":", where.column());
+    if (!seen.insert(key).second) return;
+    v1::Access* access = out->add_accesses();
+    ToProto(path, access->mutable_path());
+    access->set_kind(kind);
+    *access->mutable_location() = std::move(where);
+    access->set_atomic(atomic);
+  };
+  for (const Event& event : events_) {
+    Paths paths;
+    if (event.unknown) {
+      frontend::Add(paths, UnknownPath());
+    } else if (event.has_path) {
+      frontend::Add(paths, event.path);
+    } else if (event.through_pointer) {
+      paths = flow_.Deref(flow_.ValueOf(event.lvalue), "*");
+    } else {
+      paths = flow_.LValuePaths(event.lvalue);
+    }
+    bool atomic = event.force_atomic || IsAtomicType(event.type);
+    for (const auto& [key, path] : paths) {
+      if (event.read) emit(path, v1::ACCESS_KIND_READ, event.location, atomic);
+      if (event.write)
+        emit(path, v1::ACCESS_KIND_WRITE, event.location, atomic);
+    }
+  }
+}
+
+// --- CallCollector
+// -----------------------------------------------------------------------------
+
+void CallCollector::Visit(const clang::Stmt* stmt) {
+  if (const auto* call = llvm::dyn_cast<clang::CallExpr>(stmt)) {
+    VisitCall(call);
+  } else if (const auto* construct =
+                 llvm::dyn_cast<clang::CXXConstructExpr>(stmt)) {
+    VisitConstruct(construct);
+  } else if (const auto* del = llvm::dyn_cast<clang::CXXDeleteExpr>(stmt)) {
+    VisitDelete(del);
+  } else if (const auto* bind =
+                 llvm::dyn_cast<clang::CXXBindTemporaryExpr>(stmt)) {
+    const clang::CXXTemporary* temporary = bind->getTemporary();
+    if (temporary == nullptr || temporary->getDestructor() == nullptr) return;
+    CallSite site;
+    site.callee = temporary->getDestructor();
+    site.has_this_source = true;
+    Path object;
+    object.base = MemoryPath::BASE_FRESH;
+    object.object = bind;
+    object.order = OrderOf(bind);
+    object.name = "<temporary>";
+    frontend::Add(site.this_source, AddressOf(object));
+    site.location = bind->getBeginLoc();
+    flow_.AddCall(std::move(site));
+  }
+}
+
+void CallCollector::VisitCall(const clang::CallExpr* call) {
+  const clang::FunctionDecl* callee = call->getDirectCallee();
+  // Converting a captureless lambda to a function pointer runs no user code,
+  // and trivial assignments are memory copies (AccessCollector).
+  if (IsLambdaConversion(callee) || IsTrivialAssignment(call)) return;
+  const clang::CXXMethodDecl* method = DirectMethod(call);
+  CallSite site;
+  site.expr = call;
+  site.callee = callee;
+  site.location = call->getBeginLoc();
+  auto [object, is_pointer] = ObjectOf(call);
+  site.this_expr = object;
+  site.this_is_pointer = is_pointer;
+  unsigned first_argument =
+      (llvm::isa<clang::CXXOperatorCallExpr>(call) && object != nullptr) ? 1
+                                                                         : 0;
+  if (method != nullptr && object != nullptr) {
+    site.is_virtual =
+        method->isVirtual() && !method->hasAttr<clang::FinalAttr>();
+    if (const auto* member = llvm::dyn_cast<clang::MemberExpr>(
+            call->getCallee()->IgnoreParens())) {
+      if (member->hasQualifier()) site.is_virtual = false;  // Base::method()
+    }
+  }
+  if (callee ==
+      nullptr) {  // Through a function pointer, a block or a member pointer.
+    site.callee_expr = call->getCallee();
+    clang::QualType type = call->getCallee()->getType();
+    if (type->isPointerType() || type->isBlockPointerType())
+      type = type->getPointeeType();
+    if (const auto* member_pointer = type->getAs<clang::MemberPointerType>()) {
+      type = member_pointer->getPointeeType();
+    }
+    site.indirect_type = type;
+  }
+  for (unsigned i = first_argument; i < call->getNumArgs(); ++i) {
+    site.arguments.push_back(call->getArg(i));
+  }
+  flow_.AddCall(std::move(site));
+}
+
+void CallCollector::VisitConstruct(const clang::CXXConstructExpr* construct) {
+  const clang::CXXConstructorDecl* ctor = construct->getConstructor();
+  if (ctor == nullptr || IsTrivialCopyConstruction(construct)) return;
+  CallSite site;
+  site.expr = construct;
+  site.callee = ctor;
+  site.location = construct->getBeginLoc();
+  for (const clang::Expr* arg : construct->arguments())
+    site.arguments.push_back(arg);
+  site.has_this_source = true;
+  if (const Sources* target = flow_.ConstructionTarget(construct)) {
+    site.this_source = *target;
+  } else {  // A temporary or a new-expression's object.
+    Path object;
+    object.base = MemoryPath::BASE_FRESH;
+    object.object = construct;
+    object.order = OrderOf(construct);
+    object.name = "<constructed object>";
+    frontend::Add(site.this_source, AddressOf(object));
+  }
+  flow_.AddCall(std::move(site));
+}
+
+void CallCollector::VisitDelete(const clang::CXXDeleteExpr* expr) {
+  clang::QualType type = expr->getDestroyedType();
+  const clang::CXXRecordDecl* record =
+      type.isNull() ? nullptr : type->getAsCXXRecordDecl();
+  if (record != nullptr && record->hasDefinition() &&
+      !record->hasTrivialDestructor()) {
+    if (const clang::CXXDestructorDecl* dtor = record->getDestructor()) {
+      CallSite site;
+      site.callee = dtor;
+      site.this_expr = expr->getArgument();
+      site.this_is_pointer = true;
+      site.is_virtual = dtor->isVirtual();
+      site.location = expr->getBeginLoc();
+      flow_.AddCall(std::move(site));
+    }
+  }
+  if (const clang::FunctionDecl* operator_delete = expr->getOperatorDelete()) {
+    if (!operator_delete->isImplicit()) {
+      CallSite site;
+      site.callee = operator_delete;
+      site.arguments.push_back(expr->getArgument());
+      site.location = expr->getBeginLoc();
+      flow_.AddCall(std::move(site));
+    }
+  }
+}
+
+void CallCollector::VisitVariable(const clang::VarDecl* var) {
+  if (!var->hasLocalStorage() || llvm::isa<clang::ParmVarDecl>(var)) return;
+  const clang::CXXRecordDecl* record = var->getType()->getAsCXXRecordDecl();
+  if (record == nullptr || !record->hasDefinition() ||
+      record->hasTrivialDestructor())
+    return;
+  const clang::CXXDestructorDecl* dtor = record->getDestructor();
+  if (dtor == nullptr) return;
+  CallSite site;
+  site.callee = dtor;
+  site.has_this_source = true;
+  site.this_source = flow_.AddressOfPaths(flow_.VariablePaths(var));
+  site.location = var->getLocation();
+  pending_destructors_.push_back(std::move(site));
+}
+
+void CallCollector::EndBody() {
+  for (CallSite& site : pending_destructors_) flow_.AddCall(std::move(site));
+  pending_destructors_.clear();
+}
+
+void CallCollector::Emit(v1::Function* out) {
+  SummaryContext& context = flow_.context();
+  const std::vector<CallSite>& calls = flow_.calls();
+  for (size_t i = 0; i < calls.size(); ++i) {
+    const CallSite& site = calls[i];
+    v1::Call* call = out->add_calls();
+    call->set_index(static_cast<uint32_t>(i));
+    *call->mutable_location() = context.Location(site.location);
+    if (site.callee != nullptr) {
+      call->set_callee_usr(context.Usr(site.callee));
+      call->set_callee_name(context.FunctionName(site.callee));
+    } else {
+      if (!site.indirect_type.isNull()) {
+        call->set_indirect_type(
+            site.indirect_type.getCanonicalType().getAsString());
+      }
+      if (site.callee_expr != nullptr) {
+        ToProto(flow_.ValueOf(site.callee_expr), call->mutable_callee_value());
+      }
+    }
+    call->set_virtual_dispatch(site.is_virtual);
+    for (const clang::Expr* arg : site.arguments) {
+      ToProto(flow_.ValueOf(arg), call->add_arguments());
+    }
+    if (site.has_this_source) {
+      ToProto(site.this_source, call->mutable_this_argument());
+    } else if (site.this_expr != nullptr) {
+      ToProto(site.this_is_pointer
+                  ? flow_.ValueOf(site.this_expr)
+                  : flow_.AddressOfPaths(flow_.LValuePaths(site.this_expr)),
+              call->mutable_this_argument());
+    }
+  }
+}
+
+// --- StoreCollector
+// ----------------------------------------------------------------------------
+
+void StoreCollector::Visit(const clang::Stmt* stmt) {
+  const clang::Expr* lhs = nullptr;
+  const clang::Expr* rhs = nullptr;
+  if (const auto* op = llvm::dyn_cast<clang::BinaryOperator>(stmt)) {
+    if (op->getOpcode() != clang::BO_Assign) return;
+    lhs = op->getLHS();
+    rhs = op->getRHS();
+  } else if (const auto* call = llvm::dyn_cast<clang::CallExpr>(stmt)) {
+    if (!IsTrivialAssignment(call)) return;
+    lhs = call->getArg(0);
+    rhs = call->getArg(1);
+  } else {
+    return;
+  }
+  if (!CarriesPointer(lhs->getType())) return;
+  Store store;
+  store.lhs = lhs;
+  store.rhs = rhs;
+  store.location = lhs->getBeginLoc();
+  stores_.push_back(std::move(store));
+}
+
+void StoreCollector::VisitInitializer(const clang::CXXCtorInitializer* init,
+                                      const Path& target) {
+  const clang::FieldDecl* field = init->getAnyMember();
+  if (field == nullptr || !field->getType()->isPointerType()) return;
+  Store store;
+  store.target = target;
+  store.rhs = init->getInit();
+  store.location = init->getSourceLocation();
+  stores_.push_back(std::move(store));
+}
+
+void StoreCollector::Emit(v1::Function* out) {
+  std::set<std::string> stored;
+  for (const Store& store : stores_) {
+    Sources value = flow_.ValueOf(store.rhs);
+    if (value.empty()) continue;  // Not a pointer (or null).
+    Paths targets;
+    if (store.lhs != nullptr) {
+      targets = flow_.LValuePaths(store.lhs);
+    } else {
+      frontend::Add(targets, store.target);
+    }
+    for (const auto& [key, path] : targets) {
+      if (!Recordable(path)) continue;  // The function's own memory.
+      v1::PointerStore proto;
+      ToProto(path, proto.mutable_target());
+      ToProto(value, proto.mutable_value());
+      *proto.mutable_location() = flow_.context().Location(store.location);
+      if (!stored.insert(proto.SerializeAsString()).second) continue;
+      *out->add_stores() = std::move(proto);
+    }
+  }
+}
+
+// --- ReturnCollector
+// ---------------------------------------------------------------------------
+
+void ReturnCollector::Visit(const clang::Stmt* stmt) {
+  if (const auto* ret = llvm::dyn_cast<clang::ReturnStmt>(stmt)) {
+    if (ret->getRetValue() != nullptr) returns_.push_back(ret->getRetValue());
+  }
+}
+
+void ReturnCollector::Emit(v1::Function* out) {
+  clang::QualType type = flow_.function()->getReturnType();
+  Sources returned;
+  for (const clang::Expr* value : returns_) {
+    if (type->isReferenceType()) {
+      AddAll(returned, flow_.AddressOfPaths(flow_.LValuePaths(value)));
+    } else if (CarriesPointer(type)) {
+      AddAll(returned, flow_.ValueOf(value));
+    }
+  }
+  ToProto(returned, out->mutable_returns());
+}
+
+}  // namespace prism::frontend

@@ -1,0 +1,61 @@
+// What every collector of one translation unit shares: the AST, the directory
+// paths are reported relative to, and cached names (USRs, files) that are
+// costly to compute; plus the small naming and type predicates the collectors
+// agree on.
+//
+// Thread-safety: a SummaryContext belongs to one translation unit and one
+// thread.
+#ifndef PRISM_SERVICES_ANALYZER_FRONTEND_SUMMARY_CONTEXT_H_
+#define PRISM_SERVICES_ANALYZER_FRONTEND_SUMMARY_CONTEXT_H_
+
+#include <string>
+#include <utility>
+
+#include "absl/container/flat_hash_map.h"
+#include "clang/AST/ASTContext.h"
+#include "clang/AST/Decl.h"
+#include "prism/v1/summary.pb.h"
+
+namespace prism::frontend {
+
+// What every collector of one TU shares: the AST, where paths are reported
+// relative to, and caches of names that are costly to compute.
+class SummaryContext {
+ public:
+  SummaryContext(clang::ASTContext& ast, std::string directory)
+      : ast_(ast), directory_(std::move(directory)) {}
+
+  clang::ASTContext& ast() const { return ast_; }
+
+  // Clang's USR of a declaration ("" when Clang cannot make one).
+  std::string Usr(const clang::Decl* decl);
+  // Qualified name for reports; lambdas are named after their enclosing
+  // function and position: "Server::start()::<lambda at server.cc:12:5>".
+  std::string FunctionName(const clang::FunctionDecl* function);
+  // A global variable's name as reports print it: "stats", "Server::count".
+  std::string VariableName(const clang::VarDecl* var);
+  // The expansion location of `loc`, its file relative to the build directory.
+  v1::SourceLocation Location(clang::SourceLocation loc);
+  // Canonical function type spelling, the same for compatible types in every
+  // TU. A lambda's call operator is spelled like the free function its
+  // captureless conversion yields.
+  std::string FunctionType(const clang::FunctionDecl* function);
+
+ private:
+  clang::ASTContext& ast_;
+  std::string directory_;
+  absl::flat_hash_map<unsigned, std::string>
+      file_names_;  // FileID hash -> reported path
+  absl::flat_hash_map<const clang::Decl*, std::string> usrs_;
+};
+
+// A record's name as field declarations and selector_records spell it:
+// qualified, or the typedef's name for `typedef struct { ... } conn;`.
+std::string RecordName(const clang::RecordDecl* record);
+
+// True for _Atomic types, std::atomic<T> and arrays of them.
+bool IsAtomicType(clang::QualType type);
+
+}  // namespace prism::frontend
+
+#endif  // PRISM_SERVICES_ANALYZER_FRONTEND_SUMMARY_CONTEXT_H_
