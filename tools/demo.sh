@@ -134,7 +134,7 @@ ratios() {
   done
 }
 
-step "3. serial vs Prism, wrk -t1 -c16 -d${WRK_SECONDS}s on loopback ($(nproc) cores)"
+step "3. serial vs Prism, wrk -t1 -c16 -d${WRK_SECONDS}s on loopback ($(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg))"
 measure serial "$bin/examples/httpd/httpd_serial"
 can_run_prism=0
 if ((have_runtime && have_analyzer)); then

@@ -58,6 +58,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { print (b > 0 ? a / b : 0) }'; }
 
 routes=(/docs/lorem.txt /render/bench)
 rounds=${ROUNDS:-3}
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 declare -A rps p99
 # Rounds alternate the variants, so that load from anything else on the machine falls on all of
 # them alike; each figure is the median over the rounds.
@@ -85,7 +86,8 @@ for key in "${!rps[@]}"; do
 done
 
 echo
-echo "machine: $(nproc) cores, $(. /etc/os-release && echo "$PRETTY_NAME"), $(date -u +%Y-%m-%d)"
+echo "machine: $(nproc) cores, $(. /etc/os-release && echo "$PRETTY_NAME"), $(date -u '+%Y-%m-%d %H:%M UTC')," \
+  "load average before: $load_before, after: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "median of $rounds rounds; wrk -t${WRK_THREADS:-1} -c${WRK_CONNECTIONS:-16} -d${WRK_SECONDS:-3}s on loopback, same machine"
 printf '%-16s %-16s %10s %9s %9s %11s\n' route variant req/s p99_ms vs_serial vs_threaded
 for route in "${routes[@]}"; do
