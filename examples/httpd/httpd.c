@@ -377,7 +377,11 @@ static FILE *g_log;
 SHARED_LOCK_DECLARE(g_log_lock);
 
 /* ---- Connections. */
-enum conn_state { CONN_READING, CONN_RENDERING, CONN_WRITING };
+/* READING: requests are parsed and answered as they arrive (answers queue up in
+ * order). RENDERING: on_render is pending. RESUMING: the page is queued and
+ * on_conn_resume is pending (it logs and reads on). CLOSING: the last response
+ * is leaving; on_conn_write closes once it has. */
+enum conn_state { CONN_READING, CONN_RENDERING, CONN_RESUMING, CONN_CLOSING };
 
 struct request {
   char head[MAX_HEAD + 1];
@@ -392,12 +396,13 @@ struct request {
 
 struct conn {
   struct bufferevent *bev;
-  struct event
-      *render_ev; /* on_render, activated by on_conn_read for /render */
+  struct event *render_ev; /* on_render, activated for /render */
+  struct event *resume_ev; /* on_conn_resume, activated by on_render */
   char peer[INET6_ADDRSTRLEN];
   enum conn_state state;
   int close_after; /* close once the response has left */
-  int closing;     /* the peer went away while on_render was pending */
+  int closing;     /* the peer went away while an event was pending */
+  int log_pending; /* the response below is not in the access log yet */
   struct request req;
   char date[64];     /* the Date header: the clock when the request arrived */
   int status;        /* of the response in flight, for the access log */
@@ -410,6 +415,7 @@ static void on_conn_read(struct bufferevent *bev, void *arg);
 static void on_conn_write(struct bufferevent *bev, void *arg);
 static void on_conn_event(struct bufferevent *bev, short events, void *arg);
 static void on_render(evutil_socket_t fd, short what, void *arg);
+static void on_conn_resume(evutil_socket_t fd, short what, void *arg);
 
 static const char *status_text(int status) {
   switch (status) {
@@ -440,10 +446,26 @@ static const char *status_text(int status) {
 
 static void conn_free(struct conn *c) {
   if (c->render_ev != NULL) event_free(c->render_ev);
+  if (c->resume_ev != NULL) event_free(c->resume_ev);
   if (c->body != NULL) evbuffer_free(c->body);
   if (c->resp != NULL) evbuffer_free(c->resp);
   bufferevent_free(c->bev);
   free(c);
+}
+
+/* Writes the access log line of the last response, once. */
+static void log_access(struct conn *c) {
+  if (!c->log_pending) return;
+  c->log_pending = 0;
+  if (g_log == NULL) return;
+  char date[64];
+  SHARED_LOCK(g_clock_lock);
+  memcpy(date, g_clock.log_date, sizeof date);
+  SHARED_UNLOCK(g_clock_lock);
+  SHARED_LOCK(g_log_lock);
+  fprintf(g_log, "%s - - [%s] \"%s\" %d %zu\n", c->peer, date,
+          c->req.request_line, c->status, c->body_bytes);
+  SHARED_UNLOCK(g_log_lock);
 }
 
 static struct conn *conn_new(struct event_base *base, evutil_socket_t fd,
@@ -464,10 +486,12 @@ static struct conn *conn_new(struct event_base *base, evutil_socket_t fd,
   c->body = evbuffer_new();
   c->resp = evbuffer_new();
   c->render_ev = HTTPD_EVENT_NEW(base, -1, 0, on_render, c);
+  c->resume_ev = HTTPD_EVENT_NEW(base, -1, 0, on_conn_resume, c);
   if (c->bev == NULL || c->body == NULL || c->resp == NULL ||
-      c->render_ev == NULL) {
+      c->render_ev == NULL || c->resume_ev == NULL) {
     if (c->bev == NULL) evutil_closesocket(fd);
     if (c->render_ev != NULL) event_free(c->render_ev);
+    if (c->resume_ev != NULL) event_free(c->resume_ev);
     if (c->body != NULL) evbuffer_free(c->body);
     if (c->resp != NULL) evbuffer_free(c->resp);
     if (c->bev != NULL) bufferevent_free(c->bev);
@@ -477,8 +501,10 @@ static struct conn *conn_new(struct event_base *base, evutil_socket_t fd,
   c->state = CONN_READING;
   struct timeval idle = {IDLE_TIMEOUT_SECONDS, 0};
   bufferevent_set_timeouts(c->bev, &idle, &idle);
-  HTTPD_BUFFEREVENT_SETCB(c->bev, on_conn_read, on_conn_write, on_conn_event,
-                          c);
+  /* No write callback while the connection is kept alive: answers are queued in
+   * order and nothing waits for them to leave. finish_response installs
+   * on_conn_write for the last response. */
+  HTTPD_BUFFEREVENT_SETCB(c->bev, on_conn_read, NULL, on_conn_event, c);
   bufferevent_enable(c->bev, EV_READ | EV_WRITE);
   return c;
 }
@@ -506,7 +532,15 @@ static void start_response(struct conn *c, int status, const char *content_type,
 }
 
 static void finish_response(struct conn *c) {
-  c->state = CONN_WRITING;
+  c->log_pending = 1;
+  if (c->close_after) {
+    /* The last response: on_conn_write closes once it has left. Installed
+     * before the response is queued, so the drain cannot be missed. */
+    c->state = CONN_CLOSING;
+    bufferevent_disable(c->bev, EV_READ);
+    HTTPD_BUFFEREVENT_SETCB(c->bev, on_conn_read, on_conn_write, on_conn_event,
+                            c);
+  }
   evbuffer_add_buffer(bufferevent_get_output(c->bev), c->resp);
 }
 
@@ -720,9 +754,9 @@ static int query_int(const char *query, const char *name, int fallback,
   return fallback;
 }
 
-/* Takes the next complete request from the input, if any, and starts its
- * response. */
-static void process_input(struct conn *c) {
+/* Answers the next complete request in the input, if any. Returns 1 when it
+ * answered one and the next may follow right away. */
+static int process_request(struct conn *c) {
   struct evbuffer *in = bufferevent_get_input(c->bev);
   SHARED_LOCK(g_clock_lock);
   memcpy(c->date, g_clock.http_date, sizeof c->date);
@@ -734,9 +768,8 @@ static void process_input(struct conn *c) {
       memset(&c->req, 0, sizeof c->req);
       snprintf(c->req.request_line, sizeof c->req.request_line, "-");
       send_error(c, 431);
-      bufferevent_disable(c->bev, EV_READ);
     }
-    return;
+    return 0;
   }
   memset(&c->req, 0, sizeof c->req);
   size_t head_len = (size_t)end.pos + 4;
@@ -746,22 +779,27 @@ static void process_input(struct conn *c) {
   c->close_after = !c->req.keep_alive;
   if (status != 200) {
     send_error(c, status);
-    return;
-  }
-  if (throttle_check(c->peer)) {
+  } else if (throttle_check(c->peer)) {
     stat_add(&g_stats.throttled, 1);
     send_error(c, 503);
-    return;
-  }
-  if (strcmp(c->req.path, "/stats") == 0) {
+  } else if (strcmp(c->req.path, "/stats") == 0) {
     send_stats(c);
   } else if (strncmp(c->req.path, "/render/", 8) == 0 &&
              c->req.path[8] != '\0') {
     c->state = CONN_RENDERING;
     event_active(c->render_ev, EV_TIMEOUT, 1);
+    return 0;
   } else {
     send_file(c);
   }
+  return 1;
+}
+
+/* Answers every complete request in the input (pipelining), in order, until a
+ * /render hands over to on_render or the connection is closing. */
+static void process_input(struct conn *c) {
+  while (c->state == CONN_READING && process_request(c)) log_access(c);
+  log_access(c);
 }
 
 /* ---- Handlers. */
@@ -827,28 +865,32 @@ static void on_render(evutil_socket_t fd, short what, void *arg) {
     evbuffer_add_buffer(c->resp, body);
   }
   finish_response(c);
+  if (c->state != CONN_CLOSING) {
+    c->state = CONN_RESUMING;
+    event_active(c->resume_ev, EV_TIMEOUT, 1);
+  }
 }
 
+/* Registered by finish_response for the last response of a connection. */
 static void on_conn_write(struct bufferevent *bev, void *arg) {
   struct conn *c = arg;
   /* "The output drained" is a fact about the buffer, checked here rather than
-   * assumed from the call: libevent also calls this once when writing is first
-   * enabled, and a scheduler may run that call late, while a response is still
-   * queued. */
-  if (c->state != CONN_WRITING ||
+   * assumed from the call: a scheduler may run a callback late. */
+  if (c->state != CONN_CLOSING ||
       evbuffer_get_length(bufferevent_get_output(bev)) > 0)
     return;
-  if (g_log != NULL) {
-    SHARED_LOCK(g_clock_lock);
-    char date[64];
-    memcpy(date, g_clock.log_date, sizeof date);
-    SHARED_UNLOCK(g_clock_lock);
-    SHARED_LOCK(g_log_lock);
-    fprintf(g_log, "%s - - [%s] \"%s\" %d %zu\n", c->peer, date,
-            c->req.request_line, c->status, c->body_bytes);
-    SHARED_UNLOCK(g_log_lock);
-  }
-  if (c->close_after) {
+  log_access(c);
+  conn_free(c);
+}
+
+/* After on_render: logs the page and answers requests that arrived meanwhile.
+ */
+static void on_conn_resume(evutil_socket_t fd, short what, void *arg) {
+  (void)fd;
+  (void)what;
+  struct conn *c = arg;
+  log_access(c);
+  if (c->closing) {
     conn_free(c);
     return;
   }
@@ -860,11 +902,12 @@ static void on_conn_event(struct bufferevent *bev, short events, void *arg) {
   (void)bev;
   (void)events; /* EOF, error or timeout: the connection is over either way */
   struct conn *c = arg;
-  if (c->state == CONN_RENDERING) {
-    c->closing = 1; /* on_render is pending; it frees the connection */
+  if (c->state == CONN_RENDERING || c->state == CONN_RESUMING) {
+    c->closing = 1; /* an event of ours is pending; it frees the connection */
     bufferevent_disable(c->bev, EV_READ | EV_WRITE);
     return;
   }
+  log_access(c);
   conn_free(c);
 }
 
