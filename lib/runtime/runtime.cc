@@ -631,7 +631,11 @@ void prism_runtime_drain(prism_runtime* rt) {
 
 void prism_runtime_free(prism_runtime* rt) {
   if (rt == nullptr) return;
-  rt->scheduler.reset();  // Drains: every queued invocation runs.
+  // Drain first, with the scheduler still in place: finishing invocations may
+  // queue the next one of the same bufferevent or event. Only then stop the
+  // workers.
+  if (rt->scheduler != nullptr) rt->scheduler->Drain();
+  rt->scheduler.reset();
   if (rt->keepalive != nullptr) event_free(rt->keepalive);
   if (rt->wakeup != nullptr) event_free(rt->wakeup);
   for (auto& entry : rt->events) Release(entry.second);
