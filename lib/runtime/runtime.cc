@@ -21,6 +21,8 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -82,6 +84,35 @@ struct prism_runtime {
   void InflightInc();
   void InflightDec();
 
+  // A level-triggered fd whose invocation is still queued or running stays
+  // ready, so the loop would spin re-reporting it. After such a dropped re-fire
+  // the loop thread waits (briefly, at most 1 ms) for the next completion: the
+  // only thing that can make progress anyway.
+  std::atomic<uint64_t> completions{0};
+  std::atomic<bool> loop_waiting{false};
+  std::mutex throttle_mu;
+  std::condition_variable throttle_cv;
+  uint64_t drop_mark = 0;  // Loop thread only.
+  void NoteCompletion() {
+    completions.fetch_add(1, std::memory_order_seq_cst);
+    if (loop_waiting.load(std::memory_order_seq_cst)) {
+      std::lock_guard<std::mutex> lock(throttle_mu);
+      throttle_cv.notify_all();
+    }
+  }
+  void ThrottleAfterDrop() {
+    uint64_t c = completions.load(std::memory_order_seq_cst);
+    if (c == drop_mark) {
+      std::unique_lock<std::mutex> lock(throttle_mu);
+      loop_waiting.store(true, std::memory_order_seq_cst);
+      throttle_cv.wait_for(lock, std::chrono::milliseconds(1), [&] {
+        return completions.load(std::memory_order_seq_cst) != c;
+      });
+      loop_waiting.store(false, std::memory_order_relaxed);
+    }
+    drop_mark = completions.load(std::memory_order_seq_cst);
+  }
+
   // Trampoline records by libevent object address. A record is replaced when
   // its address is registered again (libevent reused freed memory), which
   // bounds what freed objects leave behind.
@@ -139,6 +170,7 @@ void EventRun(Job* job) {
 
 void EventFinish(Job* job) {
   EventTramp* t = reinterpret_cast<EventTramp*>(job);
+  t->rt->NoteCompletion();
   bool again = false;
   {
     std::lock_guard<std::mutex> lock(t->mu);
@@ -152,29 +184,38 @@ void EventFinish(Job* job) {
     }
   }
   prism_runtime* rt = t->rt;
+  const bool counted =
+      !job->ran_inline;  // Inline runs never counted as in flight.
   if (again) {
+    if (!counted) rt->InflightInc();
     rt->scheduler->Submit(job);
     return;
   }
-  rt->InflightDec();
+  if (counted) rt->InflightDec();
   Release(t);
 }
 
 void EventTrampoline(evutil_socket_t fd, short what, void* arg) {
   EventTramp* t = static_cast<EventTramp*>(arg);
+  bool queue = false, level_ready = false;
   {
     std::lock_guard<std::mutex> lock(t->mu);
-    if (t->in_flight) {
-      bool level_ready =
-          t->drop_refires && (what & (EV_TIMEOUT | EV_SIGNAL)) == 0;
-      if (!level_ready) t->refire |= what;
-      return;
+    if (!t->in_flight) {
+      t->in_flight = true;
+      t->fd = fd;
+      t->what = what;
+      queue = true;
+    } else if (t->drop_refires && (what & (EV_TIMEOUT | EV_SIGNAL)) == 0) {
+      level_ready =
+          true;  // Still ready after the invocation: libevent reports it again.
+    } else {
+      t->refire |= what;  // Run once more right after the current invocation.
     }
-    t->in_flight = true;
-    t->fd = fd;
-    t->what = what;
   }
+  if (level_ready) t->rt->ThrottleAfterDrop();
+  if (!queue) return;
   t->refs.fetch_add(1, std::memory_order_relaxed);
+  if (t->rt->scheduler->RunInline(&t->job)) return;
   t->rt->InflightInc();
   t->rt->scheduler->Submit(&t->job);
 }
@@ -273,6 +314,7 @@ void BevRun(Job* job) {
 
 void BevFinish(Job* job) {
   BevTramp* t = reinterpret_cast<BevTramp*>(job);
+  t->rt->NoteCompletion();
   // We hold a reference on the bufferevent, so it is still there. When the
   // handler freed it (or replaced our callbacks) libevent would call nothing
   // more: neither do we.
@@ -293,12 +335,14 @@ void BevFinish(Job* job) {
     }
   }
   prism_runtime* rt = t->rt;
+  const bool counted = !job->ran_inline;
   if (again) {
+    if (!counted) rt->InflightInc();
     rt->scheduler->Submit(job);
     return;
   }
   bufferevent* bev = t->bev;
-  rt->InflightDec();
+  if (counted) rt->InflightDec();
   Release(t);
   bufferevent_decref(bev);
 }
@@ -327,6 +371,7 @@ void BevFire(BevTramp* t, int kind, short what) {
   }
   bufferevent_incref(t->bev);
   t->refs.fetch_add(1, std::memory_order_relaxed);
+  if (t->rt->scheduler->RunInline(&t->job)) return;
   t->rt->InflightInc();
   t->rt->scheduler->Submit(&t->job);
 }
@@ -370,8 +415,10 @@ void AcceptRun(Job* job) {
 void AcceptFinish(Job* job) {
   AcceptJob* a = reinterpret_cast<AcceptJob*>(job);
   prism_runtime* rt = a->l->rt;
+  rt->NoteCompletion();
+  const bool counted = !job->ran_inline;
   delete a;
-  rt->InflightDec();
+  if (counted) rt->InflightDec();
 }
 
 void AcceptTrampoline(evconnlistener* listener, evutil_socket_t fd,
@@ -392,6 +439,7 @@ void AcceptTrampoline(evconnlistener* listener, evutil_socket_t fd,
       static_cast<size_t>(socklen) <= sizeof(a->addr)) {
     std::memcpy(&a->addr, addr, socklen);
   }
+  if (l->rt->scheduler->RunInline(&a->job)) return;
   l->rt->InflightInc();
   l->rt->scheduler->Submit(&a->job);
 }
@@ -413,14 +461,17 @@ void OnceRun(Job* job) {
 void OnceFinish(Job* job) {
   OnceJob* o = reinterpret_cast<OnceJob*>(job);
   prism_runtime* rt = o->rt;
+  rt->NoteCompletion();
+  const bool counted = !job->ran_inline;
   delete o;
-  rt->InflightDec();
+  if (counted) rt->InflightDec();
 }
 
 void OnceTrampoline(evutil_socket_t fd, short what, void* arg) {
   OnceJob* o = static_cast<OnceJob*>(arg);
   o->fd = fd;
   o->what = what;
+  if (o->rt->scheduler->RunInline(&o->job)) return;
   o->rt->InflightInc();
   o->rt->scheduler->Submit(&o->job);
 }

@@ -132,6 +132,18 @@ Scheduler::Scheduler(Policy policy, const ConflictMatrix* matrix, int workers,
       if (matrix->at(a, b) & 2) has_context_[a] = true;
     }
   }
+  exclusive_row_.assign(matrix->size(), true);
+  for (int a = 0; a < matrix->size(); ++a) {
+    for (int b = 0; b < matrix->size(); ++b) {
+      if ((matrix->at(a, b) & 1) == 0) exclusive_row_[a] = false;
+    }
+  }
+  self_global_.assign(matrix->size(), false);
+  for (int a = 0; a < matrix->size(); ++a)
+    self_global_[a] = (matrix->at(a, a) & 1) != 0;
+  avg_nanos_.reset(new std::atomic<int64_t>[matrix->size()]);
+  for (int a = 0; a < matrix->size(); ++a)
+    avg_nanos_[a] = kInlineNanos * 4;  // Unknown: long.
   if (workers < 1) workers = 1;
   threads_.reserve(workers);
   for (int i = 0; i < workers; ++i)
@@ -171,9 +183,95 @@ void Scheduler::RecordWaitLocked(Job* job) {
   job->blocked_by = -1;
 }
 
+void Scheduler::Execute(Job* job) {
+  if (checker_ != nullptr) checker_->Start(job);
+  int64_t start = NowNanos();
+  job->run(job);
+  int64_t took = NowNanos() - start;
+  std::atomic<int64_t>& avg = avg_nanos_[job->handler];
+  avg.store((avg.load(std::memory_order_relaxed) * 7 + took) / 8,
+            std::memory_order_relaxed);
+  if (checker_ != nullptr) checker_->End(job);
+}
+
+bool Scheduler::AdmitNowLocked(Job* job) {
+  const int h = job->handler;
+  job->exclusive = exclusive_row_[h];
+  if (policy_ == Policy::kExact) {
+    for (const Running& r : running_) {
+      if (matrix_->Conflicts(h, job->ctx, r.handler, r.ctx)) return false;
+    }
+    int scanned = 0;
+    for (Job* p = pending_.head; p != nullptr; p = p->next) {
+      if (++scanned > kExactWindow) return false;
+      if (matrix_->Conflicts(h, job->ctx, p->handler, p->ctx)) return false;
+    }
+    job->slot = static_cast<int>(running_.size());
+    running_.push_back({h, job->ctx, job});
+    return true;
+  }
+  if (exclusive_ || !gate_.empty()) return false;
+  if (job->exclusive) {
+    if (admitted_ != 0) return false;
+    exclusive_ = true;
+    ++admitted_;
+    job->needs_hue = job->needs_color = false;
+    return true;
+  }
+  job->needs_hue = has_global_[h];
+  job->needs_color = has_context_[h];
+  if (job->needs_hue && hues_[hue_[h]].busy) return false;
+  if (job->needs_color) {
+    auto it = colors_.find(job->ctx);
+    if (it != colors_.end() && it->second.busy) return false;
+  }
+  ++admitted_;
+  if (job->needs_hue) {
+    hues_[hue_[h]].busy = true;
+    hues_[hue_[h]].holder = h;
+  }
+  if (job->needs_color) {
+    ColorState& color = colors_[job->ctx];
+    color.busy = true;
+    color.holder = h;
+  }
+  return true;
+}
+
+bool Scheduler::RunInline(Job* job) {
+  const int h = job->handler;
+  const bool cheap =
+      exclusive_row_[h] ||
+      avg_nanos_[h].load(std::memory_order_relaxed) <= kInlineNanos;
+  // A handler that conflicts globally with itself runs one at a time anyway:
+  // when nothing else is in flight, running it here saves the hand-off.
+  if (!cheap && !self_global_[h]) return false;
+  job->next = nullptr;
+  job->blocked_by = -1;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (stopping_ || (!cheap && outstanding_ != 0) || !AdmitNowLocked(job))
+      return false;
+    ++outstanding_;
+  }
+  job->ran_inline = true;
+  Execute(job);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    CompleteLocked(job);
+    bool more = policy_ == Policy::kExact ? !pending_.empty() : !ready_.empty();
+    if (more && idle_ > 0) work_cv_.notify_one();
+  }
+  job->finish(job);
+  std::lock_guard<std::mutex> lock(mu_);
+  if (--outstanding_ == 0) drained_cv_.notify_all();
+  return true;
+}
+
 void Scheduler::Submit(Job* job) {
   job->next = nullptr;
   job->blocked_by = -1;
+  job->ran_inline = false;
   std::lock_guard<std::mutex> lock(mu_);
   ++outstanding_;
   if (policy_ == Policy::kExact) {
@@ -192,10 +290,12 @@ void Scheduler::Submit(Job* job) {
     job->needs_hue = has_global_[job->handler];
     job->needs_color = has_context_[job->handler];
     const int unknown = matrix_->unknown();
+    job->exclusive = false;
     if (exclusive_ || !gate_.empty()) {
       NoteBlockedLocked(job, unknown, 1);
       gate_.Push(job);
     } else if (job->handler == unknown) {
+      job->exclusive = true;
       if (admitted_ == 0) {
         exclusive_ = true;
         ++admitted_;
@@ -248,6 +348,7 @@ void Scheduler::GateDrainLocked() {
   while (!gate_.empty() && !exclusive_) {
     Job* job = gate_.head;
     if (job->handler == matrix_->unknown()) {
+      job->exclusive = true;
       if (admitted_ != 0) return;
       gate_.Pop();
       exclusive_ = true;
@@ -341,7 +442,7 @@ void Scheduler::CompleteLocked(Job* job) {
     }
   }
   --admitted_;
-  if (job->handler == matrix_->unknown()) exclusive_ = false;
+  if (job->exclusive) exclusive_ = false;
   GateDrainLocked();
 }
 
@@ -354,9 +455,7 @@ void Scheduler::WorkerLoop() {
           policy_ == Policy::kExact ? !pending_.empty() : !ready_.empty();
       if (more && idle_ > 0) work_cv_.notify_one();
       lock.unlock();
-      if (checker_ != nullptr) checker_->Start(job);
-      job->run(job);
-      if (checker_ != nullptr) checker_->End(job);
+      Execute(job);
       lock.lock();
       CompleteLocked(job);
       lock.unlock();

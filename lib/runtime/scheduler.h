@@ -74,8 +74,13 @@ struct Job {
   const void* ctx = nullptr;  // The context argument.
   const char* name = "";      // For reports: the handler's registered name.
 
+  // Set by the scheduler: this invocation ran on the submitting thread
+  // (RunInline).
+  bool ran_inline = false;
+
   // Scheduler-private.
   Job* next = nullptr;
+  bool exclusive = false;  // Conflicts with every handler: runs alone.
   int blocked_by =
       -1;  // Matrix row of the first invocation this one waited for.
   int blocked_kind = 0;
@@ -137,6 +142,13 @@ class Scheduler {
 
   // Queues `job` (job->handler, job->ctx, run and finish set). Thread-safe.
   void Submit(Job* job);
+  // Runs `job` at once on the calling thread (run, then finish) when it may
+  // start now and handing it to a worker would not pay: its handler conflicts
+  // with every handler (nothing could run beside it anyway) or its invocations
+  // have been short (under kInlineNanos on average). Returns false, job
+  // untouched, otherwise. Used by the loop thread: exactly libevent's way.
+  bool RunInline(Job* job);
+  static constexpr int64_t kInlineNanos = 10000;
   // Blocks until every submitted job has finished, including jobs submitted
   // meanwhile.
   void Drain();
@@ -145,6 +157,8 @@ class Scheduler {
 
  private:
   void WorkerLoop();
+  bool AdmitNowLocked(Job* job);
+  void Execute(Job* job);  // Checker, run, timing.
   Job* PopLocked();
   Job* PopExactLocked();
   void CompleteLocked(Job* job);
@@ -220,6 +234,11 @@ class Scheduler {
   Fifo gate_;
   int admitted_ = 0;  // Past the gate, not completed.
   bool exclusive_ = false;
+
+  std::vector<bool> exclusive_row_;
+  std::vector<bool> self_global_;
+  std::unique_ptr<std::atomic<int64_t>[]>
+      avg_nanos_;  // Per row, moving average of run time.
 
   // Telemetry: [(waiting * size + running) * 2 + kind - 1].
   std::vector<uint64_t> waits_;

@@ -282,6 +282,45 @@ TEST_P(SchedulerTest, TelemetryCountsWaitsPerConstraint) {
   EXPECT_EQ(stats[0].waits, 1u);
 }
 
+TEST_P(SchedulerTest, RunsInlineOnlyWhenAdmissible) {
+  // Row 0 conflicts with everything: inline when idle, never beside a running
+  // invocation.
+  std::vector<uint8_t> cells = {1, 1, 1, 0};
+  ConflictMatrix matrix(2, cells);
+  Checker checker(&matrix);
+  checker.set_on_violation(RecordViolation);
+  std::atomic<int> finished{0};
+  std::thread::id ran_on;
+  auto exclusive = MakeJob(0, nullptr, &finished, 0,
+                           [&] { ran_on = std::this_thread::get_id(); });
+  Scheduler scheduler(GetParam(), &matrix, 2, &checker);
+  ASSERT_TRUE(scheduler.RunInline(&exclusive->job));
+  EXPECT_TRUE(exclusive->job.ran_inline);
+  EXPECT_EQ(ran_on, std::this_thread::get_id());
+  EXPECT_EQ(finished.load(), 1);
+
+  std::mutex gate_mu;
+  std::condition_variable gate_cv;
+  bool open = false;
+  std::atomic<bool> started{false};
+  auto other = MakeJob(1, nullptr, &finished, 0, [&] {
+    started = true;
+    std::unique_lock<std::mutex> lock(gate_mu);
+    gate_cv.wait(lock, [&] { return open; });
+  });
+  scheduler.Submit(&other->job);
+  while (!started) std::this_thread::yield();
+  auto again = MakeJob(0, nullptr, &finished);
+  EXPECT_FALSE(scheduler.RunInline(&again->job));
+  {
+    std::lock_guard<std::mutex> lock(gate_mu);
+    open = true;
+  }
+  gate_cv.notify_all();
+  scheduler.Drain();
+  EXPECT_TRUE(TakeViolations().empty());
+}
+
 INSTANTIATE_TEST_SUITE_P(Policies, SchedulerTest,
                          ::testing::Values(Policy::kExact, Policy::kHueColor),
                          [](const ::testing::TestParamInfo<Policy>& info) {
