@@ -16,6 +16,7 @@ import concurrent.futures
 import glob
 import json
 import os
+import resource
 import shlex
 import subprocess
 import sys
@@ -23,6 +24,8 @@ import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 RESOURCE_DIR = "/usr/lib/llvm-14/lib/clang/14.0.6"
+MEMORY_LIMIT = 6 << 30  # bytes of address space per analyzer run
+TIME_LIMIT = 600        # seconds per analyzer run
 
 
 def load_commands(build_dir, only_under=None):
@@ -67,12 +70,24 @@ def time_floor(commands, jobs):
     return time.monotonic() - start
 
 
+def limit_memory():
+    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
+
+
 def time_tool(argv):
+    """Wall time of argv, or None when it fails (or exceeds the memory/time limits)."""
     start = time.monotonic()
-    result = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        result = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                preexec_fn=limit_memory, timeout=TIME_LIMIT)
+    except subprocess.TimeoutExpired:
+        print(f"  {os.path.basename(argv[0])} timed out after {TIME_LIMIT} s", file=sys.stderr)
+        return None
     elapsed = time.monotonic() - start
     if result.returncode not in (0, 1):
-        sys.exit(f"{argv[0]} failed ({result.returncode}): {result.stderr.decode()[-2000:]}")
+        print(f"  {os.path.basename(argv[0])} failed ({result.returncode}): "
+              f"{result.stderr.decode(errors='replace')[-300:]}", file=sys.stderr)
+        return None
     return elapsed
 
 
@@ -82,6 +97,8 @@ def main():
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--output-base", default="/root/.cache/bazel-frontend")
+    parser.add_argument("--programs", default="libevent,memcached",
+                        help="comma-separated subset of libevent,memcached,tmux")
     options = parser.parse_args()
 
     bazel = ["bazel", "--output_base=" + options.output_base]
@@ -95,9 +112,12 @@ def main():
     summarize = os.path.join(bin_dir, "services/analyzer/frontend/summarize_tool")
 
     targets = []
+    wanted = options.programs.split(",")
     for pattern, label, under in (("libevent-*", "libevent samples", "sample"),
                                   ("memcached-*", "memcached", None),
                                   ("tmux-*", "tmux", None)):
+        if pattern[:-2] not in wanted:
+            continue
         dirs = [d for d in sorted(glob.glob(os.path.join(options.corpus, pattern)))
                 if os.path.isfile(os.path.join(d, "compile_commands.json"))]
         if dirs:
@@ -112,16 +132,27 @@ def main():
     for label, build_dir, under in targets:
         commands = load_commands(build_dir, under)
         files = [path for _, _, path, _ in commands]
-        floor = frontend = analyze = float("inf")
+        floor, frontend, analyze = [], [], []
         for _ in range(options.repeat):
-            floor = min(floor, time_floor(commands, options.jobs))
-            frontend = min(frontend, time_tool(
+            floor.append(time_floor(commands, options.jobs))
+            frontend.append(time_tool(
                 [summarize, "-p", build_dir, "-j", str(options.jobs), "--quiet"] + files))
-            analyze = min(analyze, time_tool(
+            analyze.append(time_tool(
                 [prism, "analyze", "-p", build_dir, "--format=json", "-j", str(options.jobs)]
                 + files))
-        print(f"{label:<18} {len(commands):>4} {floor:>8.2f} {frontend:>10.2f} {analyze:>9.2f} "
-              f"{frontend / floor:>14.2f} {analyze / floor:>13.2f}")
+
+        def best(times):
+            times = [t for t in times if t is not None]
+            return min(times) if times else None
+
+        def show(value, width, ratio=False):
+            if value is None:
+                return f"{'failed':>{width}}"
+            return f"{value / best(floor):>{width}.2f}" if ratio else f"{value:>{width}.2f}"
+
+        print(f"{label:<18} {len(commands):>4} {show(best(floor), 8)} "
+              f"{show(best(frontend), 10)} {show(best(analyze), 9)} "
+              f"{show(best(frontend), 14, True)} {show(best(analyze), 13, True)}")
 
 
 if __name__ == "__main__":
