@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "clang/AST/ASTConsumer.h"
 #include "clang/AST/ASTContext.h"
@@ -230,6 +231,13 @@ void RunClang(const CompileCommand& command,
 
 std::once_flag crash_recovery_once;
 
+bool IsAssembly(const std::string& file) {
+  for (const char* extension : {".s", ".S", ".sx", ".asm"}) {
+    if (absl::EndsWith(file, extension)) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 absl::StatusOr<v1::TranslationUnitSummary> SummarizeTranslationUnit(
@@ -244,6 +252,19 @@ absl::StatusOr<v1::TranslationUnitSummary> SummarizeTranslationUnit(
                  []() { llvm::CrashRecoveryContext::Enable(); });
   v1::TranslationUnitSummary summary;
   summary.set_main_file(command.file);
+  if (IsAssembly(command.file)) {
+    // No C to analyze; functions it defines stay unknown (bodyless) to the link
+    // step, which assumes the worst for them.
+    summary.set_parsed(true);
+    v1::Diagnostic* note = summary.add_diagnostics();
+    note->set_severity(v1::Diagnostic::SEVERITY_NOTE);
+    note->set_message(
+        "assembly source: not analyzed; functions it defines are unknown code");
+    note->mutable_location()->set_file(command.file);
+    summary.set_input_digest(Sha256Hex(
+        absl::StrCat(kFrontendVersion, "\nassembly\n", command.file)));
+    return summary;
+  }
   try {
     RunClang(command, &summary);
   } catch (const std::exception& error) {

@@ -501,6 +501,58 @@ TEST(SummarizeTest, MissingFileIsUnparsedNotACrash) {
   EXPECT_GT(summary->diagnostics_size(), 0);
 }
 
+TEST(SummarizeTest, PathsAreRelativeToTheBuildDirectory) {
+  std::string dir = TempDir() + "/paths";
+  std::system(absl::StrCat("mkdir -p ", dir, "/src ", dir, "/include ",
+                           TempDir(), "/outside")
+                  .c_str());
+  WriteFile(dir + "/include/conn.h",
+            "struct conn { int state; };\n"
+            "static inline void touch(struct conn *c) { c->state++; }\n");
+  WriteFile(TempDir() + "/outside/extra.h", "extern int g_extra;\n");
+  WriteFile(dir + "/src/main.c",
+            "#include \"conn.h\"\n#include \"extra.h\"\n"
+            "void f(struct conn *c) { touch(c); g_extra = 1; }\n");
+  absl::StatusOr<std::vector<CompileCommand>> commands =
+      CommandsFromFlags({"src/main.c", "src/main.c"},
+                        {"-Iinclude", "-I" + TempDir() + "/outside"}, dir);
+  ASSERT_TRUE(commands.ok());
+  std::vector<v1::TranslationUnitSummary> summaries =
+      SummarizeAll(*commands, 2);
+  ASSERT_EQ(summaries.size(), 2u);  // A file listed twice is two TUs.
+  for (const v1::TranslationUnitSummary& summary : summaries) {
+    EXPECT_TRUE(summary.parsed());
+    EXPECT_EQ(summary.main_file(), "src/main.c");
+    const v1::Function* touch = Find(summary, "touch");
+    ASSERT_NE(touch, nullptr);
+    EXPECT_EQ(touch->location().file(), "include/conn.h");
+    EXPECT_TRUE(touch->internal_linkage());
+    EXPECT_EQ(Find(summary, "f")->location().file(), "src/main.c");
+    bool found = false;
+    for (const v1::Declaration& declaration : summary.declarations()) {
+      if (declaration.name() == "g_extra") {
+        found = true;
+        EXPECT_EQ(declaration.location().file(),
+                  TempDir() + "/outside/extra.h");
+      }
+    }
+    EXPECT_TRUE(found);
+  }
+  EXPECT_EQ(summaries[0].input_digest(), summaries[1].input_digest());
+}
+
+TEST(SummarizeTest, AssemblyIsSkippedNotAFailure) {
+  CompileCommand command;
+  command.directory = TempDir();
+  command.file = "start.S";
+  command.arguments = {"gcc", "-c", "start.S"};
+  absl::StatusOr<v1::TranslationUnitSummary> summary =
+      SummarizeTranslationUnit(command);
+  ASSERT_TRUE(summary.ok());
+  EXPECT_TRUE(summary->parsed());
+  EXPECT_EQ(summary->functions_size(), 0);
+}
+
 TEST(SummarizeTest, DigestFollowsContentsAndArguments) {
   std::string source = "int g; void f(void) { g = 1; }\n";
   v1::TranslationUnitSummary a = Summarize("d.c", source);
