@@ -4,6 +4,7 @@
 #include <google/protobuf/text_format.h>
 #include <google/protobuf/util/json_util.h>
 
+#include <atomic>
 #include <fstream>
 #include <sstream>
 
@@ -130,8 +131,18 @@ std::vector<std::string> PathComponents(const std::string& path) {
 
 }  // namespace
 
+namespace {
+std::atomic<AgentSourceFactory> g_agent_factory{nullptr};
+}  // namespace
+
+void SetAgentSourceFactory(AgentSourceFactory factory) {
+  g_agent_factory.store(factory);
+}
+
 std::unique_ptr<ConstraintSource> NewAgentSource(
     const std::string& socket_path) {
+  AgentSourceFactory factory = g_agent_factory.load();
+  if (factory != nullptr && !socket_path.empty()) return factory(socket_path);
   return std::make_unique<NoAgent>(socket_path);
 }
 

@@ -40,10 +40,15 @@ class ConstraintSource {
       const std::string& program, const std::string& build_id, int pid) = 0;
 };
 
-// The agent hook as it stands: no client is linked in yet, so it always answers
-// NotFound.
+// The agent source for `socket_path`. Without a registered factory (no client
+// linked in yet) it always answers NotFound. A gRPC client library registers
+// itself with SetAgentSourceFactory (e.g. from a static initializer), so the
+// runtime core never depends on gRPC.
 std::unique_ptr<ConstraintSource> NewAgentSource(
     const std::string& socket_path);
+using AgentSourceFactory =
+    std::unique_ptr<ConstraintSource> (*)(const std::string& socket_path);
+void SetAgentSourceFactory(AgentSourceFactory factory);
 
 // True when two paths name the same file up to a prefix: one's components are a
 // suffix of the other's ("examples/httpd/httpd.c" and "httpd.c", "/src/a/b.c"

@@ -66,6 +66,7 @@ struct ListenerTramp;
 struct prism_runtime {
   event_base* base = nullptr;
   const char* mode = "serial";
+  std::string build_id;
   std::unique_ptr<ConflictMatrix> matrix;
   HandlerTable handlers;
   std::unique_ptr<Checker> checker;
@@ -589,6 +590,7 @@ prism_runtime* prism_runtime_new(struct event_base* base,
   if (wanted != PRISM_SCHEDULER_SERIAL) {
     absl::StatusOr<std::string> build_id =
         prism::ReadGnuBuildId("/proc/self/exe");
+    if (build_id.ok()) rt->build_id = *build_id;
     const char* path = EnvOr(o.constraints_path, "PRISM_CONSTRAINTS");
     if (!build_id.ok()) {
       serial_reason = absl::StrFormat(
@@ -909,6 +911,34 @@ namespace runtime {
 
 const Checker* RuntimeChecker(const prism_runtime* rt) {
   return rt != nullptr ? rt->checker.get() : nullptr;
+}
+
+prism::v1::RuntimeTelemetry RuntimeTelemetrySnapshot(const prism_runtime* rt) {
+  prism::v1::RuntimeTelemetry t;
+  t.set_program(program_invocation_short_name);
+  t.set_build_id(rt->build_id);
+  t.set_pid(getpid());
+  t.set_mode(rt->mode);
+  if (rt->scheduler == nullptr) return t;
+  t.set_workers(rt->scheduler->workers());
+  for (int row = 0; row < rt->matrix->size(); ++row) {
+    uint64_t n = rt->scheduler->Invocations(row);
+    if (n == 0) continue;
+    prism::v1::HandlerStats* h = t.add_handlers();
+    h->set_handler(row);
+    h->set_invocations(n);
+    h->set_run_nanos(rt->scheduler->RunNanos(row));
+  }
+  for (const prism::runtime::ConstraintStat& s : rt->scheduler->Stats()) {
+    prism::v1::ConstraintWait* w = t.add_waits();
+    w->set_waiting(s.waiting);
+    w->set_running(s.running);
+    w->set_kind(s.kind == 1 ? prism::v1::CONFLICT_KIND_GLOBAL
+                            : prism::v1::CONFLICT_KIND_CONTEXT);
+    w->set_waits(s.waits);
+    w->set_wait_nanos(s.wait_nanos);
+  }
+  return t;
 }
 
 int RuntimeHandlerRow(const prism_runtime* rt, const char* name,

@@ -5,9 +5,15 @@
 
 #include "lib/runtime/scheduler.h"
 #include "prism/runtime.h"
+#include "prism/v1/telemetry.pb.h"
 
 namespace prism {
 namespace runtime {
+
+// What the runtime would report to the agent: mode, workers, per-handler
+// invocations and run time, and per-constraint waits (rows index the
+// ConstraintSet's handlers; the unknown row is one past them).
+prism::v1::RuntimeTelemetry RuntimeTelemetrySnapshot(const prism_runtime* rt);
 
 // The checker of `rt` (nullptr when checker mode is off or the runtime is
 // serial).

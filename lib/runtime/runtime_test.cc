@@ -22,6 +22,7 @@
 #include <thread>
 #include <vector>
 
+#include "lib/runtime/constraints.h"
 #include "lib/runtime/runtime_internal.h"
 #include "lib/runtime/test_constraints.h"
 
@@ -140,6 +141,32 @@ TEST_F(StartupTest, EnvironmentChoosesFileAndScheduler) {
   EXPECT_NE(err.find("PRISM_SCHEDULER='fastest'"), std::string::npos) << err;
   unsetenv("PRISM_SCHEDULER");
   unsetenv("PRISM_CONSTRAINTS");
+}
+
+class FakeAgent : public ConstraintSource {
+ public:
+  absl::StatusOr<prism::v1::ConstraintSet> GetConstraints(
+      const std::string&, const std::string& build_id, int pid) override {
+    EXPECT_EQ(pid, getpid());
+    prism::v1::ConstraintSet set = MakeConstraintSet({{"cb", ""}}, {0});
+    EXPECT_EQ(set.build_id(), build_id);
+    return set;
+  }
+};
+
+TEST_F(StartupTest, AgentSuppliesConstraintsWhenNoFileIsGiven) {
+  SetAgentSourceFactory(
+      [](const std::string& socket) -> std::unique_ptr<ConstraintSource> {
+        EXPECT_EQ(socket, "/run/test-agent.sock");
+        return std::make_unique<FakeAgent>();
+      });
+  setenv("PRISM_AGENT_SOCKET", "/run/test-agent.sock", 1);
+  std::string err;
+  EXPECT_EQ(Start(nullptr, &err), "exact");
+  EXPECT_EQ(err, "");
+  unsetenv("PRISM_AGENT_SOCKET");
+  SetAgentSourceFactory(nullptr);
+  EXPECT_EQ(Start(nullptr, &err), "serial");
 }
 
 // ---- Event semantics under parallelism.
@@ -668,6 +695,14 @@ TEST(TelemetryTest, NamesHandlersOfTheConstraint) {
     }
   }
   EXPECT_TRUE(found);
+  prism::v1::RuntimeTelemetry snapshot = RuntimeTelemetrySnapshot(rt);
+  EXPECT_EQ(snapshot.mode(), "exact");
+  EXPECT_EQ(snapshot.workers(), 2u);
+  EXPECT_EQ(snapshot.handlers_size(), 3);  // on_x, on_y, on_w ran once each.
+  ASSERT_GE(snapshot.waits_size(), 1);
+  EXPECT_EQ(snapshot.waits(0).waiting(), 1u);
+  EXPECT_EQ(snapshot.waits(0).running(), 0u);
+  EXPECT_EQ(snapshot.waits(0).kind(), prism::v1::CONFLICT_KIND_GLOBAL);
   event_free(t.x);
   event_free(t.w);
   prism_runtime_free(rt);

@@ -141,6 +141,9 @@ Scheduler::Scheduler(Policy policy, const ConflictMatrix* matrix, int workers,
   self_global_.assign(matrix->size(), false);
   for (int a = 0; a < matrix->size(); ++a)
     self_global_[a] = (matrix->at(a, a) & 1) != 0;
+  invocations_.reset(new std::atomic<uint64_t>[matrix->size()]);
+  run_nanos_.reset(new std::atomic<uint64_t>[matrix->size()]);
+  for (int a = 0; a < matrix->size(); ++a) invocations_[a] = run_nanos_[a] = 0;
   avg_nanos_.reset(new std::atomic<int64_t>[matrix->size()]);
   for (int a = 0; a < matrix->size(); ++a)
     avg_nanos_[a] = kInlineNanos * 4;  // Unknown: long.
@@ -188,6 +191,9 @@ void Scheduler::Execute(Job* job) {
   int64_t start = NowNanos();
   job->run(job);
   int64_t took = NowNanos() - start;
+  invocations_[job->handler].fetch_add(1, std::memory_order_relaxed);
+  run_nanos_[job->handler].fetch_add(static_cast<uint64_t>(took),
+                                     std::memory_order_relaxed);
   std::atomic<int64_t>& avg = avg_nanos_[job->handler];
   avg.store((avg.load(std::memory_order_relaxed) * 7 + took) / 8,
             std::memory_order_relaxed);

@@ -153,6 +153,13 @@ class Scheduler {
   // meanwhile.
   void Drain();
   std::vector<ConstraintStat> Stats() const;
+  // Per matrix row: invocations run and their total run time.
+  uint64_t Invocations(int row) const {
+    return invocations_[row].load(std::memory_order_relaxed);
+  }
+  uint64_t RunNanos(int row) const {
+    return run_nanos_[row].load(std::memory_order_relaxed);
+  }
   int workers() const { return static_cast<int>(threads_.size()); }
 
  private:
@@ -239,6 +246,8 @@ class Scheduler {
   std::vector<bool> self_global_;
   std::unique_ptr<std::atomic<int64_t>[]>
       avg_nanos_;  // Per row, moving average of run time.
+  std::unique_ptr<std::atomic<uint64_t>[]> invocations_;
+  std::unique_ptr<std::atomic<uint64_t>[]> run_nanos_;
 
   // Telemetry: [(waiting * size + running) * 2 + kind - 1].
   std::vector<uint64_t> waits_;
