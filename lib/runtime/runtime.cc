@@ -479,6 +479,33 @@ void OnceTrampoline(evutil_socket_t fd, short what, void* arg) {
 
 // ---- Options
 
+// Whether `base` itself was created with locking (after
+// evthread_use_pthreads(), without EVENT_BASE_FLAG_NOLOCK). libevent has no
+// query for it, but such a base is made notifiable at creation: it holds an
+// internal persistent read event (its notification fd) before anyone else could
+// add one. Call before evthread_make_base_notifiable. (An internal signal event
+// added earlier looks the same; the global lock check still applies then.)
+bool BaseCreatedWithLocking(event_base* base) {
+  char* text = nullptr;
+  size_t size = 0;
+  FILE* out = open_memstream(&text, &size);
+  if (out == nullptr) return true;  // Cannot tell: rely on the global check.
+  event_base_dump_events(base, out);
+  std::fclose(out);
+  bool found = false;
+  for (const char* line = text; line != nullptr && *line != '\0';) {
+    const char* end = std::strchr(line, '\n');
+    std::string l(line, end != nullptr ? end - line : std::strlen(line));
+    if (l.find("Internal") != std::string::npos &&
+        l.find("Read") != std::string::npos) {
+      found = true;
+    }
+    line = end != nullptr ? end + 1 : nullptr;
+  }
+  std::free(text);
+  return found;
+}
+
 bool EnvFlag(const char* name) {
   const char* value = std::getenv(name);
   return value != nullptr && std::strcmp(value, "1") == 0;
@@ -649,6 +676,14 @@ prism_runtime* prism_runtime_new(struct event_base* base,
         "support: call "
         "evthread_use_pthreads() before event_base_new() (or set "
         "PRISM_SCHEDULER=serial)");
+    return nullptr;
+  }
+  if (!BaseCreatedWithLocking(base)) {
+    Warn(
+        "prism_runtime_new: a parallel scheduler needs an event base with "
+        "locking, and this "
+        "one has none: create it after evthread_use_pthreads() and without "
+        "EVENT_BASE_FLAG_NOLOCK (or set PRISM_SCHEDULER=serial)");
     return nullptr;
   }
   if (evthread_make_base_notifiable(base) != 0) {

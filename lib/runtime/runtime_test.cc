@@ -154,6 +154,22 @@ class FakeAgent : public ConstraintSource {
   }
 };
 
+TEST_F(StartupTest, BaseWithoutLockingIsRefusedForParallelSchedulers) {
+  event_config* cfg = event_config_new();
+  event_config_set_flag(cfg, EVENT_BASE_FLAG_NOLOCK);
+  event_base* nolock = event_base_new_with_config(cfg);
+  event_config_free(cfg);
+  std::string path = WriteConstraintFile("nolockbase.pb",
+                                         MakeConstraintSet({{"cb", ""}}, {0}));
+  prism_options o = Options(path, PRISM_SCHEDULER_EXACT);
+  ::testing::internal::CaptureStderr();
+  prism_runtime* rt = prism_runtime_new(nolock, &o);
+  std::string err = ::testing::internal::GetCapturedStderr();
+  EXPECT_EQ(rt, nullptr);
+  EXPECT_NE(err.find("EVENT_BASE_FLAG_NOLOCK"), std::string::npos) << err;
+  event_base_free(nolock);
+}
+
 TEST_F(StartupTest, AgentSuppliesConstraintsWhenNoFileIsGiven) {
   SetAgentSourceFactory(
       [](const std::string& socket) -> std::unique_ptr<ConstraintSource> {
