@@ -25,12 +25,15 @@
  * table of hash chains seeded by NAME), ~0.25 ms of work by default.
  *
  * Handlers (each a libevent callback; the connection is the context):
- *   on_conn_read   parse the request head, throttle, answer static files and
- *                  /stats; hand /render to on_render (event_active)
- *   on_render      render the page into the connection's buffers (context
- *                  and statistics counters only)
- *   on_conn_write  the response has left: access log, next keep-alive request
- *   on_conn_event  EOF, error or idle timeout: close
+ *   on_conn_read    parse request heads, throttle, answer static files and
+ *                   /stats (access log line each); hand /render to on_render
+ *                   (event_active on a per-connection event)
+ *   on_render       render the page into the connection's buffers (context
+ *                   and statistics counters only), then on_conn_resume
+ *   on_conn_resume  log the page, answer requests that arrived meanwhile
+ *   on_conn_write   only for the last response (Connection: close): closes
+ *                   once it has left
+ *   on_conn_event   EOF, error or idle timeout: close
  *   on_accept (listener), on_clock (1 s timer), on_signal (SIGINT, SIGTERM).
  */
 #define _GNU_SOURCE
