@@ -987,6 +987,23 @@ static void on_accept(struct evconnlistener *listener, evutil_socket_t fd,
 #endif
 }
 
+#ifdef HTTPD_USE_PRISM
+/* The runtime's telemetry at exit: which constraints held handlers back, and
+ * for how long, the costliest first. What to look at before an override. */
+static void print_constraint_costs(void) {
+  struct prism_constraint_stat stats[5];
+  size_t n = prism_runtime_constraint_stats(g_rt, stats, 5);
+  for (size_t i = 0; i < n && i < 5; ++i) {
+    fprintf(stderr,
+            "httpd: prism: %s waited for %s (%s conflict) %llu times, "
+            "%.1f ms in all\n",
+            stats[i].waiting_handler, stats[i].running_handler,
+            stats[i].kind == 1 ? "global" : "context",
+            (unsigned long long)stats[i].waits, stats[i].wait_nanos / 1e6);
+  }
+}
+#endif
+
 static void usage(FILE *out) {
   fputs(
       "usage: httpd [--port N] [--bind ADDR] [--docroot DIR] [--log FILE] "
@@ -1192,6 +1209,7 @@ int main(int argc, char **argv) {
   event_free(sigint_ev);
   event_free(sigterm_ev);
 #ifdef HTTPD_USE_PRISM
+  print_constraint_costs();
   prism_runtime_free(g_rt);
 #endif
   if (g_log != NULL) fclose(g_log);
