@@ -81,8 +81,9 @@ std::string PathString(const v1::MemoryPath& path) {
     default:
       base = "UNKNOWN";
   }
-  if (path.selectors_size() == 0) return base;
-  return base + " " + absl::StrJoin(path.selectors(), ".");
+  std::string dots = path.truncated() ? "..." : "";
+  if (path.selectors_size() == 0) return base + dots;
+  return base + " " + absl::StrJoin(path.selectors(), ".") + dots;
 }
 
 std::vector<std::string> Accesses(const v1::Function* function) {
@@ -213,6 +214,26 @@ void f(void *arg, int i, long raw) {
                                                 "W G:g_table [].*.x",
                                                 "W UNKNOWN", "W RET0 *.x"));
   EXPECT_THAT(Calls(f), UnorderedElementsAre("0 lookup({})"));
+}
+
+TEST(SummarizeTest, LoopsOverStructuresAreCutToACoveringPath) {
+  v1::TranslationUnitSummary summary = Summarize("loop.c", R"(
+struct node { int v; struct node *next; struct node *child; };
+struct node *head;
+void walk(void) {
+  for (struct node *p = head; p; p = p->next) p->v = 1;
+}
+void tree(struct node *t) {
+  while (t) t = t->v ? t->child : t->next;
+}
+)");
+  EXPECT_THAT(
+      Accesses(Find(summary, "walk")),
+      UnorderedElementsAre("R G:head", "W G:head *.v", "R G:head *.next",
+                           "W G:head *...", "R G:head *..."));
+  EXPECT_THAT(Accesses(Find(summary, "tree")),
+              UnorderedElementsAre("R P0 *.v", "R P0 *.child", "R P0 *.next",
+                                   "R P0 *...", "R P0 *...", "R P0 *..."));
 }
 
 TEST(SummarizeTest, ArraysCastsAndFreshMemory) {

@@ -642,13 +642,63 @@ void ValueFlow::MarkEscapes(const Sources& sources) {
   }
 }
 
+namespace {
+
+// Same base object, `prefix`'s selectors a proper prefix of `path`'s.
+bool ExtendsPath(const Path& prefix, const Path& path) {
+  if (prefix.base != path.base || prefix.usr != path.usr ||
+      prefix.index != path.index || prefix.object != path.object ||
+      prefix.truncated || prefix.selectors.size() >= path.selectors.size()) {
+    return false;
+  }
+  for (size_t i = 0; i < prefix.selectors.size(); ++i) {
+    if (prefix.selectors[i] != path.selectors[i]) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+// A variable that receives a value loaded from below one of its own earlier
+// values is walking a structure (`p = p->next`): instead of unrolling the loop
+// selector by selector, its value becomes "anything below the first step", a
+// truncated path, which covers every iteration.
+void ValueFlow::AddVariableSources(const void* var, const Sources& value) {
+  Sources& sources = var_sources_[var];
+  for (const auto& [key, source] : value) {
+    if (source.kind != Source::kLoadedFrom || source.path.truncated) {
+      sources.emplace(key, source);
+      continue;
+    }
+    const Source* widened = nullptr;
+    for (const auto& [existing_key, existing] : sources) {
+      if (existing.kind == Source::kLoadedFrom &&
+          ExtendsPath(existing.path, source.path)) {
+        widened = &existing;
+        break;
+      }
+    }
+    if (widened == nullptr) {
+      sources.emplace(key, source);
+      continue;
+    }
+    Path cut = widened->path;
+    size_t step = cut.selectors.size();
+    cut.selectors.push_back(source.path.selectors[step]);
+    cut.records.push_back(
+        step < source.path.records.size() ? source.path.records[step] : "");
+    cut.truncated = true;
+    Add(sources, LoadedFrom(std::move(cut)));
+  }
+}
+
 void ValueFlow::ApplyAssignment(const Assignment& assignment) {
   Sources value = assignment.rhs_is_address
                       ? AddressOfPaths(LValuePaths(assignment.rhs))
                       : ValueOf(assignment.rhs);
   if (assignment.var != nullptr) {
     if (assignment.fields.empty()) {
-      AddAll(var_sources_[assignment.var], value);
+      AddVariableSources(assignment.var, value);
     } else {
       Path path;
       path.base = MemoryPath::BASE_FRESH;
@@ -667,7 +717,7 @@ void ValueFlow::ApplyAssignment(const Assignment& assignment) {
          path.base == MemoryPath::BASE_PARAMETER) &&
         tracked_.contains(static_cast<const clang::VarDecl*>(path.object));
     if (is_variable) {
-      AddAll(var_sources_[path.object], value);
+      AddVariableSources(path.object, value);
     } else if (path.base == MemoryPath::BASE_FRESH) {
       AddAll(field_sources_[path.Key()], value);
     } else {
@@ -738,6 +788,7 @@ bool Recordable(const Path& path) {
 
 void ToProto(const Path& path, MemoryPath* out) {
   out->set_base(path.base);
+  if (path.truncated) out->set_truncated(true);
   if (!path.usr.empty()) out->set_global_usr(path.usr);
   if (!path.name.empty()) out->set_name(path.name);
   if (path.base == MemoryPath::BASE_PARAMETER ||

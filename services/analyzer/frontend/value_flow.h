@@ -47,6 +47,9 @@ struct Path {
   const void* object = nullptr;
   unsigned order =
       0;  // Where `object` is (raw location): a stable output order.
+  // The path stands for itself and everything below it (a chain cut at
+  // kMaxSelectors, or a loop through a local variable, `p = p->next`).
+  bool truncated = false;
   std::string usr;
   std::string name;
   int index = 0;
@@ -62,7 +65,8 @@ struct Path {
       absl::StrAppend(&key, order, ":", reinterpret_cast<uintptr_t>(object),
                       "|");
     }
-    absl::StrAppend(&key, absl::StrJoin(selectors, "/"));
+    absl::StrAppend(&key, absl::StrJoin(selectors, "/"),
+                    truncated ? "/..." : "");
     return key;
   }
 
@@ -70,11 +74,15 @@ struct Path {
     Path result = *this;
     // Anything is anything: selectors after an unknown base carry no
     // information.
-    if (result.base != MemoryPath::BASE_UNKNOWN &&
-        result.selectors.size() < kMaxSelectors) {
-      result.selectors.push_back(selector);
-      result.records.push_back(record);
+    // A truncated path already stands for everything below it.
+    if (result.base == MemoryPath::BASE_UNKNOWN || result.truncated)
+      return result;
+    if (result.selectors.size() >= kMaxSelectors) {
+      result.truncated = true;
+      return result;
     }
+    result.selectors.push_back(selector);
+    result.records.push_back(record);
     return result;
   }
 };
@@ -257,6 +265,7 @@ class ValueFlow {
   void MarkEscapes(const Sources& sources);
   bool SolveOnce();
   void ApplyAssignment(const Assignment& assignment);
+  void AddVariableSources(const void* var, const Sources& value);
 
   SummaryContext& context_;
   const clang::FunctionDecl* function_;
