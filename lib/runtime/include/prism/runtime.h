@@ -40,6 +40,7 @@
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/listener.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "prism/annotations.h"
