@@ -172,6 +172,8 @@ void EventRun(Job* job) {
 void EventFinish(Job* job) {
   EventTramp* t = reinterpret_cast<EventTramp*>(job);
   t->rt->NoteCompletion();
+  // Read before in_flight is released: the next invocation reuses the job.
+  const bool counted = !job->ran_inline;  // Inline runs are not counted.
   bool again = false;
   {
     std::lock_guard<std::mutex> lock(t->mu);
@@ -185,8 +187,6 @@ void EventFinish(Job* job) {
     }
   }
   prism_runtime* rt = t->rt;
-  const bool counted =
-      !job->ran_inline;  // Inline runs never counted as in flight.
   if (again) {
     if (!counted) rt->InflightInc();
     rt->scheduler->Submit(job);
@@ -321,6 +321,8 @@ void BevFinish(Job* job) {
   // more: neither do we.
   void* cbarg = nullptr;
   bufferevent_getcb(t->bev, nullptr, nullptr, nullptr, &cbarg);
+  // Read before in_flight is released: the next invocation reuses the job.
+  const bool counted = !job->ran_inline;
   bool again = false;
   {
     std::lock_guard<std::mutex> lock(t->mu);
@@ -336,7 +338,6 @@ void BevFinish(Job* job) {
     }
   }
   prism_runtime* rt = t->rt;
-  const bool counted = !job->ran_inline;
   if (again) {
     if (!counted) rt->InflightInc();
     rt->scheduler->Submit(job);
