@@ -15,6 +15,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "clang/AST/ASTConsumer.h"
 #include "clang/AST/ASTContext.h"
 #include "clang/Basic/Diagnostic.h"
@@ -183,19 +184,16 @@ void AddError(v1::TranslationUnitSummary* summary, const std::string& message) {
   diagnostic->mutable_location()->set_file(summary->main_file());
 }
 
-void RunClang(const CompileCommand& command,
-              v1::TranslationUnitSummary* summary) {
-  std::vector<std::string> args = AdjustArgumentsForAnalysis(command);
-  std::string inputs = absl::StrCat(kFrontendVersion, "\n");
-  for (const std::string& arg : args)
-    absl::StrAppend(&inputs, arg.size(), ":", arg, "\n");
-
+// One Clang run over `args`; fills `summary` (parsed, diagnostics, facts) and
+// `inputs`.
+void RunClangOnce(const CompileCommand& command,
+                  const std::vector<std::string>& args,
+                  v1::TranslationUnitSummary* summary, std::string* inputs) {
   llvm::IntrusiveRefCntPtr<llvm::vfs::FileSystem> fs =
       llvm::vfs::createPhysicalFileSystem();
   if (fs->setCurrentWorkingDirectory(command.directory)) {
     AddError(summary, absl::StrCat("cannot enter the command's directory ",
                                    command.directory));
-    summary->set_input_digest(Sha256Hex(inputs));
     return;
   }
   clang::FileSystemOptions options;
@@ -205,7 +203,7 @@ void RunClang(const CompileCommand& command,
 
   DiagnosticCollector diagnostics(command.directory, summary);
   auto action =
-      std::make_unique<SummaryAction>(command.directory, summary, &inputs);
+      std::make_unique<SummaryAction>(command.directory, summary, inputs);
   clang::tooling::ToolInvocation invocation(args, std::move(action),
                                             files.get());
   llvm::IntrusiveRefCntPtr<clang::DiagnosticOptions> diagnostic_options(
@@ -226,6 +224,56 @@ void RunClang(const CompileCommand& command,
     AddError(summary, "clang could not run this compile command");
   }
   summary->set_parsed(ran && survived && !diagnostics.errors());
+}
+
+// The arguments Clang's driver rejected ("unknown argument: '-fgcc-only'"),
+// when those are the only errors; empty otherwise.
+std::vector<std::string> OnlyUnknownArguments(
+    const v1::TranslationUnitSummary& summary) {
+  constexpr char kPrefix[] = "unknown argument: '";
+  std::vector<std::string> unknown;
+  for (const v1::Diagnostic& diagnostic : summary.diagnostics()) {
+    if (diagnostic.severity() != v1::Diagnostic::SEVERITY_ERROR) continue;
+    const std::string& message = diagnostic.message();
+    if (!absl::StartsWith(message, kPrefix) || message.back() != '\'')
+      return {};
+    unknown.push_back(
+        message.substr(sizeof(kPrefix) - 1, message.size() - sizeof(kPrefix)));
+  }
+  return unknown;
+}
+
+void RunClang(const CompileCommand& command,
+              v1::TranslationUnitSummary* summary) {
+  std::vector<std::string> args = AdjustArgumentsForAnalysis(command);
+  std::string header = absl::StrCat(kFrontendVersion, "\n");
+  for (const std::string& arg : args)
+    absl::StrAppend(&header, arg.size(), ":", arg, "\n");
+  std::string inputs = header;
+  v1::TranslationUnitSummary attempt = *summary;
+  RunClangOnce(command, args, &attempt, &inputs);
+  // GCC-only flags (a build made with gcc) are not the code's fault: drop them
+  // and run again.
+  std::vector<std::string> unknown = attempt.parsed()
+                                         ? std::vector<std::string>()
+                                         : OnlyUnknownArguments(attempt);
+  if (!unknown.empty()) {
+    std::vector<std::string> kept;
+    for (size_t i = 0; i < args.size(); ++i) {
+      if (i == 0 ||
+          std::find(unknown.begin(), unknown.end(), args[i]) == unknown.end()) {
+        kept.push_back(args[i]);
+      }
+    }
+    inputs = header;
+    attempt = *summary;
+    v1::Diagnostic* note = attempt.add_diagnostics();
+    note->set_severity(v1::Diagnostic::SEVERITY_NOTE);
+    note->set_message(absl::StrCat("ignored arguments Clang does not know: ",
+                                   absl::StrJoin(unknown, " ")));
+    RunClangOnce(command, kept, &attempt, &inputs);
+  }
+  *summary = std::move(attempt);
   summary->set_input_digest(Sha256Hex(inputs));
 }
 

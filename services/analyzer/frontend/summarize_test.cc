@@ -510,6 +510,19 @@ void broken(void) { g = undeclared_thing + ; }
   EXPECT_THAT(Accesses(Find(summary, "ok")), UnorderedElementsAre("W G:g"));
 }
 
+TEST(SummarizeTest, GccOnlyFlagsAreDroppedNotFatal) {
+  v1::TranslationUnitSummary summary =
+      Summarize("gcc.c", "int g; void f(void) { g = 1; }\n",
+                {"-fno-such-gcc-flag", "-O2", "-mfoo-bar"});
+  EXPECT_TRUE(summary.parsed());
+  EXPECT_THAT(Accesses(Find(summary, "f")), UnorderedElementsAre("W G:g"));
+  ASSERT_GT(summary.diagnostics_size(), 0);
+  EXPECT_EQ(summary.diagnostics(0).severity(), v1::Diagnostic::SEVERITY_NOTE);
+  EXPECT_EQ(
+      summary.diagnostics(0).message(),
+      "ignored arguments Clang does not know: -fno-such-gcc-flag -mfoo-bar");
+}
+
 TEST(SummarizeTest, MissingFileIsUnparsedNotACrash) {
   CompileCommand command;
   command.directory = TempDir();
