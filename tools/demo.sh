@@ -124,9 +124,9 @@ measure() {
       "${mode:+   (runtime mode: $mode)}"
   done
   httpd_stop || echo "  warning: $name did not exit cleanly"
-  if grep -q "waited for" "$HTTPD_WORK/$name.err"; then
-    echo "  where $name lost parallelism (the runtime's telemetry, costliest first):"
-    grep "waited for" "$HTTPD_WORK/$name.err" | head -3 | sed 's/^httpd: prism: /    /'
+  if grep -q "(global conflict)" "$HTTPD_WORK/$name.err"; then
+    echo "  global constraints that held $name back (the runtime's telemetry, costliest first):"
+    grep "(global conflict)" "$HTTPD_WORK/$name.err" | head -3 | sed 's/^httpd: prism: /    /'
   fi
 }
 ratios() {

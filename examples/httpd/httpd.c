@@ -991,9 +991,9 @@ static void on_accept(struct evconnlistener *listener, evutil_socket_t fd,
 /* The runtime's telemetry at exit: which constraints held handlers back, and
  * for how long, the costliest first. What to look at before an override. */
 static void print_constraint_costs(void) {
-  struct prism_constraint_stat stats[5];
-  size_t n = prism_runtime_constraint_stats(g_rt, stats, 5);
-  for (size_t i = 0; i < n && i < 5; ++i) {
+  struct prism_constraint_stat stats[10];
+  size_t n = prism_runtime_constraint_stats(g_rt, stats, 10);
+  for (size_t i = 0; i < n && i < 10; ++i) {
     fprintf(stderr,
             "httpd: prism: %s waited for %s (%s conflict) %llu times, "
             "%.1f ms in all\n",
