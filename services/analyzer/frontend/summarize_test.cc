@@ -236,6 +236,19 @@ void tree(struct node *t) {
                                    "R P0 *...", "R P0 *...", "R P0 *..."));
 }
 
+TEST(SummarizeTest, PointersInsideByValueStructsAreFollowed) {
+  v1::TranslationUnitSummary summary = Summarize("byvalue.c", R"(
+struct conn { int state; };
+struct job { int id; struct conn *conn; };
+void run(struct job job) {
+  job.id = 2;
+  job.conn->state = 1;
+}
+)");
+  EXPECT_THAT(Accesses(Find(summary, "run")),
+              UnorderedElementsAre("W P0 conn.*.state"));
+}
+
 TEST(SummarizeTest, ArraysCastsAndFreshMemory) {
   v1::TranslationUnitSummary summary = Summarize("arrays.c", R"(
 #include <stdlib.h>

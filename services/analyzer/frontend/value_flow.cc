@@ -777,10 +777,13 @@ bool Recordable(const Path& path) {
       return false;
     case MemoryPath::BASE_PARAMETER:
     case MemoryPath::BASE_RETURN:
-      // The variable itself (or a field of a by-value struct parameter) is
-      // local.
-      return !path.selectors.empty() &&
-             (path.selectors[0] == "*" || path.selectors[0] == "[]");
+      // The variable itself and fields of a by-value struct are local; anything
+      // reached through a pointer (even one inside a by-value struct, `v.p->x`)
+      // is not.
+      for (const std::string& selector : path.selectors) {
+        if (selector == "*" || selector == "[]") return true;
+      }
+      return path.truncated;
     default:
       return true;
   }
