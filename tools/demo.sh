@@ -9,7 +9,8 @@
 #      and the speed after it.
 # A step whose component is missing says so and is skipped; nothing is pretended.
 #
-# Environment: BAZEL (default "bazel"), PRISM_BAZEL_DISK_CACHE, WRK_SECONDS (default 3).
+# Environment: BAZEL (default "bazel"), PRISM_BAZEL_DISK_CACHE, WRK_SECONDS (default 2),
+# DEMO_ROUNDS (default 3).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,7 +18,7 @@ tools/setup.sh
 BAZEL=${BAZEL:-bazel}
 disk_cache=${PRISM_BAZEL_DISK_CACHE:-$HOME/.cache/prism/bazel-disk}
 mkdir -p "$disk_cache"
-export WRK_SECONDS=${WRK_SECONDS:-3}
+export WRK_SECONDS=${WRK_SECONDS:-2}
 
 source bench/httpd/lib.sh
 HTTPD_WORK=$(mktemp -d)
@@ -108,38 +109,60 @@ else
 fi
 
 # ---- 3. Serial vs Prism under wrk, and the checker.
-# measure NAME BINARY [VAR=VALUE...]: prints one result line per route, keeps figures in rps/p99.
-declare -A rps p99
+# Variants are measured in interleaved rounds and each figure is the median, so that load from
+# anything else on the machine falls on all of them alike.
+declare -A rps p99 BIN ENV
 routes=(/render/bench /docs/lorem.txt)
+rounds=${DEMO_ROUNDS:-3}
+median() { tr ' ' '\n' <<<"$1" | grep . | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+# measure NAME...: rounds over the named variants (BIN[name], ENV[name]); one line per variant
+# and route with the medians, then each variant's ratios to the serial run of the same rounds.
 measure() {
-  local name=$1
-  httpd_start "$@" || return 1
-  local mode
-  mode=$(sed -n 's/.*prism runtime mode: //p' "$HTTPD_WORK/$name.err")
-  for route in "${routes[@]}"; do
-    read -r r p < <(wrk_measure "$route")
-    rps[$name,$route]=$r
-    p99[$name,$route]=$p
-    printf '  %-22s %-16s %9s req/s   p99 %7s ms%s\n' "$name" "$route" "$r" "$p" \
-      "${mode:+   (runtime mode: $mode)}"
+  local -A r_samples p_samples
+  local round name route r p mode
+  for round in $(seq 1 "$rounds"); do
+    for name in "$@"; do
+      # shellcheck disable=SC2086  # ENV[name] is a list of VAR=VALUE words
+      httpd_start "$name" "${BIN[$name]}" ${ENV[$name]} || return 1
+      for route in "${routes[@]}"; do
+        read -r r p < <(wrk_measure "$route")
+        r_samples[$name,$route]+="$r "
+        p_samples[$name,$route]+="$p "
+      done
+      httpd_stop || echo "  warning: $name did not exit cleanly"
+    done
   done
-  httpd_stop || echo "  warning: $name did not exit cleanly"
-  if grep -q "(global conflict)" "$HTTPD_WORK/$name.err"; then
-    echo "  global constraints that held $name back (the runtime's telemetry, costliest first):"
-    grep "(global conflict)" "$HTTPD_WORK/$name.err" | head -3 | sed 's/^httpd: prism: /    /'
-  fi
-}
-ratios() {
-  local name=$1
-  for route in "${routes[@]}"; do
-    awk -v n="$name" -v r="$route" -v a="${rps[$name,$route]}" -v b="${rps[serial,$route]}" \
-      -v pa="${p99[$name,$route]}" -v pb="${p99[serial,$route]}" \
-      'BEGIN { printf "  %s / serial on %s: throughput %.2fx, p99 latency %.2fx\n", n, r, a / b, (pb > 0 ? pa / pb : 0) }'
+  for name in "$@"; do
+    mode=$(sed -n 's/.*prism runtime mode: //p' "$HTTPD_WORK/$name.err")
+    for route in "${routes[@]}"; do
+      rps[$name,$route]=$(median "${r_samples[$name,$route]}")
+      p99[$name,$route]=$(median "${p_samples[$name,$route]}")
+      printf '  %-22s %-16s %9s req/s   p99 %7s ms%s\n' "$name" "$route" "${rps[$name,$route]}" \
+        "${p99[$name,$route]}" "${mode:+   (runtime mode: $mode)}"
+    done
+    if grep -q "(global conflict)" "$HTTPD_WORK/$name.err"; then
+      echo "  global constraints that held $name back (the runtime's telemetry, costliest first):"
+      grep "(global conflict)" "$HTTPD_WORK/$name.err" | head -3 | sed 's/^httpd: prism: /    /'
+    fi
+  done
+  for name in "$@"; do
+    [[ $name == serial ]] && continue
+    for route in "${routes[@]}"; do
+      awk -v n="$name" -v r="$route" -v a="${rps[$name,$route]}" -v b="${rps[serial,$route]}" \
+        -v pa="${p99[$name,$route]}" -v pb="${p99[serial,$route]}" \
+        'BEGIN { printf "  %s / serial on %s: throughput %.2fx, p99 latency %.2fx\n", n, r, a / b, (pb > 0 ? pa / pb : 0) }'
+    done
   done
 }
 
-step "3. serial vs Prism, wrk -t1 -c16 -d${WRK_SECONDS}s on loopback ($(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg))"
-measure serial "$bin/examples/httpd/httpd_serial"
+BIN[serial]=$bin/examples/httpd/httpd_serial
+BIN[threaded]=$bin/examples/httpd/httpd_threaded
+BIN[prism-exact]=$bin/examples/httpd/httpd_prism
+BIN[prism-exact+override]=$bin/examples/httpd/httpd_prism
+ENV[prism-exact]="PRISM_SCHEDULER=exact PRISM_CONSTRAINTS=$HTTPD_WORK/as-analysed.pb"
+ENV[prism-exact+override]="PRISM_SCHEDULER=exact PRISM_CONSTRAINTS=$HTTPD_WORK/override.pb"
+
+step "3. serial vs Prism vs hand-threaded: wrk -t1 -c16 -d${WRK_SECONDS}s on loopback, median of $rounds interleaved rounds ($(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg))"
 can_run_prism=0
 if ((have_runtime && have_analyzer)); then
   if PRISM=$prism examples/httpd/analyze.sh --emit-constraints "$HTTPD_WORK/as-analysed.pb" \
@@ -154,14 +177,12 @@ elif ((!have_runtime)); then
 else
   echo "demo: no analysis, so no constraints; the Prism runs are skipped"
 fi
+echo "  (threaded: the hand-threaded build, one event_base per thread, shared state behind locks)"
 if ((can_run_prism)); then
-  measure prism-exact "$bin/examples/httpd/httpd_prism" PRISM_SCHEDULER=exact \
-    PRISM_CONSTRAINTS="$HTTPD_WORK/as-analysed.pb"
-  ratios prism-exact
+  measure serial prism-exact threaded
+else
+  measure serial threaded
 fi
-echo "  for comparison, the hand-threaded build (one event_base per thread, shared state behind locks):"
-measure threaded "$bin/examples/httpd/httpd_threaded"
-ratios threaded
 
 if ((can_run_prism)); then
   echo "  checker (PRISM_CHECK=1): a few hundred requests over 7 connections, then wrk"
@@ -204,9 +225,8 @@ PY
 fi
 if ((can_run_prism)) && PRISM=$prism examples/httpd/analyze.sh --override --emit-constraints \
   "$HTTPD_WORK/override.pb" --binary "$bin/examples/httpd/httpd_prism" >/dev/null 2>&1; then
-  measure prism-exact+override "$bin/examples/httpd/httpd_prism" PRISM_SCHEDULER=exact \
-    PRISM_CONSTRAINTS="$HTTPD_WORK/override.pb"
-  ratios prism-exact+override
+  echo "  serial vs Prism with the override, median of $rounds interleaved rounds (load average $(cut -d' ' -f1-3 /proc/loadavg)):"
+  measure serial prism-exact+override
 else
   echo "demo: no Prism run after the override (see the messages above)"
 fi
