@@ -123,7 +123,7 @@ measure() {
   for round in $(seq 1 "$rounds"); do
     for name in "$@"; do
       # shellcheck disable=SC2086  # ENV[name] is a list of VAR=VALUE words
-      httpd_start "$name" "${BIN[$name]}" ${ENV[$name]} || return 1
+      httpd_start "$name" "${BIN[$name]}" ${ENV[$name]:-} || return 1
       for route in "${routes[@]}"; do
         read -r r p < <(wrk_measure "$route")
         r_samples[$name,$route]+="$r "
