@@ -249,6 +249,27 @@ void run(struct job job) {
               UnorderedElementsAre("W P0 conn.*.state"));
 }
 
+TEST(SummarizeTest, PointersStoredInLocalStructsAreFollowed) {
+  v1::TranslationUnitSummary summary = Summarize("localstruct.c", R"(
+struct conn { int state; };
+struct holder { struct conn *c; int n; };
+struct holder g_holder;
+void keep(struct conn *arg, struct holder by_value) {
+  struct holder h;
+  h.c = arg;
+  h.c->state = 1;
+  g_holder = h;
+  by_value.c = &(struct conn){0};
+  by_value.c->state = 2;
+}
+)");
+  const v1::Function* keep = Find(summary, "keep");
+  EXPECT_THAT(
+      Accesses(keep),
+      UnorderedElementsAre("W P0 *.state", "W G:g_holder", "W P1 c.*.state"));
+  EXPECT_THAT(Stores(keep), UnorderedElementsAre("G:g_holder := {=P0}"));
+}
+
 TEST(SummarizeTest, ArraysCastsAndFreshMemory) {
   v1::TranslationUnitSummary summary = Summarize("arrays.c", R"(
 #include <stdlib.h>

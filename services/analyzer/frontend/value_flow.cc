@@ -580,26 +580,52 @@ Sources ValueFlow::RValue(const clang::Expr* expr) {
   return result;
 }
 
+namespace {
+
+// Memory of the function's own: a local (or allocated) object, or the by-value
+// copy of a parameter (`v.p` with v a struct parameter; the parameter's pointee
+// has no `object`).
+bool IsLocalMemory(const Path& path) {
+  return path.base == MemoryPath::BASE_FRESH ||
+         (path.base == MemoryPath::BASE_PARAMETER && path.object != nullptr);
+}
+
+}  // namespace
+
+bool ValueFlow::IsVariable(const Path& path) const {
+  return path.selectors.empty() && path.object != nullptr &&
+         IsLocalMemory(path) &&
+         tracked_.contains(static_cast<const clang::VarDecl*>(path.object));
+}
+
+// What was stored into `path`'s sub-objects (a whole struct read after its
+// fields were set).
+void ValueFlow::AddStoredBelow(const Path& path, Sources* result) const {
+  std::string key = path.Key();
+  for (auto it = field_sources_.upper_bound(key);
+       it != field_sources_.end() && it->first.compare(0, key.size(), key) == 0;
+       ++it) {
+    if (!path.selectors.empty() && it->first[key.size()] != '/') continue;
+    AddAll(*result, it->second);
+  }
+}
+
 Sources ValueFlow::Load(const Path& path) {
   Sources result;
   if (path.base == MemoryPath::BASE_UNKNOWN) {
     Add(result, Unknown());
     return result;
   }
-  bool is_variable =
-      path.selectors.empty() && path.object != nullptr &&
-      (path.base == MemoryPath::BASE_FRESH ||
-       path.base == MemoryPath::BASE_PARAMETER) &&
-      tracked_.contains(static_cast<const clang::VarDecl*>(path.object));
-  if (is_variable) {
-    auto it = var_sources_.find(path.object);
-    if (it != var_sources_.end()) result = it->second;
-    if (escaped_.count(path.object) || flow_incomplete_) Add(result, Unknown());
+  if (!IsLocalMemory(path)) {
+    Add(result, LoadedFrom(path));
     return result;
   }
-  if (path.base == MemoryPath::BASE_FRESH) {
-    // A field of a fresh object: what this function stored there, or anything
-    // if the object escaped (a callee may have stored into it).
+  if (IsVariable(path)) {
+    auto it = var_sources_.find(path.object);
+    if (it != var_sources_.end()) result = it->second;
+  } else {
+    // A field of a local object: what this function stored there (into it, or
+    // into an enclosing object as a whole).
     Path prefix = path;
     std::vector<std::string> rest;
     while (true) {
@@ -623,10 +649,16 @@ Sources ValueFlow::Load(const Path& path) {
       prefix.selectors.pop_back();
       prefix.records.pop_back();
     }
-    if (escaped_.count(path.object) || flow_incomplete_) Add(result, Unknown());
-    return result;
+    if (path.base == MemoryPath::BASE_PARAMETER) {
+      Path caller = path;  // The field as the caller passed it.
+      caller.object = nullptr;
+      caller.order = 0;
+      Add(result, LoadedFrom(caller));
+    }
   }
-  Add(result, LoadedFrom(path));
+  AddStoredBelow(path, &result);
+  // Escaped: a callee may have stored anything into it.
+  if (escaped_.count(path.object) || flow_incomplete_) Add(result, Unknown());
   return result;
 }
 
@@ -634,11 +666,7 @@ void ValueFlow::MarkEscapes(const Sources& sources) {
   for (const auto& [key, source] : sources) {
     if (source.kind != Source::kAddressOf || source.path.object == nullptr)
       continue;
-    if (source.path.base == MemoryPath::BASE_FRESH ||
-        (source.path.base == MemoryPath::BASE_PARAMETER &&
-         source.path.selectors.empty())) {
-      escaped_.insert(source.path.object);
-    }
+    if (IsLocalMemory(source.path)) escaped_.insert(source.path.object);
   }
 }
 
@@ -711,14 +739,9 @@ void ValueFlow::ApplyAssignment(const Assignment& assignment) {
     return;
   }
   for (const auto& [key, path] : LValuePaths(assignment.lhs)) {
-    bool is_variable =
-        path.selectors.empty() && path.object != nullptr &&
-        (path.base == MemoryPath::BASE_FRESH ||
-         path.base == MemoryPath::BASE_PARAMETER) &&
-        tracked_.contains(static_cast<const clang::VarDecl*>(path.object));
-    if (is_variable) {
+    if (IsVariable(path)) {
       AddVariableSources(path.object, value);
-    } else if (path.base == MemoryPath::BASE_FRESH) {
+    } else if (IsLocalMemory(path)) {
       AddAll(field_sources_[path.Key()], value);
     } else {
       MarkEscapes(value);

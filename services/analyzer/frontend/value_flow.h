@@ -266,6 +266,8 @@ class ValueFlow {
   bool SolveOnce();
   void ApplyAssignment(const Assignment& assignment);
   void AddVariableSources(const void* var, const Sources& value);
+  bool IsVariable(const Path& path) const;
+  void AddStoredBelow(const Path& path, Sources* result) const;
 
   SummaryContext& context_;
   const clang::FunctionDecl* function_;
