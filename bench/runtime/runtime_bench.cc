@@ -171,14 +171,14 @@ int Mixed(int i) { return 1 + i % 4; }
 
 void Line(const char* what, const Result& base, const Result& rt);
 
-// The machine is shared: each side runs kRepeats times, alternating, and the
+// The machine is shared: each side runs --repeats times, alternating, and the
 // best run of each counts (the least disturbed one).
-constexpr int kRepeats = 3;
+int g_repeats = 3;
 
 void Compare(const char* what, int scheduler, const std::string& constraints,
              int pairs, double seconds, int (*handler_of)(int)) {
   Result best_plain{0, "libevent"}, best_rt{0, ""};
-  for (int i = 0; i < kRepeats; ++i) {
+  for (int i = 0; i < g_repeats; ++i) {
     Result plain = Run(-1, "", pairs, seconds, handler_of);
     Result rt = Run(scheduler, constraints, pairs, seconds, handler_of);
     if (plain.events_per_second > best_plain.events_per_second)
@@ -203,10 +203,14 @@ int main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     if (std::strncmp(argv[i], "--seconds=", 10) == 0) {
       seconds = std::atof(argv[i] + 10);
+    } else if (std::strncmp(argv[i], "--repeats=", 10) == 0) {
+      g_repeats = std::atoi(argv[i] + 10);
     } else if (std::strncmp(argv[i], "--pairs=", 8) == 0) {
       pairs = std::atoi(argv[i] + 8);
     } else {
-      std::fprintf(stderr, "usage: %s [--seconds=S] [--pairs=P]\n", argv[0]);
+      std::fprintf(stderr,
+                   "usage: %s [--seconds=S] [--pairs=P] [--repeats=N]\n",
+                   argv[0]);
       return 2;
     }
   }
