@@ -23,6 +23,11 @@
  *    libevent's pthread support must be enabled (evthread_use_pthreads()) before the base is
  *    created; prism_runtime_new fails with a clear message when a parallel scheduler is requested
  *    on a base created without locking.
+ *  - Handlers run on worker threads, or inline on the loop thread when a hand-off cannot pay
+ *    (short or exclusive invocations), as in plain libevent. Nothing queued is ever dropped:
+ *    prism_runtime_drain/prism_runtime_free wait for every queued and running invocation.
+ *  - Freeing an event or bufferevent from any handler is safe. An event invocation queued before a
+ *    plain event_free still runs with its arguments; prism_event_free/prism_event_del cancel it.
  *  - In a parallel mode libevent calls a runtime trampoline, so event_get_callback() and
  *    event_get_callback_arg() (and bufferevent_getcb()) return the runtime's values, not yours.
  *    Bufferevents given to prism_bufferevent_setcb get libevent's locking turned on.
