@@ -441,6 +441,33 @@ void CallCollector::VisitVariable(const clang::VarDecl* var) {
 void CallCollector::EndBody() {
   for (CallSite& site : pending_destructors_) flow_.AddCall(std::move(site));
   pending_destructors_.clear();
+  // A destructor then destroys the members and bases: user code too.
+  const auto* dtor = llvm::dyn_cast<clang::CXXDestructorDecl>(flow_.function());
+  if (dtor == nullptr || dtor->getParent() == nullptr) return;
+  const clang::CXXRecordDecl* self = dtor->getParent();
+  Path this_object;
+  this_object.base = MemoryPath::BASE_THIS;
+  this_object.name = "this";
+  auto destroy = [&](clang::QualType type, const Path& object) {
+    const clang::CXXRecordDecl* record = type->getAsCXXRecordDecl();
+    if (record == nullptr || !record->hasDefinition() ||
+        record->hasTrivialDestructor())
+      return;
+    const clang::CXXDestructorDecl* callee = record->getDestructor();
+    if (callee == nullptr) return;
+    CallSite site;
+    site.callee = callee;
+    site.has_this_source = true;
+    frontend::Add(site.this_source, AddressOf(object));
+    site.location = dtor->getEndLoc();
+    flow_.AddCall(std::move(site));
+  };
+  for (const clang::FieldDecl* field : self->fields()) {
+    destroy(field->getType(), FieldPath(this_object, field));
+  }
+  for (const clang::CXXBaseSpecifier& base : self->bases()) {
+    destroy(base.getType(), this_object);
+  }
 }
 
 void CallCollector::Emit(v1::Function* out) {

@@ -453,6 +453,25 @@ void Server::start() {
   EXPECT_THAT(Accesses(start), UnorderedElementsAre("R THIS accepted_"));
 }
 
+TEST(SummarizeTest, DestructorsDestroyMembersAndBases) {
+  v1::TranslationUnitSummary summary = Summarize("dtor.cc", R"(
+struct Buffer { ~Buffer(); };
+struct Base { virtual ~Base(); };
+struct Conn : Base {
+  ~Conn() override { open = false; }
+  bool open = true;
+  Buffer in;
+  int fd = 0;
+};
+)",
+                                                 {"-std=c++17"});
+  EXPECT_THAT(Calls(Find(summary, "Conn::~Conn")),
+              UnorderedElementsAre("0 Buffer::~Buffer() this={&THIS in}",
+                                   "1 Base::~Base() this={&THIS}"));
+  EXPECT_THAT(Accesses(Find(summary, "Conn::~Conn")),
+              UnorderedElementsAre("W THIS open"));
+}
+
 TEST(SummarizeTest, CxxAtomicsStaticInitializersAndCallbackTables) {
   v1::TranslationUnitSummary summary = Summarize("atomics.cc", R"(
 #include <atomic>
