@@ -188,17 +188,33 @@ class Analysis {
       int argument;
       WrapperSlot slot;  // parameter unused
     };
+    std::map<const prism::v1::Function*, std::vector<CallArguments>> resolved;
     for (bool changed = true; changed;) {
       changed = false;
       for (const auto& [usr, node] : program_.functions()) {
         for (const prism::v1::Function* body : node.bodies) {
-          for (const prism::v1::Call& call : body->calls()) {
+          for (int call_position = 0; call_position < body->calls_size();
+               ++call_position) {
+            const prism::v1::Call& call = body->calls(call_position);
             std::vector<Pending> pending;
+            auto resolved_call = [&]() -> const CallArguments& {
+              auto it = resolved.find(body);
+              if (it == resolved.end()) {
+                it = resolved
+                         .emplace(body,
+                                  program_.ResolveCallArguments(node, *body))
+                         .first;
+              }
+              return it->second[call_position];
+            };
             auto argument = [&](int position) {
-              if (position < 0 || position >= call.arguments_size())
+              const std::vector<std::vector<Value>>& arguments =
+                  resolved_call().arguments;
+              if (position < 0 ||
+                  static_cast<size_t>(position) >= arguments.size()) {
                 return std::vector<Value>();
-              return program_.ResolveValues(node, *body,
-                                            call.arguments(position));
+              }
+              return arguments[position];
             };
             auto api = apis.find(call.callee_name());
             if (api != apis.end()) {
@@ -217,11 +233,10 @@ class Analysis {
               if (target.function == nullptr) continue;
               auto it = slots.find(target.function->usr);
               if (it == slots.end()) continue;
-              std::vector<std::vector<Value>> arguments;
-              for (int i = 0; i < call.arguments_size(); ++i)
-                arguments.push_back(argument(i));
-              std::vector<Value> this_argument =
-                  program_.ResolveValues(node, *body, call.this_argument());
+              const std::vector<std::vector<Value>>& arguments =
+                  resolved_call().arguments;
+              const std::vector<Value>& this_argument =
+                  resolved_call().this_argument;
               for (const WrapperSlot& slot : it->second) {
                 WrapperSlot instantiated = slot;
                 instantiated.context_values.clear();
@@ -380,13 +395,14 @@ class Analysis {
 
   HandlerAccesses Classify(const HandlerInfo& handler) {
     HandlerAccesses out;
-    auto add = [&](const Effect& effect) {
+    std::set<std::string> seen_shared;
+    auto add = [&](const Effect& effect, std::vector<std::string> via) {
       HandlerAccess access;
       access.path = effect.path;
       access.write = effect.write;
       access.atomic = effect.atomic;
       access.location = effect.location;
-      access.via = ViaToVector(effect.via);
+      access.via = std::move(via);
       if (effect.path.IsShared()) {
         access.resource =
             effect.path.base == BaseKind::kUnknown
@@ -442,8 +458,22 @@ class Analysis {
     for (const std::string& usr : handler.usrs) {
       const FunctionNode* node = program_.FindFunction(usr);
       if (node != nullptr && !node->bodies.empty()) {
-        for (const auto& [key, effect] : program_.SolvedFor(usr).effects)
-          add(effect);
+        for (const auto& [key, effect] : program_.SolvedFor(usr).effects) {
+          add(effect, ViaToVector(effect.via));
+        }
+        // Shared effects arise where they happen; collect them from every
+        // function the handler reaches, nearest first (shortest call chain).
+        for (const auto& [function, chain] : program_.Reachable(usr)) {
+          for (const auto& [key, effect] :
+               program_.SolvedFor(function->usr).shared) {
+            if (!seen_shared.insert(key).second) continue;
+            std::vector<std::string> via = chain;
+            std::vector<std::string> tail = ViaToVector(effect.via);
+            if (!tail.empty())
+              via.insert(via.end(), tail.begin() + 1, tail.end());
+            add(effect, std::move(via));
+          }
+        }
         continue;
       }
       // A handler without a body: the conservative default for unknown code.
@@ -457,14 +487,14 @@ class Analysis {
       unknown.write = true;
       unknown.location = location;
       unknown.via = via;
-      add(unknown);
+      add(unknown, ViaToVector(unknown.via));
       for (int parameter : handler.context_parameters) {
         Effect context = unknown;
         context.path.base = BaseKind::kParameter;
         context.path.index = parameter;
         context.path.name = "arg";
         context.path.selectors = {"*"};
-        add(context);
+        add(context, ViaToVector(context.via));
       }
     }
     auto order = [](const HandlerAccess& a, const HandlerAccess& b) {

@@ -29,7 +29,7 @@ inline constexpr int kThisParameter = -1;
 // Longer selector chains are cut: the prefix denotes the whole object, which
 // overlaps everything below it, so cutting only adds conflicts. It also bounds
 // recursion through linked structures.
-inline constexpr size_t kMaxSelectors = 8;
+inline constexpr size_t kMaxSelectors = 6;
 
 struct Path {
   BaseKind base = BaseKind::kUnknown;

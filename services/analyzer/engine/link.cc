@@ -1,6 +1,8 @@
 #include "services/analyzer/engine/link.h"
 
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 #include <functional>
 #include <utility>
 
@@ -35,7 +37,8 @@ void AddEffect(Solved* out, const Path& path, bool write, bool atomic,
   if (path.base == BaseKind::kParameter && !HasDereference(path.selectors))
     return;  // A local.
   std::string key = absl::StrCat(path.Key(), write ? "|W" : "|R");
-  auto [it, inserted] = out->effects.try_emplace(std::move(key));
+  auto& map = path.IsShared() ? out->shared : out->effects;
+  auto [it, inserted] = map.try_emplace(std::move(key));
   if (inserted) {
     it->second = Effect{path, write, atomic, location, via};
   } else {
@@ -469,6 +472,21 @@ std::vector<CallTarget> LinkedProgram::TargetsOf(
   return targets;
 }
 
+std::vector<CallArguments> LinkedProgram::ResolveCallArguments(
+    const FunctionNode& function, const prism::v1::Function& body) const {
+  BodySolver solver(this, function, body);
+  std::vector<CallArguments> out;
+  for (const prism::v1::Call& call : body.calls()) {
+    CallArguments arguments;
+    for (const prism::v1::ArgumentValue& argument : call.arguments()) {
+      arguments.arguments.push_back(solver.Resolve(argument));
+    }
+    arguments.this_argument = solver.Resolve(call.this_argument());
+    out.push_back(std::move(arguments));
+  }
+  return out;
+}
+
 std::vector<Value> LinkedProgram::ResolveValues(
     const FunctionNode& function, const prism::v1::Function& body,
     const prism::v1::ArgumentValue& argument) const {
@@ -510,16 +528,128 @@ std::vector<Value> LinkedProgram::InstantiateValue(
   return out;
 }
 
+namespace {
+
+std::string BaseId(const Path& path) {
+  return absl::StrCat(static_cast<int>(path.base), "|", path.key, "|",
+                      path.index);
+}
+
+std::vector<std::string> CommonPrefix(const std::vector<const Path*>& paths) {
+  std::vector<std::string> prefix = paths.front()->selectors;
+  for (const Path* path : paths) {
+    size_t i = 0;
+    while (i < prefix.size() && i < path->selectors.size() &&
+           prefix[i] == path->selectors[i]) {
+      ++i;
+    }
+    prefix.resize(i);
+  }
+  return prefix;
+}
+
+// Bounds a summary: too many paths on one base are replaced by one access of
+// their common prefix, which covers them all (so only conflicts are added).
+void WidenEffects(std::map<std::string, Effect>* effects) {
+  std::map<std::string, std::vector<std::string>> effects_by_base;
+  for (const auto& [key, effect] : *effects) {
+    effects_by_base[BaseId(effect.path)].push_back(key);
+  }
+  for (const auto& [base, keys] : effects_by_base) {
+    if (keys.size() <= kMaxPathsPerBase) continue;
+    std::vector<const Path*> paths;
+    bool write = false, atomic = true;
+    for (const std::string& key : keys) {
+      const Effect& effect = effects->at(key);
+      paths.push_back(&effect.path);
+      write = write || effect.write;
+      atomic = atomic && effect.atomic;
+    }
+    Effect widened = effects->at(keys.front());
+    widened.path.selectors = CommonPrefix(paths);
+    if (widened.path.base == BaseKind::kParameter &&
+        !HasDereference(widened.path.selectors)) {
+      widened.path.selectors = {"*"};
+    }
+    widened.write = write;
+    widened.atomic = atomic;
+    for (const std::string& key : keys) effects->erase(key);
+    (*effects)[absl::StrCat(widened.path.Key(), write ? "|W" : "|R")] =
+        std::move(widened);
+  }
+}
+
+void Widen(Solved* solved) {
+  WidenEffects(&solved->effects);
+  WidenEffects(&solved->shared);
+  if (solved->stores.size() > kMaxStores) {
+    std::map<std::string, Store> widened;
+    for (auto& [key, store] : solved->stores) {
+      Store copy = store;
+      copy.target.selectors.clear();
+      if (copy.target.base == BaseKind::kParameter)
+        copy.target.selectors = {"*"};
+      widened.try_emplace(
+          absl::StrCat(copy.target.Key(), "=", copy.value.Key()),
+          std::move(copy));
+    }
+    solved->stores = std::move(widened);
+  }
+  if (solved->returns.size() > kMaxReturns) {
+    solved->returns.clear();
+    Value unknown;
+    unknown.kind = Value::Kind::kUnknown;
+    unknown.path.name = "<unknown>";
+    solved->returns.emplace(unknown.Key(), unknown);
+  }
+}
+
+template <typename Map>
+bool SameKeys(const Map& a, const Map& b) {
+  if (a.size() != b.size()) return false;
+  for (auto i = a.begin(), j = b.begin(); i != a.end(); ++i, ++j) {
+    if (i->first != j->first) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::vector<std::pair<const FunctionNode*, std::vector<std::string>>>
+LinkedProgram::Reachable(const std::string& usr) const {
+  std::vector<std::pair<const FunctionNode*, std::vector<std::string>>> out;
+  const FunctionNode* root = FindFunction(usr);
+  if (root == nullptr || root->bodies.empty()) return out;
+  std::map<std::string, size_t> seen;  // usr -> index in out
+  out.push_back({root, {root->name}});
+  seen[usr] = 0;
+  for (size_t next = 0; next < out.size(); ++next) {
+    auto edges = call_edges_.find(out[next].first->usr);
+    if (edges == call_edges_.end()) continue;
+    for (const std::string& callee : edges->second) {
+      if (seen.count(callee)) continue;
+      const FunctionNode* node = FindFunction(callee);
+      if (node == nullptr) continue;
+      std::vector<std::string> chain = out[next].second;
+      chain.push_back(node->name);
+      seen[callee] = out.size();
+      out.push_back({node, std::move(chain)});
+    }
+  }
+  return out;
+}
+
 void LinkedProgram::SolveFunction(const FunctionNode& function, Solved* out) {
   for (const Function* body : function.bodies) {
     BodySolver solver(this, function, *body);
     solver.Contribute(this, out);
   }
+  Widen(out);
 }
 
 void LinkedProgram::Solve() {
   // Call graph over functions with bodies.
-  std::map<std::string, std::vector<std::string>> edges;
+  std::map<std::string, std::vector<std::string>>& edges = call_edges_;
   for (const auto& [usr, node] : functions_) {
     if (node.bodies.empty()) continue;
     std::set<std::string> callees;
@@ -583,27 +713,53 @@ void LinkedProgram::Solve() {
       }
     }
   }
+  if (std::getenv("PRISM_ENGINE_DEBUG") != nullptr) {
+    size_t largest = 0;
+    for (const auto& component : components) {
+      largest = std::max(largest, component.size());
+    }
+    std::fprintf(stderr,
+                 "engine: %zu functions with bodies, %zu SCCs, largest %zu\n",
+                 edges.size(), components.size(), largest);
+  }
+  // Callers within the same component, to re-solve only what a change reaches.
+  std::map<std::string, std::vector<std::string>> callers;
+  for (const auto& [usr, callees] : edges) {
+    for (const std::string& callee : callees) callers[callee].push_back(usr);
+  }
   for (const std::vector<std::string>& component : components) {
-    const bool recursive =
-        component.size() > 1 ||
-        std::count(edges[component[0]].begin(), edges[component[0]].end(),
-                   component[0]) > 0;
-    // Effects only grow and selector chains are bounded (kMaxSelectors): a
-    // fixpoint exists.
-    for (int round = 0; round < 1000; ++round) {
-      bool changed = false;
-      for (const std::string& usr : component) {
-        Solved next;
-        SolveFunction(functions_.at(usr), &next);
-        Solved& current = solved_[usr];
-        if (next.effects.size() != current.effects.size() ||
-            next.returns.size() != current.returns.size() ||
-            next.stores.size() != current.stores.size()) {
-          changed = true;
+    const std::set<std::string> members(component.begin(), component.end());
+    // Worklist to a fixpoint. Summaries only grow (up to widening) and
+    // selector chains are bounded (kMaxSelectors), so it ends; a bound on the
+    // work keeps pathological components finite, assuming the worst there.
+    std::vector<std::string> worklist(component.rbegin(), component.rend());
+    std::set<std::string> queued(component.begin(), component.end());
+    size_t budget = component.size() * static_cast<size_t>(kMaxRounds);
+    while (!worklist.empty()) {
+      if (budget-- == 0) {
+        for (const std::string& usr : component) {
+          const FunctionNode& node = functions_.at(usr);
+          AddEffect(&solved_[usr], UnknownPath(), true, false, node.location,
+                    MakeVia(node.name, nullptr));
         }
-        current = std::move(next);
+        break;
       }
-      if (!recursive || !changed) break;
+      const std::string usr = worklist.back();
+      worklist.pop_back();
+      queued.erase(usr);
+      Solved next;
+      SolveFunction(functions_.at(usr), &next);
+      Solved& current = solved_[usr];
+      const bool changed = !SameKeys(next.effects, current.effects) ||
+                           !SameKeys(next.returns, current.returns) ||
+                           !SameKeys(next.stores, current.stores);
+      current = std::move(next);
+      if (!changed) continue;
+      for (const std::string& caller : callers[usr]) {
+        if (members.count(caller) && queued.insert(caller).second) {
+          worklist.push_back(caller);
+        }
+      }
     }
   }
 }

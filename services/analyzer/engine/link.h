@@ -19,6 +19,13 @@
 
 namespace prism::analyzer {
 
+// Bounds on one function's summary (see Widen in link.cc) and on the rounds of
+// a recursive component's fixpoint.
+inline constexpr size_t kMaxPathsPerBase = 32;
+inline constexpr size_t kMaxStores = 256;
+inline constexpr size_t kMaxReturns = 64;
+inline constexpr int kMaxRounds = 50;
+
 struct FunctionNode {
   std::string usr;
   std::string name;
@@ -35,8 +42,16 @@ struct FunctionNode {
 };
 
 struct Solved {
-  std::map<std::string, Effect> effects;  // By Path::Key() + access.
-  std::map<std::string, Value> returns;   // By Value::Key().
+  // Effects through parameters (and `this`), by Path::Key() + access: what
+  // callers instantiate with their arguments.
+  std::map<std::string, Effect> effects;
+  // Effects on shared memory (globals, hidden state, <unknown>) that arise in
+  // this function: its own accesses, callee parameter effects that its
+  // arguments turn global, library calls. They are the same for every caller,
+  // so they are not copied up the call graph: a handler collects them from
+  // every function it reaches (Reachable).
+  std::map<std::string, Effect> shared;
+  std::map<std::string, Value> returns;  // By Value::Key().
   std::map<std::string, Store> stores;
 };
 
@@ -45,6 +60,12 @@ struct CallTarget {
   const FunctionNode* function = nullptr;  // Has a body.
   const FunctionModel* model = nullptr;
   std::string unknown_name;  // Neither: the conservative default.
+};
+
+// A call's arguments, resolved in the caller.
+struct CallArguments {
+  std::vector<std::vector<Value>> arguments;
+  std::vector<Value> this_argument;
 };
 
 class LinkedProgram {
@@ -67,11 +88,20 @@ class LinkedProgram {
   std::vector<Value> ResolveValues(
       const FunctionNode& function, const prism::v1::Function& body,
       const prism::v1::ArgumentValue& argument) const;
+  // The resolved arguments of every call of `body`, in the order of its calls.
+  std::vector<CallArguments> ResolveCallArguments(
+      const FunctionNode& function, const prism::v1::Function& body) const;
   // Instantiates callee-relative values at a call: parameters replaced by
   // `arguments`.
   static std::vector<Value> InstantiateValue(
       const Value& value, const std::vector<std::vector<Value>>& arguments,
       const std::vector<Value>& this_argument);
+
+  // Functions with bodies reachable from `usr` through calls, breadth-first,
+  // each with the call chain from `usr` (names, `usr` first, the function
+  // last).
+  std::vector<std::pair<const FunctionNode*, std::vector<std::string>>>
+  Reachable(const std::string& usr) const;
 
   const std::map<std::string, const prism::v1::Declaration*>& globals() const {
     return globals_;
@@ -99,6 +129,7 @@ class LinkedProgram {
   std::map<std::string, const prism::v1::Declaration*> globals_;
   std::map<std::string, const prism::v1::Declaration*> fields_;
   std::map<std::string, Solved> solved_;
+  std::map<std::string, std::vector<std::string>> call_edges_;
   std::set<std::string> unknown_functions_;
   std::vector<prism::v1::Diagnostic> diagnostics_;
   bool complete_ = true;
