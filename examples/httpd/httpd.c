@@ -29,8 +29,8 @@
  *                   /stats (access log line each); hand /render to on_render
  *                   (event_active on a per-connection event)
  *   on_render       render the page into the connection's buffers (context
- *                   and statistics counters only), then on_conn_resume
- *   on_conn_resume  log the page, answer requests that arrived meanwhile
+ *                   and statistics counters only)
+ *   on_conn_resume  after a render, answer requests that arrived meanwhile
  *   on_conn_write   only for the last response (Connection: close): closes
  *                   once it has left
  *   on_conn_event   EOF, error or idle timeout: close
@@ -382,8 +382,8 @@ SHARED_LOCK_DECLARE(g_log_lock);
 /* ---- Connections. */
 /* READING: requests are parsed and answered as they arrive (answers queue up in
  * order). RENDERING: on_render is pending. RESUMING: the page is queued and
- * on_conn_resume is pending (it logs and reads on). CLOSING: the last response
- * is leaving; on_conn_write closes once it has. */
+ * on_conn_resume is pending (requests arrived meanwhile). CLOSING: the last
+ * response is leaving; on_conn_write closes once it has. */
 enum conn_state { CONN_READING, CONN_RENDERING, CONN_RESUMING, CONN_CLOSING };
 
 struct request {
@@ -801,6 +801,7 @@ static int process_request(struct conn *c) {
 /* Answers every complete request in the input (pipelining), in order, until a
  * /render hands over to on_render or the connection is closing. */
 static void process_input(struct conn *c) {
+  log_access(c); /* a page rendered since the last request */
   while (c->state == CONN_READING && process_request(c)) log_access(c);
   log_access(c);
 }
@@ -868,7 +869,13 @@ static void on_render(evutil_socket_t fd, short what, void *arg) {
     evbuffer_add_buffer(c->resp, body);
   }
   finish_response(c);
-  if (c->state != CONN_CLOSING) {
+  if (c->state == CONN_CLOSING) return;
+  /* The page's log line waits in the connection for the next global handler
+   * (its next request, or its close). Requests that arrived during the render
+   * already sit in the input, where no read callback will announce them again:
+   * on_conn_resume answers them. */
+  c->state = CONN_READING;
+  if (evbuffer_get_length(bufferevent_get_input(c->bev)) > 0) {
     c->state = CONN_RESUMING;
     event_active(c->resume_ev, EV_TIMEOUT, 1);
   }

@@ -41,8 +41,10 @@ def requests_for(conn_index, count):
             out.append(("HEAD", request("HEAD", "/docs/lorem.txt")))
         else:
             out.append(("GET", request("GET", "/%64ocs/lorem%2etxt")))  # percent-encoded path
-    # Two requests in one write (pipelining), then a forbidden path.
+    # Two requests in one write (pipelining), twice, then a forbidden path.
     out.append(("PIPELINE", request("GET", "/style.css") + request("GET", "/render/pipe?rows=4")))
+    # A page, then a request that waits in the input while the page renders.
+    out.append(("PIPELINE", request("GET", "/render/first?rows=40") + request("GET", "/docs/")))
     out.append(("GET", request("GET", "/docs/../../etc/passwd")))
     return out
 
@@ -120,7 +122,7 @@ def main():
         sock.sendall(request("GET", "/stats", "Connection: close\r\n"))
         with open(os.path.join(args.out, "stats.bin"), "wb") as out:
             out.write(Reader(sock).response(False))
-    total = args.connections * (args.requests + 3) + 1
+    total = args.connections * (args.requests + 5) + 1
     print(f"{total} requests over {args.connections + 1} connections")
     return 0
 
