@@ -628,6 +628,32 @@ TEST(SummarizeTest, PathsAreRelativeToTheBuildDirectory) {
   EXPECT_EQ(summaries[0].input_digest(), summaries[1].input_digest());
 }
 
+TEST(SummarizeTest, StaticFunctionsInSameNamedFilesHaveDistinctUsrs) {
+  std::string dir = TempDir() + "/usr";
+  std::system(absl::StrCat("mkdir -p ", dir, "/a ", dir, "/b").c_str());
+  WriteFile(dir + "/a/util.c",
+            "static int n; static void on_read(void) { n++; }\n"
+            "void *a_cb(void) { return (void *)on_read; }\n");
+  WriteFile(dir + "/b/util.c",
+            "static int n; static void on_read(void) { n++; }\n"
+            "void *b_cb(void) { return (void *)on_read; }\n");
+  absl::StatusOr<std::vector<CompileCommand>> commands =
+      CommandsFromFlags({"a/util.c", "b/util.c"}, {}, dir);
+  ASSERT_TRUE(commands.ok());
+  std::vector<v1::TranslationUnitSummary> summaries =
+      SummarizeAll(*commands, 2);
+  ASSERT_EQ(summaries.size(), 2u);
+  const v1::Function* a = Find(summaries[0], "on_read");
+  const v1::Function* b = Find(summaries[1], "on_read");
+  ASSERT_NE(a, nullptr);
+  ASSERT_NE(b, nullptr);
+  EXPECT_EQ(a->usr(), "c:a/util.c@F@on_read");
+  EXPECT_EQ(b->usr(), "c:b/util.c@F@on_read");
+  EXPECT_EQ(a->accesses(0).path().global_usr(), "c:a/util.c@n");
+  EXPECT_EQ(ValueString(Find(summaries[0], "a_cb")->returns()),
+            "{fn c:a/util.c@F@on_read}");
+}
+
 TEST(SummarizeTest, AssemblyIsSkippedNotAFailure) {
   CompileCommand command;
   command.directory = TempDir();

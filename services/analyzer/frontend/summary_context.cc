@@ -18,6 +18,7 @@
 #include "clang/Basic/Builtins.h"
 #include "clang/Basic/SourceManager.h"
 #include "clang/Index/USRGeneration.h"
+#include "llvm/Support/Path.h"
 #include "services/analyzer/frontend/compilation_database.h"
 
 namespace prism::frontend {
@@ -35,6 +36,19 @@ std::string SummaryContext::Usr(const clang::Decl* decl) {
   std::string usr;
   if (!clang::index::generateUSRForDecl(decl, buffer))
     usr = std::string(buffer.str());
+  // Clang names internal-linkage entities by their file's base name
+  // ("c:util.c@F@on_read"): two `static void on_read` in src/a/util.c and
+  // src/b/util.c would share a USR. Use the path relative to the build
+  // directory instead, the same in every TU of the build.
+  const clang::Decl* canonical = decl->getCanonicalDecl();
+  v1::SourceLocation where = Location(canonical->getLocation());
+  if (!where.file().empty()) {
+    std::string base = std::string(llvm::sys::path::filename(where.file()));
+    std::string prefix = "c:" + base + "@";
+    if (base != where.file() && usr.compare(0, prefix.size(), prefix) == 0) {
+      usr = "c:" + where.file() + "@" + usr.substr(prefix.size());
+    }
+  }
   usrs_.emplace(decl, usr);
   return usr;
 }
