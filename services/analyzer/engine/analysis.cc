@@ -96,6 +96,14 @@ class Analysis {
 
   AnalysisResult Run() {
     program_.Solve();
+    for (const auto& [name, declaration] : program_.fields()) {
+      if (declaration->override_reason().empty()) continue;
+      // "record::field": the selectors of paths carry the bare field name.
+      const size_t colons = name.rfind("::");
+      field_overrides_[colons == std::string::npos ? name
+                                                   : name.substr(colons + 2)] =
+          declaration;
+    }
     DiscoverHandlers();
     FindEscapes();
     std::vector<HandlerInfo*> ordered;
@@ -536,16 +544,13 @@ class Analysis {
       }
       for (const std::string& selector : access->path.selectors) {
         if (!IsSelectorField(selector)) continue;
-        for (const auto& [name, declaration] : program_.fields()) {
-          if (declaration->override_reason().empty()) continue;
-          if (name == selector ||
-              absl::EndsWith(name, absl::StrCat("::", selector))) {
-            scratch->resource = name;
-            scratch->reason = declaration->override_reason();
-            scratch->declared_at = declaration->location();
-            return scratch;
-          }
-        }
+        auto it = field_overrides_.find(selector);
+        if (it == field_overrides_.end()) continue;
+        const prism::v1::Declaration* declaration = it->second;
+        scratch->resource = declaration->name();
+        scratch->reason = declaration->override_reason();
+        scratch->declared_at = declaration->location();
+        return scratch;
       }
     }
     for (const Override& override : options_.overrides) {
@@ -599,7 +604,15 @@ class Analysis {
       conflict.set_removed_by_programmer(true);
       conflict.set_removal_reason(override->reason);
       *conflict.mutable_removal_declared_at() = override->declared_at;
+    } else {
+      ++active_[kind];
     }
+  }
+
+  // Enough explanations of `kind` for the current pair: its bit is set and
+  // the report lists at most kExplanationsPerPair of them anyway.
+  bool Saturated(prism::v1::ConflictKind kind) {
+    return active_[kind] >= kExplanationsPerPair;
   }
 
   void MatchGroups(
@@ -611,6 +624,7 @@ class Analysis {
       auto it = b_groups.find(group);
       if (it == b_groups.end()) continue;
       for (const HandlerAccess& a : a_list) {
+        if (Saturated(kind)) return;
         for (const HandlerAccess& b : it->second) {
           if ((a.write || b.write) &&
               SelectorsOverlap(a.path.selectors, b.path.selectors)) {
@@ -625,6 +639,7 @@ class Analysis {
                      const HandlerAccesses& b, AnalysisResult* result,
                      std::string* cells) {
     std::map<ConflictKey, prism::v1::Conflict> conflicts;
+    active_.clear();
     MatchGroups(a.global_groups, b.global_groups,
                 prism::v1::CONFLICT_KIND_GLOBAL, &conflicts);
     // <unknown> (and escaped context) accesses overlap every global resource.
@@ -633,6 +648,7 @@ class Analysis {
                              bool unknown_is_a) {
       std::set<std::string> done;
       for (const HandlerAccess& u : unknown) {
+        if (Saturated(prism::v1::CONFLICT_KIND_GLOBAL)) return;
         if (done.count(u.resource)) continue;
         for (const HandlerAccess* other : others) {
           if (!u.write && !other->write) continue;
@@ -679,6 +695,9 @@ class Analysis {
   const AnalysisOptions& options_;
   LinkedProgram program_;
   size_t omitted_ = 0;
+  std::map<int, int> active_;  // Kind -> conflicts kept for the current pair.
+  // Field name -> the declaration whose PRISM_NO_CONFLICT covers it.
+  std::map<std::string, const prism::v1::Declaration*> field_overrides_;
   std::map<std::string, HandlerInfo> handlers_;
   std::map<std::string, std::set<std::vector<std::string>>> escapes_;
   std::map<std::string, prism::v1::Diagnostic> unresolved_;
