@@ -98,11 +98,8 @@ class Analysis {
     program_.Solve();
     for (const auto& [name, declaration] : program_.fields()) {
       if (declaration->override_reason().empty()) continue;
-      // "record::field": the selectors of paths carry the bare field name.
-      const size_t colons = name.rfind("::");
-      field_overrides_[colons == std::string::npos ? name
-                                                   : name.substr(colons + 2)] =
-          declaration;
+      field_overrides_[name] = declaration;
+      bare_field_overrides_[FieldName(name)] = declaration;
     }
     DiscoverHandlers();
     FindEscapes();
@@ -544,8 +541,15 @@ class Analysis {
       }
       for (const std::string& selector : access->path.selectors) {
         if (!IsSelectorField(selector)) continue;
+        // "record::field" when the record is known; else any field so named.
         auto it = field_overrides_.find(selector);
-        if (it == field_overrides_.end()) continue;
+        if (it == field_overrides_.end() &&
+            selector.find("::") == std::string::npos) {
+          it = bare_field_overrides_.find(selector);
+          if (it == bare_field_overrides_.end()) continue;
+        } else if (it == field_overrides_.end()) {
+          continue;
+        }
         const prism::v1::Declaration* declaration = it->second;
         scratch->resource = declaration->name();
         scratch->reason = declaration->override_reason();
@@ -563,7 +567,7 @@ class Analysis {
         for (const std::string& selector : access->path.selectors) {
           if (!IsSelectorField(selector)) continue;
           if (override.resource == selector ||
-              absl::EndsWith(override.resource, absl::StrCat("::", selector))) {
+              override.resource == FieldName(selector)) {
             return &override;
           }
         }
@@ -698,6 +702,7 @@ class Analysis {
   std::map<int, int> active_;  // Kind -> conflicts kept for the current pair.
   // Field name -> the declaration whose PRISM_NO_CONFLICT covers it.
   std::map<std::string, const prism::v1::Declaration*> field_overrides_;
+  std::map<std::string, const prism::v1::Declaration*> bare_field_overrides_;
   std::map<std::string, HandlerInfo> handlers_;
   std::map<std::string, std::set<std::vector<std::string>>> escapes_;
   std::map<std::string, prism::v1::Diagnostic> unresolved_;

@@ -24,6 +24,11 @@ Path Extend(const Path& base, std::vector<std::string>::const_iterator begin,
 
 }  // namespace
 
+std::string FieldName(const std::string& selector) {
+  const size_t colons = selector.rfind("::");
+  return colons == std::string::npos ? selector : selector.substr(colons + 2);
+}
+
 std::string Path::Key() const {
   return absl::StrCat(static_cast<int>(base), "|", key, "|", index, "|",
                       absl::StrJoin(selectors, "\x1f"));
@@ -68,7 +73,7 @@ std::string RenderPath(const std::string& base_name,
     const std::string& selector = selectors[i];
     if (selector == "*") {
       if (i + 1 < selectors.size() && !IsDereference(selectors[i + 1])) {
-        absl::StrAppend(&out, "->", selectors[i + 1]);
+        absl::StrAppend(&out, "->", FieldName(selectors[i + 1]));
         ++i;
       } else {
         out = absl::StrCat("*", out);
@@ -76,7 +81,7 @@ std::string RenderPath(const std::string& base_name,
     } else if (selector == "[]") {
       absl::StrAppend(&out, "[]");
     } else {
-      absl::StrAppend(&out, ".", selector);
+      absl::StrAppend(&out, ".", FieldName(selector));
     }
   }
   return out;
@@ -86,6 +91,17 @@ Path PathFromProto(const prism::v1::MemoryPath& proto) {
   Path path;
   path.name = proto.name();
   path.selectors.assign(proto.selectors().begin(), proto.selectors().end());
+  // A field selector carries its record when the front-end knows it
+  // ("conn::state"): fields of different records are different resources, and
+  // overrides name fields as "record::field".
+  if (proto.selector_records_size() == proto.selectors_size()) {
+    for (int i = 0; i < proto.selectors_size(); ++i) {
+      const std::string& record = proto.selector_records(i);
+      if (!record.empty() && !IsDereference(path.selectors[i])) {
+        path.selectors[i] = absl::StrCat(record, "::", path.selectors[i]);
+      }
+    }
+  }
   switch (proto.base()) {
     case prism::v1::MemoryPath::BASE_GLOBAL:
       path.base = BaseKind::kGlobal;

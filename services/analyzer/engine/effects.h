@@ -81,6 +81,8 @@ struct Store {
   ViaPtr via;
 };
 
+// A field selector's field name without its record ("conn::state" -> "state").
+std::string FieldName(const std::string& selector);
 bool HasDereference(const std::vector<std::string>& selectors);
 bool SelectorsOverlap(const std::vector<std::string>& a,
                       const std::vector<std::string>& b);
