@@ -10,29 +10,14 @@
 #include "clang/AST/DeclCXX.h"
 #include "clang/AST/ExprCXX.h"
 #include "clang/AST/RecursiveASTVisitor.h"
+#include "clang/ASTMatchers/ASTMatchFinder.h"
 #include "clang/Basic/SourceManager.h"
+#include "services/analyzer/frontend/declaration_collector.h"
 
 namespace prism::frontend {
 namespace {
 
 constexpr char kHandlerAnnotation[] = "prism_handler";
-constexpr char kNoConflictPrefix[] = "prism_no_conflict:";
-
-// The reason of PRISM_NO_CONFLICT("reason") on any declaration of `decl`, or
-// "".
-std::string OverrideReason(const clang::Decl* decl) {
-  for (const clang::Decl* redecl : decl->redecls()) {
-    for (const auto* attr : redecl->specific_attrs<clang::AnnotateAttr>()) {
-      llvm::StringRef text = attr->getAnnotation();
-      if (text.startswith(kNoConflictPrefix)) {
-        std::string reason =
-            text.drop_front(sizeof(kNoConflictPrefix) - 1).str();
-        return reason.empty() ? "no reason given" : reason;
-      }
-    }
-  }
-  return "";
-}
 
 bool HasHandlerAnnotation(const clang::FunctionDecl* function) {
   for (const clang::FunctionDecl* redecl : function->redecls()) {
@@ -43,13 +28,12 @@ bool HasHandlerAnnotation(const clang::FunctionDecl* function) {
   return false;
 }
 
-// Functions, declarations and address-taken facts of the whole TU.
-class TranslationUnitCollector
-    : public clang::RecursiveASTVisitor<TranslationUnitCollector> {
+// Which functions the TU defines or refers to: identity, linkage, type, handler
+// annotation, address taken; summarizes every body (function_summary.h).
+class FunctionCollector : public clang::RecursiveASTVisitor<FunctionCollector> {
  public:
-  TranslationUnitCollector(SummaryContext& context,
-                           v1::TranslationUnitSummary* out)
-      : context_(context), out_(out), sm_(context.ast().getSourceManager()) {}
+  FunctionCollector(SummaryContext& context, v1::TranslationUnitSummary* out)
+      : context_(context), out_(out) {}
 
   bool shouldVisitTemplateInstantiations() const { return true; }
   bool shouldVisitImplicitCode() const { return true; }
@@ -108,12 +92,6 @@ class TranslationUnitCollector
       Reference(function);
       if (!direct_callees_.contains(ref))
         address_taken_.insert(function->getCanonicalDecl());
-    } else if (const auto* var =
-                   llvm::dyn_cast<clang::VarDecl>(ref->getDecl())) {
-      if (var->hasGlobalStorage() && !llvm::isa<clang::ParmVarDecl>(var)) {
-        referenced_globals_.insert(var->getCanonicalDecl());
-        Global(var);
-      }
     }
     return true;
   }
@@ -122,10 +100,6 @@ class TranslationUnitCollector
     if (const auto* method =
             llvm::dyn_cast<clang::CXXMethodDecl>(member->getMemberDecl())) {
       Reference(method);
-    } else if (const auto* var =
-                   llvm::dyn_cast<clang::VarDecl>(member->getMemberDecl())) {
-      referenced_globals_.insert(var->getCanonicalDecl());
-      Global(var);
     }
     return true;
   }
@@ -157,10 +131,6 @@ class TranslationUnitCollector
   }
 
   bool VisitVarDecl(clang::VarDecl* var) {
-    if (var->hasGlobalStorage() && !llvm::isa<clang::ParmVarDecl>(var) &&
-        !var->isTemplated()) {
-      Global(var);
-    }
     if (var->hasLocalStorage() && !var->getType()->isDependentType()) {
       if (const clang::CXXRecordDecl* record =
               var->getType()->getAsCXXRecordDecl()) {
@@ -170,25 +140,6 @@ class TranslationUnitCollector
         }
       }
     }
-    return true;
-  }
-
-  bool VisitFieldDecl(clang::FieldDecl* field) {
-    if (field->getParent() == nullptr ||
-        field->getParent()->isDependentContext())
-      return true;
-    std::string reason = OverrideReason(field);
-    bool atomic = IsAtomicType(field->getType());
-    if (reason.empty() && !atomic) return true;
-    std::string name =
-        RecordName(field->getParent()) + "::" + field->getNameAsString();
-    if (!fields_seen_.insert(name).second) return true;
-    v1::Declaration* declaration = out_->add_declarations();
-    declaration->set_kind(v1::Declaration::KIND_FIELD);
-    declaration->set_name(name);
-    *declaration->mutable_location() = context_.Location(field->getLocation());
-    declaration->set_atomic(atomic);
-    declaration->set_override_reason(reason);
     return true;
   }
 
@@ -221,10 +172,6 @@ class TranslationUnitCollector
     referenced_.emplace(function->getCanonicalDecl(), function);
   }
 
-  void Global(const clang::VarDecl* var) {
-    globals_.emplace(var->getCanonicalDecl(), var);
-  }
-
   void Finish() {
     // Functions referred to without a body in this TU, in USR order (stable
     // output).
@@ -247,51 +194,28 @@ class TranslationUnitCollector
     for (v1::Function& record : *out_->mutable_functions()) {
       if (taken.contains(record.usr())) record.set_address_taken(true);
     }
-    // Globals: every one declared outside system headers, and those the code
-    // refers to.
-    std::map<std::string, const clang::VarDecl*> globals;
-    for (const auto& [canonical, var] : globals_) {
-      const clang::VarDecl* definition = var->getDefinition();
-      const clang::VarDecl* shown =
-          definition != nullptr ? definition : canonical;
-      bool system = sm_.isInSystemHeader(shown->getLocation());
-      if (system && !referenced_globals_.count(canonical)) continue;
-      globals.emplace(context_.Usr(canonical), canonical);
-    }
-    for (const auto& [usr, canonical] : globals) {
-      const clang::VarDecl* definition = canonical->getDefinition();
-      const clang::VarDecl* shown =
-          definition != nullptr ? definition : canonical;
-      v1::Declaration* declaration = out_->add_declarations();
-      declaration->set_kind(v1::Declaration::KIND_GLOBAL);
-      declaration->set_usr(usr);
-      declaration->set_name(context_.VariableName(canonical));
-      *declaration->mutable_location() =
-          context_.Location(shown->getLocation());
-      declaration->set_atomic(IsAtomicType(canonical->getType()));
-      declaration->set_override_reason(OverrideReason(canonical));
-    }
   }
 
   SummaryContext& context_;
   v1::TranslationUnitSummary* out_;
-  const clang::SourceManager& sm_;
   absl::flat_hash_set<const clang::FunctionDecl*> summarized_;
   absl::flat_hash_set<const clang::DeclRefExpr*> direct_callees_;
   std::set<const clang::FunctionDecl*> address_taken_;
   std::map<const clang::FunctionDecl*, const clang::FunctionDecl*> referenced_;
   std::map<std::string, int> bodies_;
-  std::map<const clang::VarDecl*, const clang::VarDecl*> globals_;
-  std::set<const clang::VarDecl*> referenced_globals_;
-  std::set<std::string> fields_seen_;
 };
 
 }  // namespace
 
 void CollectTranslationUnit(SummaryContext& context,
                             v1::TranslationUnitSummary* out) {
-  TranslationUnitCollector collector(context, out);
-  collector.Run();
+  FunctionCollector functions(context, out);
+  functions.Run();
+  DeclarationCollector declarations(context);
+  clang::ast_matchers::MatchFinder finder;
+  declarations.RegisterMatchers(&finder);
+  finder.matchAST(context.ast());
+  declarations.Emit(out);
 }
 
 }  // namespace prism::frontend

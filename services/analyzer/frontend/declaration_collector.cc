@@ -1,0 +1,89 @@
+#include "services/analyzer/frontend/declaration_collector.h"
+
+#include <string>
+
+#include "clang/AST/Attr.h"
+#include "clang/AST/Decl.h"
+#include "clang/ASTMatchers/ASTMatchers.h"
+#include "clang/Basic/SourceManager.h"
+
+namespace prism::frontend {
+
+namespace am = clang::ast_matchers;
+
+std::string OverrideReason(const clang::Decl* decl) {
+  constexpr char kPrefix[] = "prism_no_conflict:";
+  for (const clang::Decl* redecl : decl->redecls()) {
+    for (const auto* attr : redecl->specific_attrs<clang::AnnotateAttr>()) {
+      llvm::StringRef text = attr->getAnnotation();
+      if (text.startswith(kPrefix)) {
+        std::string reason = text.drop_front(sizeof(kPrefix) - 1).str();
+        return reason.empty() ? "no reason given" : reason;
+      }
+    }
+  }
+  return "";
+}
+
+void DeclarationCollector::RegisterMatchers(am::MatchFinder* finder) {
+  auto global =
+      am::varDecl(am::hasGlobalStorage(), am::unless(am::parmVarDecl()));
+  finder->addMatcher(global.bind("global"), this);
+  finder->addMatcher(am::declRefExpr(am::to(global.bind("used"))), this);
+  finder->addMatcher(am::memberExpr(am::member(global.bind("used"))), this);
+  finder->addMatcher(am::fieldDecl().bind("field"), this);
+}
+
+void DeclarationCollector::run(const am::MatchFinder::MatchResult& result) {
+  if (const auto* var = result.Nodes.getNodeAs<clang::VarDecl>("used")) {
+    globals_[var->getCanonicalDecl()] = true;
+  } else if (const auto* var =
+                 result.Nodes.getNodeAs<clang::VarDecl>("global")) {
+    if (!var->isTemplated()) globals_.emplace(var->getCanonicalDecl(), false);
+  } else if (const auto* field =
+                 result.Nodes.getNodeAs<clang::FieldDecl>("field")) {
+    if (field->getParent() == nullptr ||
+        field->getParent()->isDependentContext())
+      return;
+    if (OverrideReason(field).empty() && !IsAtomicType(field->getType()))
+      return;
+    std::string name =
+        RecordName(field->getParent()) + "::" + field->getNameAsString();
+    if (field_names_.insert(name).second) fields_.push_back(field);
+  }
+}
+
+void DeclarationCollector::Emit(v1::TranslationUnitSummary* out) {
+  const clang::SourceManager& sm = context_.ast().getSourceManager();
+  std::map<std::string, const clang::VarDecl*> globals;
+  for (const auto& [canonical, used] : globals_) {
+    const clang::VarDecl* definition = canonical->getDefinition();
+    const clang::VarDecl* shown =
+        definition != nullptr ? definition : canonical;
+    if (!used && sm.isInSystemHeader(shown->getLocation())) continue;
+    globals.emplace(context_.Usr(canonical), canonical);
+  }
+  for (const auto& [usr, canonical] : globals) {
+    const clang::VarDecl* definition = canonical->getDefinition();
+    const clang::VarDecl* shown =
+        definition != nullptr ? definition : canonical;
+    v1::Declaration* declaration = out->add_declarations();
+    declaration->set_kind(v1::Declaration::KIND_GLOBAL);
+    declaration->set_usr(usr);
+    declaration->set_name(context_.VariableName(canonical));
+    *declaration->mutable_location() = context_.Location(shown->getLocation());
+    declaration->set_atomic(IsAtomicType(canonical->getType()));
+    declaration->set_override_reason(OverrideReason(canonical));
+  }
+  for (const clang::FieldDecl* field : fields_) {
+    v1::Declaration* declaration = out->add_declarations();
+    declaration->set_kind(v1::Declaration::KIND_FIELD);
+    declaration->set_name(RecordName(field->getParent()) +
+                          "::" + field->getNameAsString());
+    *declaration->mutable_location() = context_.Location(field->getLocation());
+    declaration->set_atomic(IsAtomicType(field->getType()));
+    declaration->set_override_reason(OverrideReason(field));
+  }
+}
+
+}  // namespace prism::frontend
