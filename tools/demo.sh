@@ -10,7 +10,7 @@
 # A step whose component is missing says so and is skipped; nothing is pretended.
 #
 # Environment: BAZEL (default "bazel"), PRISM_BAZEL_DISK_CACHE, WRK_SECONDS (default 2),
-# DEMO_ROUNDS (default 3).
+# DEMO_ROUNDS (default 5).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -113,7 +113,7 @@ fi
 # anything else on the machine falls on all of them alike.
 declare -A rps p99 BIN ENV
 routes=(/render/bench /docs/lorem.txt)
-rounds=${DEMO_ROUNDS:-3}
+rounds=${DEMO_ROUNDS:-5}
 median() { tr ' ' '\n' <<<"$1" | grep . | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 # measure NAME...: rounds over the named variants (BIN[name], ENV[name]); one line per variant
 # and route with the medians, then each variant's ratios to the serial run of the same rounds.
