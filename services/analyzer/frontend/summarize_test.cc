@@ -270,6 +270,21 @@ void keep(struct conn *arg, struct holder by_value) {
   EXPECT_THAT(Stores(keep), UnorderedElementsAre("G:g_holder := {=P0}"));
 }
 
+TEST(SummarizeTest, CastsBetweenStructsCoverTheWholeObject) {
+  v1::TranslationUnitSummary summary = Summarize("pun.c", R"(
+struct header { int len; };
+struct conn { int state; int len2; };
+void f(struct conn *c, void *arg) {
+  ((struct header *)c)->len = 1;
+  ((struct header *)(void *)c)->len = 3;
+  struct conn *d = arg;
+  d->state = 2;
+}
+)");
+  EXPECT_THAT(Accesses(Find(summary, "f")),
+              UnorderedElementsAre("W P0 *...", "W P0 *...", "W P1 *.state"));
+}
+
 TEST(SummarizeTest, ArraysCastsAndFreshMemory) {
   v1::TranslationUnitSummary summary = Summarize("arrays.c", R"(
 #include <stdlib.h>

@@ -320,6 +320,29 @@ Sources ValueFlow::ValueOf(const clang::Expr* expr) {
   return RValue(expr);
 }
 
+namespace {
+
+// A cast between pointers to two different structs (not a base and its derived
+// class).
+bool ReinterpretsRecord(clang::QualType from, clang::QualType to) {
+  if (!from->isPointerType() || !to->isPointerType()) return false;
+  const clang::RecordDecl* source = from->getPointeeType()->getAsRecordDecl();
+  const clang::RecordDecl* target = to->getPointeeType()->getAsRecordDecl();
+  if (source == nullptr || target == nullptr) return false;
+  if (source->getCanonicalDecl() == target->getCanonicalDecl()) return false;
+  const auto* source_class = llvm::dyn_cast<clang::CXXRecordDecl>(source);
+  const auto* target_class = llvm::dyn_cast<clang::CXXRecordDecl>(target);
+  if (source_class != nullptr && target_class != nullptr &&
+      source_class->hasDefinition() && target_class->hasDefinition() &&
+      (source_class->isDerivedFrom(target_class) ||
+       target_class->isDerivedFrom(source_class))) {
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
 Sources ValueFlow::RValue(const clang::Expr* expr) {
   Sources result;
   if (expr == nullptr) return result;
@@ -373,6 +396,25 @@ Sources ValueFlow::RValue(const clang::Expr* expr) {
       default:
         if (!CarriesPointer(sub->getType())) {
           Add(result, Unknown());
+          return result;
+        }
+        if (ReinterpretsRecord(sub->IgnoreParenCasts()->getType(),
+                               expr->getType())) {
+          // `(struct header *)conn`: the fields of one struct are read as
+          // another's, so field names say nothing; whatever it points to is
+          // covered as a whole.
+          for (const auto& [key, source] : ValueOf(sub)) {
+            if (source.kind == Source::kAddressOf ||
+                source.kind == Source::kLoadedFrom) {
+              Path whole = source.kind == Source::kAddressOf
+                               ? source.path
+                               : source.path.With("*");
+              whole.truncated = whole.base != MemoryPath::BASE_UNKNOWN;
+              Add(result, AddressOf(std::move(whole)));
+            } else {
+              Add(result, source);
+            }
+          }
           return result;
         }
         return ValueOf(sub);
