@@ -13,6 +13,7 @@
 #include <event2/event.h>
 #include <event2/thread.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -75,7 +76,16 @@ static void on_d(evutil_socket_t fd, short, void* arg) {
 struct Result {
   double events_per_second;
   std::string mode;
+  double cpu_us_per_event =
+      0;  // User + system CPU of the whole process per event.
 };
+
+double CpuSeconds() {
+  rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec +
+         (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
 
 // Runs the ping-pong for `seconds`. scheduler == -1: plain libevent (a base
 // without locks). handler_of(i) picks the handler of pair i (0 on_ping, 1..4
@@ -121,6 +131,7 @@ Result Run(int scheduler, const std::string& constraints, int pairs,
                 static_cast<long>((seconds - (long)seconds) * 1e6)};
   event_base_loopexit(base, &tv);
   auto start = Clock::now();
+  double cpu_start = CpuSeconds();
   event_base_dispatch(base);
   for (Pair& p : ps) {
     event_del(p.ev[0]);
@@ -132,6 +143,7 @@ Result Run(int scheduler, const std::string& constraints, int pairs,
   for (Pair& p : ps) total += p.count;
   Result r{total / elapsed,
            rt != nullptr ? prism_runtime_mode(rt) : "libevent"};
+  r.cpu_us_per_event = (CpuSeconds() - cpu_start) * 1e6 / (total ? total : 1);
   for (Pair& p : ps) {
     event_free(p.ev[0]);
     event_free(p.ev[1]);
@@ -140,6 +152,30 @@ Result Run(int scheduler, const std::string& constraints, int pairs,
   }
   prism_runtime_free(rt);
   event_base_free(base);
+  return r;
+}
+
+int AllPing(int);
+
+// The machine's own ceiling for independent work: the same pairs split over one
+// plain libevent loop per core, each in its own thread (what a hand-threaded
+// server would do).
+Result RunHandThreaded(int pairs, double seconds, int threads) {
+  std::vector<std::thread> ts;
+  std::vector<Result> results(threads);
+  int per = pairs / threads;
+  double cpu_start = CpuSeconds();
+  for (int t = 0; t < threads; ++t) {
+    ts.emplace_back([&, t] {
+      results[t] =
+          Run(-1, "", per + (t < pairs % threads ? 1 : 0), seconds, AllPing);
+    });
+  }
+  for (std::thread& t : ts) t.join();
+  Result r{0, "threaded"};
+  for (const Result& x : results) r.events_per_second += x.events_per_second;
+  r.cpu_us_per_event =
+      (CpuSeconds() - cpu_start) * 1e6 / (r.events_per_second * seconds);
   return r;
 }
 
@@ -175,8 +211,11 @@ void Line(const char* what, const Result& base, const Result& rt);
 // best run of each counts (the least disturbed one).
 int g_repeats = 3;
 
+const char* g_only = nullptr;  // --only=SUBSTRING: run only the matching lines.
+
 void Compare(const char* what, int scheduler, const std::string& constraints,
              int pairs, double seconds, int (*handler_of)(int)) {
+  if (g_only != nullptr && std::strstr(what, g_only) == nullptr) return;
   Result best_plain{0, "libevent"}, best_rt{0, ""};
   for (int i = 0; i < g_repeats; ++i) {
     Result plain = Run(-1, "", pairs, seconds, handler_of);
@@ -189,10 +228,13 @@ void Compare(const char* what, int scheduler, const std::string& constraints,
 }
 
 void Line(const char* what, const Result& base, const Result& rt) {
-  std::printf("%-44s libevent %10.0f ev/s   %-8s %10.0f ev/s   ratio %.2fx\n",
-              what, base.events_per_second, rt.mode.c_str(),
-              rt.events_per_second,
-              rt.events_per_second / base.events_per_second);
+  std::printf(
+      "%-42s libevent %8.0f ev/s %5.1f cpu-us/ev | %-8s %8.0f ev/s %5.1f "
+      "cpu-us/ev | "
+      "ratio %.2fx\n",
+      what, base.events_per_second, base.cpu_us_per_event, rt.mode.c_str(),
+      rt.events_per_second, rt.cpu_us_per_event,
+      rt.events_per_second / base.events_per_second);
 }
 
 }  // namespace
@@ -203,6 +245,8 @@ int main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     if (std::strncmp(argv[i], "--seconds=", 10) == 0) {
       seconds = std::atof(argv[i] + 10);
+    } else if (std::strncmp(argv[i], "--only=", 7) == 0) {
+      g_only = argv[i] + 7;
     } else if (std::strncmp(argv[i], "--repeats=", 10) == 0) {
       g_repeats = std::atoi(argv[i] + 10);
     } else if (std::strncmp(argv[i], "--pairs=", 8) == 0) {
@@ -242,6 +286,20 @@ int main(int argc, char** argv) {
   g_spin_ns = 50000;
   Compare("50us handlers, independent contexts", PRISM_SCHEDULER_EXACT,
           independent, pairs, seconds, AllPing);
+  if (g_only == nullptr ||
+      std::strstr("50us handlers, hand-threaded ceiling", g_only)) {
+    Result best_plain{0, "libevent"}, best_threaded{0, "threaded"};
+    for (int i = 0; i < g_repeats; ++i) {
+      Result plain = Run(-1, "", pairs, seconds, AllPing);
+      Result threaded =
+          RunHandThreaded(pairs, seconds, static_cast<int>(cores));
+      if (plain.events_per_second > best_plain.events_per_second)
+        best_plain = plain;
+      if (threaded.events_per_second > best_threaded.events_per_second)
+        best_threaded = threaded;
+    }
+    Line("50us handlers, hand-threaded ceiling", best_plain, best_threaded);
+  }
   Compare("50us handlers, independent contexts", PRISM_SCHEDULER_HUECOLOR,
           independent, pairs, seconds, AllPing);
   Compare("50us handlers, all conflicting", PRISM_SCHEDULER_EXACT, conflicting,
