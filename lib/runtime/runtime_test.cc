@@ -17,6 +17,7 @@
 #include <condition_variable>
 #include <cstring>
 #include <deque>
+#include <map>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -421,6 +422,8 @@ struct EchoServer {
   int live = 0;         // on_accept ++, on_close --.
   int closed = 0;       // on_close only.
   long lines_seen = 0;  // on_close adds each connection's count.
+  std::map<bufferevent*, struct Conn*>
+      open;  // on_accept adds, on_close removes.
 };
 EchoServer* g_server;
 
@@ -451,6 +454,7 @@ static void on_close(struct bufferevent* bev, short what, void* arg) {
   g_server->lines_seen += c->lines;
   --g_server->live;
   ++g_server->closed;
+  g_server->open.erase(bev);
   delete c;
   bufferevent_free(bev);
 }
@@ -461,7 +465,9 @@ static void on_accept(struct evconnlistener*, evutil_socket_t fd,
   ++s->accepted;
   ++s->live;
   bufferevent* bev = bufferevent_socket_new(s->base, fd, BEV_OPT_CLOSE_ON_FREE);
-  prism_bufferevent_setcb(s->rt, bev, on_line, NULL, on_close, new Conn);
+  Conn* conn = new Conn;
+  s->open[bev] = conn;
+  prism_bufferevent_setcb(s->rt, bev, on_line, NULL, on_close, conn);
   bufferevent_enable(bev, EV_READ | EV_WRITE);
 }
 
@@ -672,6 +678,12 @@ TEST(ShutdownTest, FreeWhileBuffereventInvocationsAreQueued) {
     evconnlistener_free(listener);
     prism_runtime_free(server.rt);  // Drains the queued invocations.
     g_line_delay_us = 0;
+    for (auto& [bev, conn] :
+         server.open) {  // Still open when the loop stopped.
+      delete conn;
+      bufferevent_free(bev);
+    }
+    server.open.clear();
     for (std::thread& t : clients) t.join();
     EXPECT_GE(server.accepted, 1);
     event_base_free(base);
