@@ -13,7 +13,15 @@
 // reports it again after the handler ran: nothing is lost), and remembered and
 // run right after otherwise (timeouts, signals, EV_ET edges, non-persistent
 // events re-added by their handler). A bufferevent's callbacks run one at a
-// time, in order.
+// time, in order. After such a drop the loop thread waits (at most 1 ms) for
+// the next completion instead of spinning on the still-ready fd.
+//
+// When a hand-off cannot pay (the invocation is admissible now and its handler
+// is short on average, conflicts with every handler, or conflicts with itself
+// while nothing else is in flight), the trampoline runs it inline on the loop
+// thread, as plain libevent would (Scheduler::RunInline).
+//
+// In serial mode nothing of this exists: registrations go straight to libevent.
 #include "prism/runtime.h"
 
 #include <errno.h>
