@@ -5,8 +5,9 @@ Opens --connections keep-alive connections in parallel; each sends a fixed, dete
 sequence of requests (static files, /render pages, errors, HEAD, a pipelined pair) one after the
 other and writes every response byte it received to OUT/conn-N.bin. When all are done, one more
 connection fetches /stats and writes it to OUT/stats.bin: by then every earlier request has been
-answered, so the counters are the same for every correct server. Exits non-zero with a message on
-any protocol error or timeout.
+answered, so the counters are the same for every correct server. Before that, malformed requests
+(a fixed list, then seeded random ones) go one per connection; their answers land in OUT/bad.bin
+and OUT/fuzz.bin. Exits non-zero with a message on any protocol error or timeout.
 """
 
 import argparse
@@ -96,11 +97,57 @@ def run_connection(port, conn_index, count, path, errors):
         errors.append(f"connection {conn_index}: {e}")
 
 
+# Malformed requests, each on a fresh connection; each must get an error answer (not a crash).
+BAD_REQUESTS = [
+    b"garbage\r\n\r\n",
+    b"GET / HTTP/2.0\r\n\r\n",
+    b"BREW /pot HTTP/1.1\r\n\r\n",
+    b"GET /%zz HTTP/1.1\r\n\r\n",
+    b"GET /a%00b HTTP/1.1\r\n\r\n",
+    b"GET /\r\n\r\n",
+    b"GET / HTTP/1.1\r\nno colon here\r\n\r\n",
+    b"GET / HTTP/1.1 extra\r\n\r\n",
+    b"GET /" + b"x" * 2000 + b" HTTP/1.1\r\n\r\n",
+    b"GET /render/x?rows=0 HTTP/1.1\r\n\r\n",
+    b"GET /render/x?rows=abc&work=5 HTTP/1.1\r\n\r\n",
+    b"GET /docs/index.html HTTP/1.0\r\n\r\n",
+    b"GET /..%2f..%2fetc/passwd HTTP/1.1\r\nConnection: close\r\n\r\n",
+]
+
+
+def fuzz_requests(count, seed=5):
+    """Deterministic random request heads, each ending the head exactly once."""
+    import random
+    rng = random.Random(seed)
+    methods = [b"GET", b"POST", b"BREW", b"", b"G\x00T", b"get"]
+    versions = [b"HTTP/1.1", b"HTTP/1.0", b"HTTP/2.0", b"HTTP/1.x", b"", b"FOO/1.1"]
+    out = []
+    while len(out) < count:
+        target = bytes(rng.choice(b"/ab%.?&=\x00\xff \t5") for _ in range(rng.randint(0, 40)))
+        head = rng.choice(methods) + b" " + target + b" " + rng.choice(versions) + b"\r\n"
+        for _ in range(rng.randint(0, 3)):
+            head += bytes(rng.randint(1, 255) for _ in range(rng.randint(0, 30))) + b"\r\n"
+        head += b"\r\n"
+        if head.find(b"\r\n\r\n") == len(head) - 4:
+            out.append(head)
+    return out
+
+
+def run_bad(port, path, requests):
+    """One connection per request; records the one answer each gets."""
+    with open(path, "wb") as out:
+        for data in requests:
+            with socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT_SECONDS) as sock:
+                sock.sendall(data)
+                out.write(Reader(sock).response(False))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--connections", type=int, default=6)
     parser.add_argument("--requests", type=int, default=60, help="per connection")
+    parser.add_argument("--fuzz", type=int, default=100, help="random malformed requests")
     parser.add_argument("--out", required=True)
     args = parser.parse_args()
     os.makedirs(args.out, exist_ok=True)
@@ -118,12 +165,19 @@ def main():
     if errors:
         print("\n".join(errors), file=sys.stderr)
         return 1
+    try:
+        run_bad(args.port, os.path.join(args.out, "bad.bin"), BAD_REQUESTS)
+        run_bad(args.port, os.path.join(args.out, "fuzz.bin"), fuzz_requests(args.fuzz))
+    except Exception as e:
+        print(f"malformed requests: {e}", file=sys.stderr)
+        return 1
     with socket.create_connection(("127.0.0.1", args.port), timeout=TIMEOUT_SECONDS) as sock:
         sock.sendall(request("GET", "/stats", "Connection: close\r\n"))
         with open(os.path.join(args.out, "stats.bin"), "wb") as out:
             out.write(Reader(sock).response(False))
     total = args.connections * (args.requests + 5) + 1
-    print(f"{total} requests over {args.connections + 1} connections")
+    print(f"{total} requests over {args.connections + 1} connections, then "
+          f"{len(BAD_REQUESTS) + args.fuzz} malformed ones, one connection each")
     return 0
 
 
