@@ -41,6 +41,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_format.h"
 #include "lib/elf/build_id.h"
@@ -125,6 +126,12 @@ struct prism_runtime {
   // Trampoline records by libevent object address. A record is replaced when
   // its address is registered again (libevent reused freed memory), which
   // bounds what freed objects leave behind.
+  // The matrix row of a registration; says once per handler when it is not in
+  // the constraints (it then runs alone): usually a name the analyzer spelled
+  // differently, or a handler in code it did not see.
+  int Row(const char* name, const char* file);
+  absl::flat_hash_set<std::string> reported_unknown;  // Under registry_mu.
+
   std::mutex registry_mu;
   absl::flat_hash_map<event*, EventTramp*> events;
   absl::flat_hash_map<bufferevent*, BevTramp*> bevs;
@@ -239,7 +246,7 @@ EventTramp* NewEventTramp(prism_runtime* rt, short what, event_callback_fn cb,
                     (what & (EV_READ | EV_WRITE)) != 0;
   t->job.run = EventRun;
   t->job.finish = EventFinish;
-  t->job.handler = rt->handlers.Resolve(name, file);
+  t->job.handler = rt->Row(name, file);
   t->job.ctx = arg;
   t->job.name = name;
   return t;
@@ -527,6 +534,21 @@ const char* EnvOr(const char* value, const char* env) {
 }
 
 }  // namespace
+
+int prism_runtime::Row(const char* name, const char* file) {
+  int row = handlers.Resolve(name, file);
+  if (row != handlers.unknown() || name == nullptr) return row;
+  std::string key = std::string(name) + "@" + (file != nullptr ? file : "");
+  {
+    std::lock_guard<std::mutex> lock(registry_mu);
+    if (!reported_unknown.insert(key).second) return row;
+  }
+  Warn(absl::StrFormat(
+      "handler '%s' (%s) is not in the constraints: it runs alone, as if it "
+      "conflicted with every handler",
+      name, file != nullptr ? file : "?"));
+  return row;
+}
 
 void prism_runtime::InflightInc() {
   if (inflight.fetch_add(1, std::memory_order_acq_rel) != 0) return;
@@ -831,7 +853,7 @@ int prism_base_once_named(prism_runtime* rt, evutil_socket_t fd, short what,
   OnceJob* o = new OnceJob;
   o->job.run = OnceRun;
   o->job.finish = OnceFinish;
-  o->job.handler = rt->handlers.Resolve(cb_name, cb_file);
+  o->job.handler = rt->Row(cb_name, cb_file);
   o->job.ctx = arg;
   o->job.name = cb_name;
   o->rt = rt;
@@ -883,9 +905,9 @@ void prism_bufferevent_setcb_named(
     t->writecb = writecb;
     t->eventcb = eventcb;
     t->arg = arg;
-    t->rows[kRead] = rt->handlers.Resolve(readcb_name, cb_file);
-    t->rows[kWrite] = rt->handlers.Resolve(writecb_name, cb_file);
-    t->rows[kEvent] = rt->handlers.Resolve(eventcb_name, cb_file);
+    t->rows[kRead] = rt->Row(readcb ? readcb_name : nullptr, cb_file);
+    t->rows[kWrite] = rt->Row(writecb ? writecb_name : nullptr, cb_file);
+    t->rows[kEvent] = rt->Row(eventcb ? eventcb_name : nullptr, cb_file);
     t->names[kRead] = readcb_name;
     t->names[kWrite] = writecb_name;
     t->names[kEvent] = eventcb_name;
@@ -899,8 +921,8 @@ void prism_bufferevent_setcb_named(
 static ListenerTramp* NewListenerTramp(prism_runtime* rt, evconnlistener_cb cb,
                                        void* arg, const char* cb_name,
                                        const char* cb_file) {
-  ListenerTramp* l = new ListenerTramp{
-      rt, cb, arg, rt->handlers.Resolve(cb_name, cb_file), cb_name};
+  ListenerTramp* l =
+      new ListenerTramp{rt, cb, arg, rt->Row(cb_name, cb_file), cb_name};
   std::lock_guard<std::mutex> lock(rt->registry_mu);
   rt->listeners.push_back(l);
   return l;

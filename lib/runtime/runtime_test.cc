@@ -186,6 +186,26 @@ TEST_F(StartupTest, AgentSuppliesConstraintsWhenNoFileIsGiven) {
   EXPECT_EQ(Start(nullptr, &err), "serial");
 }
 
+static void on_unnamed(evutil_socket_t, short, void*) {}
+
+TEST_F(StartupTest, SaysOnceWhenAHandlerIsNotInTheConstraints) {
+  std::string path =
+      WriteConstraintFile("named.pb", MakeConstraintSet({{"cb", ""}}, {0}));
+  prism_options o = Options(path, PRISM_SCHEDULER_EXACT);
+  prism_runtime* rt = prism_runtime_new(base_, &o);
+  ASSERT_NE(rt, nullptr);
+  ::testing::internal::CaptureStderr();
+  event* a = prism_evtimer_new(rt, on_unnamed, nullptr);
+  event* b = prism_evtimer_new(rt, on_unnamed, nullptr);
+  std::string err = ::testing::internal::GetCapturedStderr();
+  EXPECT_EQ(CountLines(err), 1) << err;
+  EXPECT_NE(err.find("'on_unnamed'"), std::string::npos) << err;
+  EXPECT_EQ(RuntimeHandlerRow(rt, "on_unnamed", kFile), 1);  // The unknown row.
+  event_free(a);
+  event_free(b);
+  prism_runtime_free(rt);
+}
+
 // ---- Event semantics under parallelism.
 
 class EventTest : public ::testing::TestWithParam<prism_scheduler> {
