@@ -94,33 +94,66 @@ struct prism_runtime {
   void InflightInc();
   void InflightDec();
 
-  // A level-triggered fd whose invocation is still queued or running stays
-  // ready, so the loop would spin re-reporting it. After such a dropped re-fire
-  // the loop thread waits (briefly, at most 1 ms) for the next completion: the
-  // only thing that can make progress anyway.
+  // Pacing of the loop thread, each wait at most 1 ms.
+  //  - A level-triggered fd whose invocation is still queued or running stays
+  //    ready, so the loop would spin re-reporting it. After such a dropped
+  //    re-fire the loop waits for the next completion: the only thing that can
+  //    make progress anyway.
+  //  - While more invocations are queued than twice the workers, the loop waits
+  //    until the backlog is down to one per worker: the workers have work, and
+  //    one later loop iteration dispatches everything that became ready
+  //    meanwhile, instead of one wake-up of the loop thread per event.
+  enum { kNotWaiting = 0, kWaitingForCompletion = 1, kWaitingForBacklog = 2 };
   std::atomic<uint64_t> completions{0};
-  std::atomic<bool> loop_waiting{false};
+  std::atomic<int> loop_waiting{kNotWaiting};
   std::mutex throttle_mu;
   std::condition_variable throttle_cv;
   uint64_t drop_mark = 0;  // Loop thread only.
+  // After a wait that timed out (invocations blocked behind a long one), the
+  // loop does not wait again for 1 ms: waits never stall it more than half the
+  // time. Loop thread only.
+  std::chrono::steady_clock::time_point no_wait_until;
+  bool MayWait() const {
+    return std::chrono::steady_clock::now() >= no_wait_until;
+  }
+  void TimedOut() {
+    no_wait_until =
+        std::chrono::steady_clock::now() + std::chrono::milliseconds(1);
+  }
+  bool BacklogIsLow() const {
+    return scheduler->Backlog() <= scheduler->workers();
+  }
   void NoteCompletion() {
     completions.fetch_add(1, std::memory_order_seq_cst);
-    if (loop_waiting.load(std::memory_order_seq_cst)) {
+    int waiting = loop_waiting.load(std::memory_order_seq_cst);
+    if (waiting == kWaitingForCompletion ||
+        (waiting == kWaitingForBacklog && BacklogIsLow())) {
       std::lock_guard<std::mutex> lock(throttle_mu);
       throttle_cv.notify_all();
     }
   }
   void ThrottleAfterDrop() {
     uint64_t c = completions.load(std::memory_order_seq_cst);
-    if (c == drop_mark) {
+    if (c == drop_mark && MayWait()) {
       std::unique_lock<std::mutex> lock(throttle_mu);
-      loop_waiting.store(true, std::memory_order_seq_cst);
-      throttle_cv.wait_for(lock, std::chrono::milliseconds(1), [&] {
+      loop_waiting.store(kWaitingForCompletion, std::memory_order_seq_cst);
+      bool done = throttle_cv.wait_for(lock, std::chrono::milliseconds(1), [&] {
         return completions.load(std::memory_order_seq_cst) != c;
       });
-      loop_waiting.store(false, std::memory_order_relaxed);
+      loop_waiting.store(kNotWaiting, std::memory_order_relaxed);
+      if (!done) TimedOut();
     }
     drop_mark = completions.load(std::memory_order_seq_cst);
+  }
+  void PaceBacklog() {
+    if (prism::runtime::Scheduler::OnWorkerThread()) return;
+    if (scheduler->Backlog() <= 2 * scheduler->workers() || !MayWait()) return;
+    std::unique_lock<std::mutex> lock(throttle_mu);
+    loop_waiting.store(kWaitingForBacklog, std::memory_order_seq_cst);
+    bool done = throttle_cv.wait_for(lock, std::chrono::milliseconds(1),
+                                     [&] { return BacklogIsLow(); });
+    loop_waiting.store(kNotWaiting, std::memory_order_relaxed);
+    if (!done) TimedOut();
   }
 
   // Trampoline records by libevent object address. A record is replaced when
@@ -234,6 +267,7 @@ void EventTrampoline(evutil_socket_t fd, short what, void* arg) {
   if (t->rt->scheduler->RunInline(&t->job)) return;
   t->rt->InflightInc();
   t->rt->scheduler->Submit(&t->job);
+  t->rt->PaceBacklog();
 }
 
 EventTramp* NewEventTramp(prism_runtime* rt, short what, event_callback_fn cb,
@@ -391,6 +425,7 @@ void BevFire(BevTramp* t, int kind, short what) {
   if (t->rt->scheduler->RunInline(&t->job)) return;
   t->rt->InflightInc();
   t->rt->scheduler->Submit(&t->job);
+  t->rt->PaceBacklog();
 }
 
 void BevReadTrampoline(bufferevent*, void* arg) {

@@ -280,6 +280,7 @@ void Scheduler::Submit(Job* job) {
   job->ran_inline = false;
   std::lock_guard<std::mutex> lock(mu_);
   ++outstanding_;
+  backlog_.fetch_add(1, std::memory_order_relaxed);
   if (policy_ == Policy::kExact) {
     // Note at once what it waits for, so the wait is counted even if no worker
     // looks at it before the conflicting invocation ends.
@@ -452,11 +453,19 @@ void Scheduler::CompleteLocked(Job* job) {
   GateDrainLocked();
 }
 
+namespace {
+thread_local bool t_on_worker = false;
+}  // namespace
+
+bool Scheduler::OnWorkerThread() { return t_on_worker; }
+
 void Scheduler::WorkerLoop() {
+  t_on_worker = true;
   std::unique_lock<std::mutex> lock(mu_);
   for (;;) {
     Job* job = PopLocked();
     if (job != nullptr) {
+      backlog_.fetch_sub(1, std::memory_order_relaxed);
       bool more =
           policy_ == Policy::kExact ? !pending_.empty() : !ready_.empty();
       if (more && idle_ > 0) work_cv_.notify_one();

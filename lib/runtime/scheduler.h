@@ -161,6 +161,10 @@ class Scheduler {
     return run_nanos_[row].load(std::memory_order_relaxed);
   }
   int workers() const { return static_cast<int>(threads_.size()); }
+  // Invocations submitted and not yet started (approximate, lock-free).
+  int64_t Backlog() const { return backlog_.load(std::memory_order_relaxed); }
+  // True on the scheduler's worker threads.
+  static bool OnWorkerThread();
 
  private:
   void WorkerLoop();
@@ -227,7 +231,8 @@ class Scheduler {
   std::condition_variable drained_cv_;
   bool stopping_ = false;
   int idle_ = 0;
-  uint64_t outstanding_ = 0;  // Submitted, not yet finished.
+  uint64_t outstanding_ = 0;         // Submitted, not yet finished.
+  std::atomic<int64_t> backlog_{0};  // Submitted, not yet started.
 
   // Exact.
   Fifo pending_;
