@@ -1,32 +1,16 @@
 #include "services/analyzer/frontend/summary_context.h"
 
-#include <functional>
-#include <map>
-#include <set>
 #include <string>
 #include <utility>
-#include <vector>
 
-#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
 #include "clang/AST/DeclCXX.h"
-#include "clang/AST/ExprCXX.h"
-#include "clang/AST/RecursiveASTVisitor.h"
-#include "clang/AST/Stmt.h"
-#include "clang/AST/StmtCXX.h"
-#include "clang/Basic/Builtins.h"
 #include "clang/Basic/SourceManager.h"
 #include "clang/Index/USRGeneration.h"
 #include "llvm/Support/Path.h"
 #include "services/analyzer/frontend/compilation_database.h"
 
 namespace prism::frontend {
-
-using v1::MemoryPath;
-
-// ---------------------------------------------------------------------------------------------
-// SummaryContext
 
 std::string SummaryContext::Usr(const clang::Decl* decl) {
   if (decl == nullptr) return "";

@@ -170,12 +170,6 @@ inline bool IsAllocator(const clang::FunctionDecl* callee) {
          name == "g_malloc" || name == "xmalloc" || name == "xcalloc";
 }
 
-inline bool IsTrivialSpecialMember(const clang::CXXMethodDecl* method) {
-  if (method == nullptr) return false;
-  if (method->isTrivial()) return true;
-  return false;
-}
-
 // `base` + the selector of `field`. Members of a union, bit-fields and unnamed
 // members (anonymous structs, lambda captures) add no selector: the enclosing
 // object covers what shares storage.
