@@ -66,6 +66,15 @@ class FunctionSummarizer
     }
     return true;
   }
+  // Default arguments and default member initializers run where they are used.
+  bool TraverseCXXDefaultArgExpr(clang::CXXDefaultArgExpr* expr) {
+    WalkUpFromCXXDefaultArgExpr(expr);
+    return TraverseStmt(expr->getExpr());
+  }
+  bool TraverseCXXDefaultInitExpr(clang::CXXDefaultInitExpr* expr) {
+    WalkUpFromCXXDefaultInitExpr(expr);
+    return TraverseStmt(expr->getExpr());
+  }
   bool TraverseCXXRecordDecl(clang::CXXRecordDecl*) { return true; }
   bool TraverseRecordDecl(clang::RecordDecl*) { return true; }
   bool TraverseBlockExpr(clang::BlockExpr*) { return true; }

@@ -535,6 +535,24 @@ void handler(int fd, short, void *arg) {
   EXPECT_TRUE(atomic_declared);
 }
 
+TEST(SummarizeTest, DefaultArgumentsAndMemberInitializersRunAtTheirUse) {
+  v1::TranslationUnitSummary summary = Summarize("defaults.cc", R"(
+int g_default;
+int g_size;
+void f(int x = g_default);
+struct Buffer {
+  Buffer() {}
+  int size = g_size;
+};
+void caller() { f(); }
+)",
+                                                 {"-std=c++17"});
+  EXPECT_THAT(Accesses(Find(summary, "caller")),
+              UnorderedElementsAre("R G:g_default"));
+  EXPECT_THAT(Accesses(Find(summary, "Buffer::Buffer")),
+              UnorderedElementsAre("W THIS size", "R G:g_size"));
+}
+
 TEST(SummarizeTest, OddCodeDoesNotCrashAndAsmIsAnUnknownWrite) {
   v1::TranslationUnitSummary summary = Summarize("odd.c", R"(
 struct flex { int n; char data[]; };
