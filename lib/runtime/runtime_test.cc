@@ -416,6 +416,85 @@ TEST_P(EventTest, FreeingAQueuedEventIsSafe) {
   }
 }
 
+// A long invocation holds back many conflicting ones (a large backlog and a
+// queued, still-ready fd): the loop thread's pacing must not stall the loop,
+// so an unrelated timer still fires, and it is what lets the long one finish.
+struct Backlog {
+  std::mutex mu;
+  std::condition_variable cv;
+  bool ticked = false;
+  bool long_saw_tick = false;
+  std::atomic<int> queued_runs{0};
+  event* pipe_ev = nullptr;
+  int pipe_reads = 0;
+};
+
+static void on_long(evutil_socket_t, short, void* arg) {
+  Backlog* b = static_cast<Backlog*>(arg);
+  std::unique_lock<std::mutex> lock(b->mu);
+  b->long_saw_tick =
+      b->cv.wait_for(lock, std::chrono::seconds(20), [b] { return b->ticked; });
+}
+static void on_queued(evutil_socket_t, short, void* arg) {
+  ++static_cast<Backlog*>(arg)->queued_runs;
+}
+static void on_queued_pipe(evutil_socket_t fd, short, void* arg) {
+  Backlog* b = static_cast<Backlog*>(arg);
+  char byte;
+  if (read(fd, &byte, 1) == 1 && ++b->pipe_reads == 3) event_del(b->pipe_ev);
+}
+static void on_tick(evutil_socket_t, short, void* arg) {
+  Backlog* b = static_cast<Backlog*>(arg);
+  std::lock_guard<std::mutex> lock(b->mu);
+  b->ticked = true;
+  b->cv.notify_all();
+}
+
+TEST_P(EventTest, BacklogBehindALongInvocationDoesNotStallTheLoop) {
+  if (GetParam() == PRISM_SCHEDULER_SERIAL)
+    GTEST_SKIP() << "no backlog in serial mode";
+  // on_long conflicts globally with on_queued and on_queued_pipe; on_tick with
+  // nothing.
+  StartRuntime({{"on_long", kFile},
+                {"on_queued", kFile},
+                {"on_queued_pipe", kFile},
+                {"on_tick", kFile}},
+               {0, 1, 1, 0,  //
+                1, 0, 0, 0,  //
+                1, 0, 0, 0,  //
+                0, 0, 0, 0},
+               2);
+  Backlog b;
+  event* long_ev = prism_evtimer_new(rt_, on_long, &b);
+  event_active(long_ev, EV_TIMEOUT, 0);
+  std::vector<event*> queued;
+  for (int i = 0; i < 50; ++i) {
+    queued.push_back(prism_evtimer_new(rt_, on_queued, &b));
+    event_active(queued.back(), EV_TIMEOUT, 0);
+  }
+  int fds[2];
+  ASSERT_EQ(pipe(fds), 0);
+  evutil_make_socket_nonblocking(fds[0]);
+  b.pipe_ev =
+      prism_event_new(rt_, fds[0], EV_READ | EV_PERSIST, on_queued_pipe, &b);
+  event_add(b.pipe_ev, nullptr);
+  ASSERT_EQ(write(fds[1], "abc", 3), 3);
+  event* tick = prism_evtimer_new(rt_, on_tick, &b);
+  timeval tv = {0, 5000};
+  event_add(tick, &tv);
+  event_base_dispatch(base_);
+  prism_runtime_drain(rt_);
+  EXPECT_TRUE(b.long_saw_tick);
+  EXPECT_EQ(b.queued_runs.load(), 50);
+  EXPECT_EQ(b.pipe_reads, 3);
+  for (event* ev : queued) event_free(ev);
+  event_free(long_ev);
+  event_free(b.pipe_ev);
+  event_free(tick);
+  close(fds[0]);
+  close(fds[1]);
+}
+
 INSTANTIATE_TEST_SUITE_P(
     Modes, EventTest,
     ::testing::Values(PRISM_SCHEDULER_SERIAL, PRISM_SCHEDULER_HUECOLOR,

@@ -147,6 +147,7 @@ Scheduler::Scheduler(Policy policy, const ConflictMatrix* matrix, int workers,
   avg_nanos_.reset(new std::atomic<int64_t>[matrix->size()]);
   for (int a = 0; a < matrix->size(); ++a)
     avg_nanos_[a] = kInlineNanos * 4;  // Unknown: long.
+  row_blocker_.assign(matrix->size(), -1);
   if (workers < 1) workers = 1;
   threads_.reserve(workers);
   for (int i = 0; i < workers; ++i)
@@ -370,27 +371,65 @@ void Scheduler::GateDrainLocked() {
   }
 }
 
+// Admits the first pending invocation that conflicts with no running one and
+// with no earlier pending one (FIFO fairness: a waiting invocation is never
+// overtaken by a later one it conflicts with, so nothing starves). Conflicts
+// depend only on (handler, context), so a long queue is scanned cheaply:
+// a job of a row already blocked by a global conflict, or of a (handler,
+// context) class already seen blocked, is skipped in O(1); only the first job
+// of each class is checked against the running set and earlier classes.
 Job* Scheduler::PopExactLocked() {
-  Job* skipped[kExactWindow];
-  int nskipped = 0;
+  constexpr size_t kMaxClasses = 64;    // Distinct blocked classes examined.
+  constexpr int kMaxScanned = 1 << 16;  // Bounds a pathological queue.
+  reps_.clear();
+  for (int row : touched_rows_) row_blocker_[row] = -1;
+  touched_rows_.clear();
+  auto block_row = [&](int row, int by) {
+    if (row_blocker_[row] >= 0) return;
+    row_blocker_[row] = by;
+    touched_rows_.push_back(row);
+  };
+  Job* result = nullptr;
   Job* prev = nullptr;
-  for (Job* job = pending_.head; job != nullptr && nskipped < kExactWindow;
-       job = job->next) {
+  int scanned = 0;
+  for (Job* job = pending_.head; job != nullptr && ++scanned <= kMaxScanned;
+       prev = job, job = job->next) {
+    const int h = job->handler;
+    if (row_blocker_[h] >= 0) {  // Globally blocked row.
+      NoteBlockedLocked(job, row_blocker_[h], 1);
+      continue;
+    }
+    bool same_class = false;
+    for (const Job* rep : reps_) {
+      if (rep->handler == h && rep->ctx == job->ctx) {
+        NoteBlockedLocked(job, rep->blocked_by >= 0 ? rep->blocked_by : h,
+                          rep->blocked_kind > 0 ? rep->blocked_kind : 2);
+        same_class = true;
+        break;
+      }
+    }
+    if (same_class) continue;
     int by = -1, kind = 0;
     for (const Running& r : running_) {
-      kind = matrix_->ConflictKind(job->handler, job->ctx, r.handler, r.ctx);
+      kind = matrix_->ConflictKind(h, job->ctx, r.handler, r.ctx);
       if (kind != 0) {
         by = r.handler;
         break;
       }
     }
-    // FIFO fairness: never overtake an earlier waiting invocation this one
-    // conflicts with, so the head is admitted as soon as the running ones it
-    // waits for finish (no starvation).
-    for (int i = 0; kind == 0 && i < nskipped; ++i) {
-      kind = matrix_->ConflictKind(job->handler, job->ctx, skipped[i]->handler,
-                                   skipped[i]->ctx);
-      if (kind != 0) by = skipped[i]->handler;
+    for (size_t i = 0; kind == 0 && i < reps_.size(); ++i) {
+      kind =
+          matrix_->ConflictKind(h, job->ctx, reps_[i]->handler, reps_[i]->ctx);
+      if (kind != 0) by = reps_[i]->handler;
+    }
+    // Rows blocked globally hold skipped jobs of any context: any conflict
+    // with such a row may be with one of them (conservative).
+    for (size_t i = 0; kind == 0 && i < touched_rows_.size(); ++i) {
+      int m = matrix_->at(h, touched_rows_[i]);
+      if (m != 0) {
+        kind = (m & 1) ? 1 : 2;
+        by = touched_rows_[i];
+      }
     }
     if (kind == 0) {
       if (prev == nullptr) {
@@ -402,16 +441,17 @@ Job* Scheduler::PopExactLocked() {
       job->next = nullptr;
       RecordWaitLocked(job);
       job->slot = static_cast<int>(running_.size());
-      running_.push_back({job->handler, job->ctx, job});
-      return job;
+      running_.push_back({h, job->ctx, job});
+      result = job;
+      break;
     }
     NoteBlockedLocked(job, by, kind);
-    skipped[nskipped++] = job;
+    if (kind == 1) block_row(h, by);
+    reps_.push_back(job);
     // An unknown handler conflicts with everything: nothing behind it may pass.
-    if (job->handler == matrix_->unknown()) break;
-    prev = job;
+    if (h == matrix_->unknown() || reps_.size() >= kMaxClasses) break;
   }
-  return nullptr;
+  return result;
 }
 
 Job* Scheduler::PopLocked() {

@@ -236,6 +236,9 @@ class Scheduler {
 
   // Exact.
   Fifo pending_;
+  std::vector<Job*> reps_;         // PopExactLocked scratch: blocked classes.
+  std::vector<int> row_blocker_;   // Per row: -1, or what blocks it globally.
+  std::vector<int> touched_rows_;  // Rows with row_blocker_ set.
   std::vector<Running> running_;
   // Hue/color.
   std::vector<int> hue_;
