@@ -3,6 +3,8 @@
 #include <map>
 #include <set>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/match.h"
@@ -47,7 +49,7 @@ class FunctionCollector : public clang::RecursiveASTVisitor<FunctionCollector> {
     if (!function->doesThisDeclarationHaveABody()) return true;
     if (function->isDependentContext() || function->getBody() == nullptr)
       return true;
-    Summarize(function, function->getBeginLoc());
+    candidates_.emplace_back(function, function->getBeginLoc());
     return true;
   }
 
@@ -55,7 +57,7 @@ class FunctionCollector : public clang::RecursiveASTVisitor<FunctionCollector> {
     clang::CXXMethodDecl* op = lambda->getCallOperator();
     if (op == nullptr || op->isDependentContext() || op->getBody() == nullptr)
       return true;
-    Summarize(op, lambda->getIntroducerRange().getBegin());
+    candidates_.emplace_back(op, lambda->getIntroducerRange().getBegin());
     return true;
   }
 
@@ -173,6 +175,19 @@ class FunctionCollector : public clang::RecursiveASTVisitor<FunctionCollector> {
   }
 
   void Finish() {
+    // Bodies in system headers (inline functions, template instantiations) only
+    // when this TU refers to them: an unreferenced copy can run only through
+    // another TU, whose own summary has it. Skipping one never hides an effect
+    // (a missing body is unknown code).
+    const clang::SourceManager& sm = context_.ast().getSourceManager();
+    for (const auto& [function, begin] : candidates_) {
+      if (sm.isInSystemHeader(function->getLocation()) &&
+          !referenced_.count(function->getCanonicalDecl()) &&
+          !address_taken_.count(function->getCanonicalDecl())) {
+        continue;
+      }
+      Summarize(function, begin);
+    }
     // Functions referred to without a body in this TU, in USR order (stable
     // output).
     std::map<std::string, const clang::FunctionDecl*> bodyless;
@@ -199,6 +214,8 @@ class FunctionCollector : public clang::RecursiveASTVisitor<FunctionCollector> {
   SummaryContext& context_;
   v1::TranslationUnitSummary* out_;
   absl::flat_hash_set<const clang::FunctionDecl*> summarized_;
+  std::vector<std::pair<const clang::FunctionDecl*, clang::SourceLocation>>
+      candidates_;
   absl::flat_hash_set<const clang::DeclRefExpr*> direct_callees_;
   std::set<const clang::FunctionDecl*> address_taken_;
   std::map<const clang::FunctionDecl*, const clang::FunctionDecl*> referenced_;
