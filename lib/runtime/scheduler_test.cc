@@ -321,6 +321,38 @@ TEST_P(SchedulerTest, RunsInlineOnlyWhenAdmissible) {
   EXPECT_TRUE(TakeViolations().empty());
 }
 
+TEST_P(SchedulerTest, AdmissibleInvocationIsNotStuckBehindManyBlockedOnes) {
+  // Row 0 (L) conflicts globally with row 1 (Q) and by context with row 2 (R);
+  // row 3 (T) conflicts with nothing. L runs until T has run beside it.
+  std::vector<uint8_t> cells = {0, 1, 2, 0,  //
+                                1, 0, 0, 0,  //
+                                2, 0, 0, 0,  //
+                                0, 0, 0, 0};
+  ConflictMatrix matrix(4, cells);
+  Checker checker(&matrix);
+  checker.set_on_violation(RecordViolation);
+  std::atomic<int> finished{0};
+  Rendezvous meet;
+  std::atomic<int> met{0};
+  int ctx[300];
+  auto body = [&] { met += meet.Arrive() ? 1 : 0; };
+  auto l = MakeJob(0, &ctx[0], &finished, 0, body);
+  std::vector<std::unique_ptr<TestJob>> blocked;
+  for (int i = 0; i < 200; ++i)
+    blocked.push_back(MakeJob(1, &ctx[i], &finished));
+  for (int i = 0; i < 100; ++i)
+    blocked.push_back(MakeJob(2, &ctx[0], &finished));
+  auto t = MakeJob(3, &ctx[0], &finished, 0, body);
+  Scheduler scheduler(GetParam(), &matrix, 2, &checker);
+  scheduler.Submit(&l->job);
+  for (auto& j : blocked) scheduler.Submit(&j->job);
+  scheduler.Submit(&t->job);
+  scheduler.Drain();
+  EXPECT_EQ(met.load(), 2) << "T did not run beside L";
+  EXPECT_EQ(finished.load(), 302);
+  EXPECT_TRUE(TakeViolations().empty());
+}
+
 INSTANTIATE_TEST_SUITE_P(Policies, SchedulerTest,
                          ::testing::Values(Policy::kExact, Policy::kHueColor),
                          [](const ::testing::TestParamInfo<Policy>& info) {
