@@ -687,6 +687,29 @@ TEST(SummarizeTest, StaticFunctionsInSameNamedFilesHaveDistinctUsrs) {
             "{fn c:a/util.c@F@on_read}");
 }
 
+TEST(SummarizeTest, SystemHeaderBodiesOnlyWhenReferenced) {
+  std::string dir = TempDir() + "/sys";
+  std::system(absl::StrCat("mkdir -p ", dir, "/sysinc").c_str());
+  WriteFile(dir + "/sysinc/lib.h",
+            "extern int lib_state;\n"
+            "static inline void lib_used(void) { lib_state++; }\n"
+            "static inline void lib_unused(void) { lib_state--; }\n");
+  WriteFile(dir + "/main.c",
+            "#include <lib.h>\nvoid f(void) { lib_used(); }\n");
+  absl::StatusOr<std::vector<CompileCommand>> commands =
+      CommandsFromFlags({"main.c"}, {"-isystem", dir + "/sysinc"}, dir);
+  ASSERT_TRUE(commands.ok());
+  absl::StatusOr<v1::TranslationUnitSummary> summary =
+      SummarizeTranslationUnit((*commands)[0]);
+  ASSERT_TRUE(summary.ok());
+  const v1::Function* used = Find(*summary, "lib_used");
+  ASSERT_NE(used, nullptr);
+  EXPECT_TRUE(used->has_body());
+  EXPECT_THAT(Accesses(used),
+              UnorderedElementsAre("R G:lib_state", "W G:lib_state"));
+  EXPECT_EQ(Find(*summary, "lib_unused"), nullptr);
+}
+
 TEST(SummarizeTest, AssemblyIsSkippedNotAFailure) {
   CompileCommand command;
   command.directory = TempDir();
