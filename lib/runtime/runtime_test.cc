@@ -495,6 +495,40 @@ TEST_P(EventTest, BacklogBehindALongInvocationDoesNotStallTheLoop) {
   close(fds[1]);
 }
 
+static std::atomic<int> g_self_runs{0};
+static void on_self(evutil_socket_t, short, void* arg) {
+  // event_self_cbarg(): the argument is the event itself.
+  event* ev = static_cast<event*>(arg);
+  if (++g_self_runs < 3) {
+    timeval tv = {0, 100};
+    event_add(ev, &tv);
+  }
+}
+
+TEST_P(EventTest, AssignAndSelfCallbackArgument) {
+  StartRuntime({{"on_self", kFile}}, {0});
+  g_self_runs = 0;
+  // prism_event_assign into caller-owned storage.
+  void* storage = std::calloc(1, event_get_struct_event_size());
+  event* ev = static_cast<event*>(storage);
+  ASSERT_EQ(prism_event_assign(rt_, ev, -1, 0, on_self, event_self_cbarg()), 0);
+  timeval tv = {0, 100};
+  event_add(ev, &tv);
+  event_base_dispatch(base_);
+  prism_runtime_drain(rt_);
+  EXPECT_EQ(g_self_runs.load(), 3);
+  event_del(ev);
+  std::free(storage);
+  // prism_event_new with event_self_cbarg().
+  g_self_runs = 0;
+  event* ev2 = prism_evtimer_new(rt_, on_self, event_self_cbarg());
+  event_add(ev2, &tv);
+  event_base_dispatch(base_);
+  prism_runtime_drain(rt_);
+  EXPECT_EQ(g_self_runs.load(), 3);
+  event_free(ev2);
+}
+
 INSTANTIATE_TEST_SUITE_P(
     Modes, EventTest,
     ::testing::Values(PRISM_SCHEDULER_SERIAL, PRISM_SCHEDULER_HUECOLOR,
