@@ -578,7 +578,11 @@ class Analysis {
 
   using ConflictKey = std::tuple<int, std::string>;  // kind, resource
 
-  void Record(const HandlerAccess& a, const HandlerAccess& b,
+  // Records why (a, b) conflict; returns true when the conflict sets its bit
+  // (the programmer did not remove it). Conflicts are kept one per (kind,
+  // resource), but a removed one never hides an active one with the same key:
+  // an override removes only conflicts on its own resource.
+  bool Record(const HandlerAccess& a, const HandlerAccess& b,
               prism::v1::ConflictKind kind,
               std::map<ConflictKey, prism::v1::Conflict>* conflicts) {
     std::string resource;
@@ -589,9 +593,16 @@ class Analysis {
                      ? a.resource
                      : b.resource;
     }
+    Override scratch;
+    const Override* override = FindOverride(a, b, resource, &scratch);
     auto [it, inserted] = conflicts->try_emplace(ConflictKey{kind, resource});
-    if (!inserted) return;
     prism::v1::Conflict& conflict = it->second;
+    if (!inserted) {
+      if (override != nullptr || !conflict.removed_by_programmer()) {
+        return override == nullptr;
+      }
+      conflict.Clear();  // An active reason replaces a removed one.
+    }
     conflict.set_kind(kind);
     conflict.set_resource(resource);
     auto site = [](const HandlerAccess& access, prism::v1::AccessSite* out) {
@@ -603,14 +614,14 @@ class Analysis {
     site(a, conflict.mutable_a_site());
     site(b, conflict.mutable_b_site());
     conflict.set_atomic_only(a.atomic && b.atomic);
-    Override scratch;
-    if (const Override* override = FindOverride(a, b, resource, &scratch)) {
+    if (override != nullptr) {
       conflict.set_removed_by_programmer(true);
       conflict.set_removal_reason(override->reason);
       *conflict.mutable_removal_declared_at() = override->declared_at;
-    } else {
-      ++active_[kind];
+      return false;
     }
+    ++active_[kind];
+    return true;
   }
 
   // Enough explanations of `kind` for the current pair: its bit is set and
@@ -656,13 +667,17 @@ class Analysis {
         if (done.count(u.resource)) continue;
         for (const HandlerAccess* other : others) {
           if (!u.write && !other->write) continue;
-          if (unknown_is_a) {
-            Record(u, *other, prism::v1::CONFLICT_KIND_GLOBAL, &conflicts);
-          } else {
-            Record(*other, u, prism::v1::CONFLICT_KIND_GLOBAL, &conflicts);
+          const bool active =
+              unknown_is_a ? Record(u, *other, prism::v1::CONFLICT_KIND_GLOBAL,
+                                    &conflicts)
+                           : Record(*other, u, prism::v1::CONFLICT_KIND_GLOBAL,
+                                    &conflicts);
+          // One active reason per unknown resource is enough; a removed one
+          // is not: keep looking for an access the override does not cover.
+          if (active) {
+            done.insert(u.resource);
+            break;
           }
-          done.insert(u.resource);
-          break;
         }
       }
     };
