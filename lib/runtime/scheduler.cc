@@ -195,8 +195,14 @@ void Scheduler::Execute(Job* job) {
   invocations_[job->handler].fetch_add(1, std::memory_order_relaxed);
   run_nanos_[job->handler].fetch_add(static_cast<uint64_t>(took),
                                      std::memory_order_relaxed);
+  // The average only decides whether a hand-off can pay (RunInline). One
+  // sample counts at most kSampleCapNanos: a short handler preempted once (a
+  // busy machine) then costs one hand-off, not the ~30 it would take the
+  // average to forget a multi-millisecond sample; a long handler still reads
+  // as long after two samples.
   std::atomic<int64_t>& avg = avg_nanos_[job->handler];
-  avg.store((avg.load(std::memory_order_relaxed) * 7 + took) / 8,
+  const int64_t sample = std::min(took, kSampleCapNanos);
+  avg.store((avg.load(std::memory_order_relaxed) * 7 + sample) / 8,
             std::memory_order_relaxed);
   if (checker_ != nullptr) checker_->End(job);
 }

@@ -149,6 +149,7 @@ class Scheduler {
   // untouched, otherwise. Used by the loop thread: exactly libevent's way.
   bool RunInline(Job* job);
   static constexpr int64_t kInlineNanos = 10000;
+  static constexpr int64_t kSampleCapNanos = 8 * kInlineNanos;
   // Blocks until every submitted job has finished, including jobs submitted
   // meanwhile.
   void Drain();

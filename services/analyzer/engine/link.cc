@@ -550,13 +550,17 @@ std::vector<std::string> CommonPrefix(const std::vector<const Path*>& paths) {
 
 // Bounds a summary: too many paths on one base are replaced by one access of
 // their common prefix, which covers them all (so only conflicts are added).
-void WidenEffects(std::map<std::string, Effect>* effects) {
+void WidenEffects(std::map<std::string, Effect>* effects,
+                  std::set<std::string>* widened_bases) {
   std::map<std::string, std::vector<std::string>> effects_by_base;
   for (const auto& [key, effect] : *effects) {
     effects_by_base[BaseId(effect.path)].push_back(key);
   }
   for (const auto& [base, keys] : effects_by_base) {
-    if (keys.size() <= kMaxPathsPerBase) continue;
+    if (keys.size() <= kMaxPathsPerBase && !widened_bases->count(base)) {
+      continue;
+    }
+    widened_bases->insert(base);
     std::vector<const Path*> paths;
     bool write = false, atomic = true;
     for (const std::string& key : keys) {
@@ -580,22 +584,31 @@ void WidenEffects(std::map<std::string, Effect>* effects) {
 }
 
 void Widen(Solved* solved) {
-  WidenEffects(&solved->effects);
-  WidenEffects(&solved->shared);
-  if (solved->stores.size() > kMaxStores) {
+  WidenEffects(&solved->effects, &solved->widened_bases);
+  WidenEffects(&solved->shared, &solved->widened_bases);
+  if (solved->stores.size() > kMaxStores || solved->widened_stores) {
+    solved->widened_stores = true;
     std::map<std::string, Store> widened;
     for (auto& [key, store] : solved->stores) {
+      // Whole objects on both sides: a store into any part of the target
+      // base, of a pointer to (or loaded from) any part of the value's base.
       Store copy = store;
       copy.target.selectors.clear();
       if (copy.target.base == BaseKind::kParameter)
         copy.target.selectors = {"*"};
+      copy.value.path.selectors.clear();
+      if (copy.value.kind == Value::Kind::kAddressOf &&
+          copy.value.path.base == BaseKind::kParameter) {
+        copy.value.kind = Value::Kind::kLoadedFrom;  // The pointer itself.
+      }
       widened.try_emplace(
           absl::StrCat(copy.target.Key(), "=", copy.value.Key()),
           std::move(copy));
     }
     solved->stores = std::move(widened);
   }
-  if (solved->returns.size() > kMaxReturns) {
+  if (solved->returns.size() > kMaxReturns || solved->widened_returns) {
+    solved->widened_returns = true;
     solved->returns.clear();
     Value unknown;
     unknown.kind = Value::Kind::kUnknown;
@@ -727,6 +740,7 @@ void LinkedProgram::Solve() {
   for (const auto& [usr, callees] : edges) {
     for (const std::string& callee : callees) callers[callee].push_back(usr);
   }
+  size_t solves = 0;
   for (const std::vector<std::string>& component : components) {
     const std::set<std::string> members(component.begin(), component.end());
     // Worklist to a fixpoint. Summaries only grow (up to widening) and
@@ -747,9 +761,13 @@ void LinkedProgram::Solve() {
       const std::string usr = worklist.back();
       worklist.pop_back();
       queued.erase(usr);
-      Solved next;
-      SolveFunction(functions_.at(usr), &next);
       Solved& current = solved_[usr];
+      Solved next;
+      next.widened_bases = current.widened_bases;
+      next.widened_stores = current.widened_stores;
+      next.widened_returns = current.widened_returns;
+      SolveFunction(functions_.at(usr), &next);
+      ++solves;
       const bool changed = !SameKeys(next.effects, current.effects) ||
                            !SameKeys(next.returns, current.returns) ||
                            !SameKeys(next.stores, current.stores);
@@ -761,6 +779,9 @@ void LinkedProgram::Solve() {
         }
       }
     }
+  }
+  if (std::getenv("PRISM_ENGINE_DEBUG") != nullptr) {
+    std::fprintf(stderr, "engine: %zu function solves\n", solves);
   }
 }
 

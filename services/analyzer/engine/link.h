@@ -53,6 +53,11 @@ struct Solved {
   std::map<std::string, Effect> shared;
   std::map<std::string, Value> returns;  // By Value::Key().
   std::map<std::string, Store> stores;
+  // Widening decisions stick across fixpoint rounds, so rounds only grow
+  // summaries and the fixpoint is reached.
+  std::set<std::string> widened_bases;
+  bool widened_stores = false;
+  bool widened_returns = false;
 };
 
 // What a call may invoke.
