@@ -255,7 +255,27 @@ class LinkedProgram::BodySolver {
     std::vector<Value> this_argument;
     Arguments(call, &arguments, &this_argument);
     const ViaPtr here = MakeVia(function_.name, nullptr);
-    for (const CallTarget& target : program_->TargetsOf(call)) {
+    const std::vector<CallTarget> targets = program_->TargetsOf(call);
+    // An indirect call with many possible targets (an event loop dispatching
+    // callbacks): their pointer stores are summarized conservatively instead
+    // of one by one — every pointer argument may be kept in unknown memory,
+    // and unknown pointers may be stored wherever the arguments point.
+    const bool summarize_stores = targets.size() > kMaxTargetsWithStores;
+    if (summarize_stores) {
+      const std::vector<std::string> whole = {"*"};
+      Value unknown = UnknownValue();
+      for (const std::vector<Value>& argument : arguments) {
+        std::vector<Path> paths;
+        PathsThrough(argument, whole, &paths);
+        for (const Path& path : paths) {
+          AddStore(out, path, unknown, call.location(), here);
+        }
+        for (const Value& value : argument) {
+          AddStore(out, UnknownPath(), value, call.location(), here);
+        }
+      }
+    }
+    for (const CallTarget& target : targets) {
       if (target.function != nullptr) {
         const Solved& callee = program_->SolvedFor(target.function->usr);
         for (const auto& [key, effect] : callee.effects) {
@@ -265,6 +285,7 @@ class LinkedProgram::BodySolver {
                       MakeVia(function_.name, effect.via));
           }
         }
+        if (summarize_stores) continue;
         for (const auto& [key, store] : callee.stores) {
           std::vector<Value> values =
               InstantiateValue(store.value, arguments, this_argument);
@@ -652,6 +673,27 @@ LinkedProgram::Reachable(const std::string& usr) const {
   return out;
 }
 
+void LinkedProgram::AssumeWorst(const FunctionNode& function, Solved* out) {
+  const ViaPtr via = MakeVia(function.name, nullptr);
+  AddEffect(out, UnknownPath(), true, false, function.location, via);
+  for (int i = kThisParameter; i < static_cast<int>(function.parameter_count);
+       ++i) {
+    Path pointee;
+    pointee.base = BaseKind::kParameter;
+    pointee.index = i;
+    pointee.name = i == kThisParameter ? "this" : absl::StrCat("param", i);
+    pointee.selectors = {"*"};
+    AddEffect(out, pointee, true, false, function.location, via);
+    Value pointer;
+    pointer.kind = Value::Kind::kLoadedFrom;
+    pointer.path = pointee;
+    pointer.path.selectors.clear();
+    AddStore(out, UnknownPath(), pointer, function.location, via);
+    AddStore(out, pointee, UnknownValue(), function.location, via);
+  }
+  AddReturn(out, UnknownValue());
+}
+
 void LinkedProgram::SolveFunction(const FunctionNode& function, Solved* out) {
   for (const Function* body : function.bodies) {
     BodySolver solver(this, function, *body);
@@ -746,15 +788,30 @@ void LinkedProgram::Solve() {
     // Worklist to a fixpoint. Summaries only grow (up to widening) and
     // selector chains are bounded (kMaxSelectors), so it ends; a bound on the
     // work keeps pathological components finite, assuming the worst there.
+    if (component.size() > kMaxFixpointComponent) {
+      // A huge recursive component (an event loop that dispatches through
+      // function pointers to most of the program): one pass for the
+      // explanations it can give, then the worst case for every member, which
+      // covers whatever a fixpoint would have found.
+      for (const std::string& usr : component) {
+        Solved next;
+        SolveFunction(functions_.at(usr), &next);
+        ++solves;
+        solved_[usr] = std::move(next);
+      }
+      for (const std::string& usr : component) {
+        const FunctionNode& node = functions_.at(usr);
+        AssumeWorst(node, &solved_[usr]);
+      }
+      continue;
+    }
     std::vector<std::string> worklist(component.rbegin(), component.rend());
     std::set<std::string> queued(component.begin(), component.end());
     size_t budget = component.size() * static_cast<size_t>(kMaxRounds);
     while (!worklist.empty()) {
       if (budget-- == 0) {
         for (const std::string& usr : component) {
-          const FunctionNode& node = functions_.at(usr);
-          AddEffect(&solved_[usr], UnknownPath(), true, false, node.location,
-                    MakeVia(node.name, nullptr));
+          AssumeWorst(functions_.at(usr), &solved_[usr]);
         }
         break;
       }
@@ -768,6 +825,14 @@ void LinkedProgram::Solve() {
       next.widened_returns = current.widened_returns;
       SolveFunction(functions_.at(usr), &next);
       ++solves;
+      if (std::getenv("PRISM_ENGINE_DEBUG") != nullptr && solves % 2000 == 0) {
+        std::fprintf(stderr,
+                     "engine: solve %zu: %s effects %zu shared %zu stores %zu "
+                     "returns %zu queue %zu\n",
+                     solves, functions_.at(usr).name.c_str(),
+                     next.effects.size(), next.shared.size(),
+                     next.stores.size(), next.returns.size(), worklist.size());
+      }
       const bool changed = !SameKeys(next.effects, current.effects) ||
                            !SameKeys(next.returns, current.returns) ||
                            !SameKeys(next.stores, current.stores);

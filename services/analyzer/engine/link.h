@@ -25,6 +25,12 @@ inline constexpr size_t kMaxPathsPerBase = 32;
 inline constexpr size_t kMaxStores = 256;
 inline constexpr size_t kMaxReturns = 64;
 inline constexpr int kMaxRounds = 50;
+// Indirect calls with more targets than this summarize the targets' stores
+// conservatively (see ContributeCall in link.cc).
+inline constexpr size_t kMaxTargetsWithStores = 8;
+// Recursive components larger than this are not iterated to a fixpoint: every
+// member gets the worst case (LinkedProgram::AssumeWorst).
+inline constexpr size_t kMaxFixpointComponent = 64;
 
 struct FunctionNode {
   std::string usr;
@@ -126,6 +132,9 @@ class LinkedProgram {
  private:
   class BodySolver;
   void SolveFunction(const FunctionNode& function, Solved* out);
+  // What any code may do: write <unknown> and everything its parameters reach,
+  // keep its pointer parameters anywhere, return anything.
+  static void AssumeWorst(const FunctionNode& function, Solved* out);
 
   const ModelTable* models_;
   std::map<std::string, FunctionNode> functions_;
