@@ -6,6 +6,7 @@
 #include <functional>
 #include <utility>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 
 namespace prism::analyzer {
@@ -430,9 +431,16 @@ std::vector<CallTarget> LinkedProgram::TargetsOf(
     const prism::v1::Call& call) const {
   std::vector<CallTarget> targets;
   auto by_name = [&](const std::string& name) {
+    static const FunctionModel* const kValueOnly = [] {
+      auto* model = new FunctionModel();
+      model->name = "__builtin_ia32_*";
+      return model;
+    }();
     CallTarget target;
     if (auto it = models_->find(name); it != models_->end()) {
       target.model = &it->second;
+    } else if (absl::StartsWith(name, "__builtin_ia32_")) {
+      target.model = kValueOnly;  // SIMD intrinsics: values in, values out.
     } else {
       target.unknown_name = name.empty() ? "<unnamed function>" : name;
     }
