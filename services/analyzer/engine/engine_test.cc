@@ -334,6 +334,28 @@ TEST(Engine, ConstraintSetHues) {
   EXPECT_NE(set.hue(0), set.hue(2));
 }
 
+// A recursive component larger than the fixpoint bound gets the worst case:
+// its members conflict with every global access (<unknown>), never nothing.
+TEST(Engine, HugeRecursiveComponentAssumesTheWorst) {
+  Builder b;
+  const int n = 80;
+  for (int i = 0; i < n; ++i) {
+    b.Function("f" + std::to_string(i), 1, i + 1);
+    b.Call("f" + std::to_string((i + 1) % n), {Loaded(Param(0, "p", {}))},
+           i + 1);
+  }
+  b.Function("h", 3, 100);
+  b.Call("f0", {Loaded(Param(2, "arg", {}))}, 101);
+  b.Function("reader", 3, 110);
+  b.Access(Global("y"), false, 111);
+  b.Function("main", 0, 120);
+  b.Register("h", {}, 121).Register("reader", {}, 122);
+  AnalysisResult result = RunAnalysis({b.summary()});
+  EXPECT_EQ(Cell(result, "h", "reader") & 1, 1);
+  EXPECT_EQ(Cell(result, "h", "h"), 3);  // <unknown>, and its context written.
+  EXPECT_EQ(Cell(result, "reader", "reader"), 0);
+}
+
 TEST(Engine, ReportsMentionConflicts) {
   Builder b;
   b.Function("h", 3, 1);
