@@ -128,7 +128,11 @@ struct prism_runtime {
     int waiting = loop_waiting.load(std::memory_order_seq_cst);
     if (waiting == kWaitingForCompletion ||
         (waiting == kWaitingForBacklog && BacklogIsLow())) {
-      std::lock_guard<std::mutex> lock(throttle_mu);
+      // Taking the lock orders this completion after the waiter's check of
+      // its predicate (it is either before that check or already waiting).
+      // Notify after releasing it: a waiter woken while the lock is still
+      // held would at once block on it again (two more context switches).
+      { std::lock_guard<std::mutex> lock(throttle_mu); }
       throttle_cv.notify_all();
     }
   }

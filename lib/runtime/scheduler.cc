@@ -285,46 +285,53 @@ void Scheduler::Submit(Job* job) {
   job->next = nullptr;
   job->blocked_by = -1;
   job->ran_inline = false;
-  std::lock_guard<std::mutex> lock(mu_);
-  ++outstanding_;
-  backlog_.fetch_add(1, std::memory_order_relaxed);
-  if (policy_ == Policy::kExact) {
-    // Note at once what it waits for, so the wait is counted even if no worker
-    // looks at it before the conflicting invocation ends.
-    for (const Running& r : running_) {
-      int kind =
-          matrix_->ConflictKind(job->handler, job->ctx, r.handler, r.ctx);
-      if (kind != 0) {
-        NoteBlockedLocked(job, r.handler, kind);
-        break;
+  bool wake = false;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++outstanding_;
+    backlog_.fetch_add(1, std::memory_order_relaxed);
+    if (policy_ == Policy::kExact) {
+      // Note at once what it waits for, so the wait is counted even if no
+      // worker looks at it before the conflicting invocation ends.
+      for (const Running& r : running_) {
+        int kind =
+            matrix_->ConflictKind(job->handler, job->ctx, r.handler, r.ctx);
+        if (kind != 0) {
+          NoteBlockedLocked(job, r.handler, kind);
+          break;
+        }
       }
-    }
-    pending_.Push(job);
-  } else {
-    job->needs_hue = has_global_[job->handler];
-    job->needs_color = has_context_[job->handler];
-    const int unknown = matrix_->unknown();
-    job->exclusive = false;
-    if (exclusive_ || !gate_.empty()) {
-      NoteBlockedLocked(job, unknown, 1);
-      gate_.Push(job);
-    } else if (job->handler == unknown) {
-      job->exclusive = true;
-      if (admitted_ == 0) {
-        exclusive_ = true;
-        ++admitted_;
-        ready_.Push(job);
-      } else {
+      pending_.Push(job);
+    } else {
+      job->needs_hue = has_global_[job->handler];
+      job->needs_color = has_context_[job->handler];
+      const int unknown = matrix_->unknown();
+      job->exclusive = false;
+      if (exclusive_ || !gate_.empty()) {
         NoteBlockedLocked(job, unknown, 1);
         gate_.Push(job);
+      } else if (job->handler == unknown) {
+        job->exclusive = true;
+        if (admitted_ == 0) {
+          exclusive_ = true;
+          ++admitted_;
+          ready_.Push(job);
+        } else {
+          NoteBlockedLocked(job, unknown, 1);
+          gate_.Push(job);
+        }
+      } else {
+        ++admitted_;
+        EnterHueLocked(job);
       }
-    } else {
-      ++admitted_;
-      EnterHueLocked(job);
     }
-    if (ready_.empty()) return;
+    wake = idle_ > 0 && (policy_ == Policy::kExact || !ready_.empty());
   }
-  if (idle_ > 0) work_cv_.notify_one();
+  // Notified after the lock is released: a worker woken while the submitter
+  // still holds it would at once block on it again. Submit runs on the thread
+  // that later destroys the scheduler or inside a finish (whose job Drain still
+  // counts), so the scheduler outlives this call.
+  if (wake) work_cv_.notify_one();
 }
 
 void Scheduler::EnterHueLocked(Job* job) {
