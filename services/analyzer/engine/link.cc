@@ -14,6 +14,14 @@ namespace {
 
 using prism::v1::Function;
 
+// "ns::Conn::on_read" -> "on_read"; never empty.
+std::string UnqualifiedName(const std::string& name) {
+  const size_t colons = name.rfind("::");
+  std::string out =
+      colons == std::string::npos ? name : name.substr(colons + 2);
+  return out.empty() ? name : out;
+}
+
 ViaPtr MakeVia(const std::string& function, ViaPtr next) {
   return std::make_shared<const Via>(Via{function, std::move(next)});
 }
@@ -410,6 +418,10 @@ LinkedProgram::LinkedProgram(
     }
   }
   for (const auto& [usr, node] : functions_) {
+    if (!node.bodies.empty() && node.name.find("::") != std::string::npos) {
+      const std::string method = UnqualifiedName(node.name);
+      methods_by_name_[method[0] == '~' ? "~" : method].push_back(&node);
+    }
     if (node.address_taken && !node.type.empty()) {
       address_taken_by_type_[node.type].push_back(&node);
     }
@@ -454,6 +466,20 @@ std::vector<CallTarget> LinkedProgram::TargetsOf(
   }
   if (!call.callee_usr().empty()) {
     const FunctionNode* node = FindFunction(call.callee_usr());
+    if (call.virtual_dispatch() && node != nullptr) {
+      // Any override may run: every method of the same unqualified name and
+      // arity (every destructor for a destructor), plus the static choice.
+      const std::string method = UnqualifiedName(node->name);
+      auto it = methods_by_name_.find(method[0] == '~' ? "~" : method);
+      if (it != methods_by_name_.end()) {
+        for (const FunctionNode* candidate : it->second) {
+          if (candidate != node &&
+              candidate->parameter_count == node->parameter_count) {
+            targets.push_back(CallTarget{candidate, nullptr, ""});
+          }
+        }
+      }
+    }
     if (node != nullptr && !node->bodies.empty()) {
       targets.push_back(CallTarget{node, nullptr, ""});
     } else {

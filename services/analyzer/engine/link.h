@@ -140,6 +140,9 @@ class LinkedProgram {
   std::map<std::string, FunctionNode> functions_;
   std::map<std::string, std::vector<const FunctionNode*>>
       address_taken_by_type_;
+  // Methods with bodies by unqualified name ("~" for every destructor): the
+  // overrides a virtual call may run.
+  std::map<std::string, std::vector<const FunctionNode*>> methods_by_name_;
   std::map<std::string, const prism::v1::Declaration*> globals_;
   std::map<std::string, const prism::v1::Declaration*> fields_;
   std::map<std::string, Solved> solved_;
