@@ -443,7 +443,8 @@ class Analysis {
           }
         }
         std::vector<Path> paths;
-        PathsThrough(shared, effect.path.selectors, &paths);
+        PathsThrough(shared, effect.path.selectors, &paths,
+                     effect.path.truncated);
         std::set<std::string> seen;
         for (const Path& path : paths) {
           if (!seen.insert(path.Key()).second) continue;

@@ -6,8 +6,11 @@
 namespace prism::analyzer {
 namespace {
 
-void Truncate(std::vector<std::string>* selectors) {
-  if (selectors->size() > kMaxSelectors) selectors->resize(kMaxSelectors);
+void Truncate(Path* path) {
+  if (path->selectors.size() > kMaxSelectors) {
+    path->selectors.resize(kMaxSelectors);
+    path->truncated = true;
+  }
 }
 
 bool IsDereference(const std::string& selector) {
@@ -15,10 +18,12 @@ bool IsDereference(const std::string& selector) {
 }
 
 Path Extend(const Path& base, std::vector<std::string>::const_iterator begin,
-            std::vector<std::string>::const_iterator end) {
+            std::vector<std::string>::const_iterator end, bool truncated) {
   Path path = base;
+  if (path.truncated) return path;  // Already covers everything below it.
   path.selectors.insert(path.selectors.end(), begin, end);
-  Truncate(&path.selectors);
+  path.truncated = truncated;
+  Truncate(&path);
   return path;
 }
 
@@ -31,7 +36,7 @@ std::string FieldName(const std::string& selector) {
 
 std::string Path::Key() const {
   return absl::StrCat(static_cast<int>(base), "|", key, "|", index, "|",
-                      absl::StrJoin(selectors, "\x1f"));
+                      absl::StrJoin(selectors, "\x1f"), truncated ? "|+" : "");
 }
 
 std::string Value::Key() const {
@@ -133,7 +138,8 @@ Path PathFromProto(const prism::v1::MemoryPath& proto) {
       if (path.name.empty()) path.name = "<unknown>";
       break;
   }
-  Truncate(&path.selectors);
+  path.truncated = proto.truncated();
+  Truncate(&path);
   return path;
 }
 
@@ -166,21 +172,22 @@ std::vector<Value> ValuesFromProto(const prism::v1::ArgumentValue& proto) {
 
 void PathsThrough(const std::vector<Value>& values,
                   const std::vector<std::string>& selectors,
-                  std::vector<Path>* out) {
+                  std::vector<Path>* out, bool truncated) {
   if (!HasDereference(selectors)) return;
   for (const Value& value : values) {
     switch (value.kind) {
       case Value::Kind::kAddressOf:
         if (selectors.front() == "*") {
-          out->push_back(
-              Extend(value.path, selectors.begin() + 1, selectors.end()));
+          out->push_back(Extend(value.path, selectors.begin() + 1,
+                                selectors.end(), truncated));
         } else {
-          out->push_back(
-              Extend(value.path, selectors.begin(), selectors.end()));
+          out->push_back(Extend(value.path, selectors.begin(), selectors.end(),
+                                truncated));
         }
         break;
       case Value::Kind::kLoadedFrom:
-        out->push_back(Extend(value.path, selectors.begin(), selectors.end()));
+        out->push_back(
+            Extend(value.path, selectors.begin(), selectors.end(), truncated));
         break;
       case Value::Kind::kFunction:
         break;  // Code, not data.
@@ -188,7 +195,8 @@ void PathsThrough(const std::vector<Value>& values,
         Path unknown;
         unknown.base = BaseKind::kUnknown;
         unknown.name = "<unknown>";
-        out->push_back(Extend(unknown, selectors.begin(), selectors.end()));
+        out->push_back(
+            Extend(unknown, selectors.begin(), selectors.end(), truncated));
         break;
       }
     }
@@ -197,7 +205,7 @@ void PathsThrough(const std::vector<Value>& values,
 
 void ValuesThrough(const std::vector<Value>& values,
                    const std::vector<std::string>& selectors,
-                   std::vector<Value>* out) {
+                   std::vector<Value>* out, bool truncated) {
   if (selectors.empty()) {
     out->insert(out->end(), values.begin(), values.end());
     return;
@@ -209,7 +217,8 @@ void ValuesThrough(const std::vector<Value>& values,
       Value field;
       if (value.kind == Value::Kind::kLoadedFrom) {
         field.kind = Value::Kind::kLoadedFrom;
-        field.path = Extend(value.path, selectors.begin(), selectors.end());
+        field.path =
+            Extend(value.path, selectors.begin(), selectors.end(), truncated);
       } else {
         field.kind = Value::Kind::kUnknown;
         field.path.name = "<unknown>";
@@ -219,7 +228,7 @@ void ValuesThrough(const std::vector<Value>& values,
     return;
   }
   std::vector<Path> paths;
-  PathsThrough(values, selectors, &paths);
+  PathsThrough(values, selectors, &paths, truncated);
   for (Path& path : paths) {
     Value loaded;
     loaded.kind = Value::Kind::kLoadedFrom;

@@ -39,6 +39,10 @@ struct Path {
       0;  // kParameter: 0-based (kThisParameter); kReturn: the call's index.
   std::string name;  // How reports print the base.
   std::vector<std::string> selectors;
+  // The path stands for everything below it (the front-end cut a long or
+  // cyclic chain, or a cast between record types): nothing may be appended to
+  // it, or an access below it could be missed.
+  bool truncated = false;
 
   std::string Key() const;  // Identity (without `name`).
   bool IsShared()
@@ -96,14 +100,15 @@ std::vector<Value> ValuesFromProto(const prism::v1::ArgumentValue& proto);
 
 // Lvalues denoted by `variable + selectors` when the variable holds one of
 // `values` (a parameter instantiated with the caller's argument). No
-// dereference: the variable itself, a local.
+// dereference: the variable itself, a local. `truncated`: the selectors stand
+// for everything below them (Path::truncated), and so do the results.
 void PathsThrough(const std::vector<Value>& values,
                   const std::vector<std::string>& selectors,
-                  std::vector<Path>* out);
+                  std::vector<Path>* out, bool truncated = false);
 // Values held by `variable + selectors`.
 void ValuesThrough(const std::vector<Value>& values,
                    const std::vector<std::string>& selectors,
-                   std::vector<Value>* out);
+                   std::vector<Value>* out, bool truncated = false);
 
 }  // namespace prism::analyzer
 

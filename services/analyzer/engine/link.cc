@@ -98,10 +98,10 @@ std::vector<Path> InstantiatePath(
     return out;
   }
   if (path.index == kThisParameter) {
-    PathsThrough(this_argument, path.selectors, &out);
+    PathsThrough(this_argument, path.selectors, &out, path.truncated);
   } else if (path.index >= 0 &&
              static_cast<size_t>(path.index) < arguments.size()) {
-    PathsThrough(arguments[path.index], path.selectors, &out);
+    PathsThrough(arguments[path.index], path.selectors, &out, path.truncated);
   }
   return out;
 }
@@ -135,7 +135,7 @@ class LinkedProgram::BodySolver {
     }
     const std::vector<Value>& returned = CallReturns(value.path.index);
     if (value.kind == Value::Kind::kLoadedFrom) {
-      ValuesThrough(returned, value.path.selectors, out);
+      ValuesThrough(returned, value.path.selectors, out, value.path.truncated);
       return;
     }
     // Address of something reached from the returned value.
@@ -144,7 +144,7 @@ class LinkedProgram::BodySolver {
       return;
     }
     std::vector<Path> paths;
-    PathsThrough(returned, value.path.selectors, &paths);
+    PathsThrough(returned, value.path.selectors, &paths, value.path.truncated);
     for (Path& path : paths) {
       Value address;
       address.kind = Value::Kind::kAddressOf;
@@ -159,7 +159,7 @@ class LinkedProgram::BodySolver {
       out.push_back(path);
       return out;
     }
-    PathsThrough(CallReturns(path.index), path.selectors, &out);
+    PathsThrough(CallReturns(path.index), path.selectors, &out, path.truncated);
     return out;
   }
 
@@ -275,7 +275,7 @@ class LinkedProgram::BodySolver {
       Value unknown = UnknownValue();
       for (const std::vector<Value>& argument : arguments) {
         std::vector<Path> paths;
-        PathsThrough(argument, whole, &paths);
+        PathsThrough(argument, whole, &paths, /*truncated=*/true);
         for (const Path& path : paths) {
           AddStore(out, path, unknown, call.location(), here);
         }
@@ -318,7 +318,7 @@ class LinkedProgram::BodySolver {
           const bool write = model.writes.Contains(static_cast<int>(i));
           if (!write && !model.reads.Contains(static_cast<int>(i))) continue;
           std::vector<Path> paths;
-          PathsThrough(arguments[i], whole, &paths);
+          PathsThrough(arguments[i], whole, &paths, /*truncated=*/true);
           for (const Path& path : paths) {
             AddEffect(out, path, write, false, call.location(), via);
           }
@@ -338,7 +338,7 @@ class LinkedProgram::BodySolver {
       program->unknown_functions_.insert(target.unknown_name);
       for (const std::vector<Value>& argument : arguments) {
         std::vector<Path> paths;
-        PathsThrough(argument, whole, &paths);
+        PathsThrough(argument, whole, &paths, /*truncated=*/true);
         for (const Path& path : paths)
           AddEffect(out, path, true, false, call.location(), via);
         for (const Value& value : argument) {
@@ -567,13 +567,13 @@ std::vector<Value> LinkedProgram::InstantiateValue(
           ? arguments[value.path.index]
           : *kNone;
   if (value.kind == Value::Kind::kLoadedFrom) {
-    ValuesThrough(bound, value.path.selectors, &out);
+    ValuesThrough(bound, value.path.selectors, &out, value.path.truncated);
     return out;
   }
   if (!HasDereference(value.path.selectors))
     return out;  // Address of the callee's local.
   std::vector<Path> paths;
-  PathsThrough(bound, value.path.selectors, &paths);
+  PathsThrough(bound, value.path.selectors, &paths, value.path.truncated);
   for (Path& path : paths) {
     Value address;
     address.kind = Value::Kind::kAddressOf;
@@ -626,6 +626,7 @@ void WidenEffects(std::map<std::string, Effect>* effects,
     }
     Effect widened = effects->at(keys.front());
     widened.path.selectors = CommonPrefix(paths);
+    widened.path.truncated = true;
     if (widened.path.base == BaseKind::kParameter &&
         !HasDereference(widened.path.selectors)) {
       widened.path.selectors = {"*"};
@@ -651,7 +652,9 @@ void Widen(Solved* solved) {
       copy.target.selectors.clear();
       if (copy.target.base == BaseKind::kParameter)
         copy.target.selectors = {"*"};
+      copy.target.truncated = true;
       copy.value.path.selectors.clear();
+      copy.value.path.truncated = true;
       if (copy.value.kind == Value::Kind::kAddressOf &&
           copy.value.path.base == BaseKind::kParameter) {
         copy.value.kind = Value::Kind::kLoadedFrom;  // The pointer itself.
@@ -717,11 +720,13 @@ void LinkedProgram::AssumeWorst(const FunctionNode& function, Solved* out) {
     pointee.index = i;
     pointee.name = i == kThisParameter ? "this" : absl::StrCat("param", i);
     pointee.selectors = {"*"};
+    pointee.truncated = true;  // Everything reachable from the parameter.
     AddEffect(out, pointee, true, false, function.location, via);
     Value pointer;
     pointer.kind = Value::Kind::kLoadedFrom;
     pointer.path = pointee;
     pointer.path.selectors.clear();
+    pointer.path.truncated = false;  // The pointer itself, exactly.
     AddStore(out, UnknownPath(), pointer, function.location, via);
     AddStore(out, pointee, UnknownValue(), function.location, via);
   }
