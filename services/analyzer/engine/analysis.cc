@@ -235,7 +235,7 @@ class Analysis {
               }
             }
             for (const CallTarget& target : program_.TargetsOf(call)) {
-              if (target.function == nullptr) continue;
+              if (target.function == nullptr || target.called_back) continue;
               auto it = slots.find(target.function->usr);
               if (it == slots.end()) continue;
               const std::vector<std::vector<Value>>& arguments =

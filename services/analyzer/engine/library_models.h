@@ -30,6 +30,7 @@ struct FunctionModel {
   std::string name;
   ArgumentSet reads;   // Memory reachable from these arguments is read.
   ArgumentSet writes;  // ... and from these, written (and read).
+  ArgumentSet calls;   // Function pointers among these arguments may be called.
   struct Hidden {
     std::string name;  // "libc:strtok"
     bool write = false;

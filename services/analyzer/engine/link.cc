@@ -214,6 +214,7 @@ class LinkedProgram::BodySolver {
     Arguments(call, &arguments, &this_argument);
     std::vector<Value> out;
     for (const CallTarget& target : program_->TargetsOf(call)) {
+      if (target.called_back) continue;  // Returns to the library, not here.
       if (target.function != nullptr) {
         for (const auto& [key, value] :
              program_->SolvedFor(target.function->usr).returns) {
@@ -284,12 +285,21 @@ class LinkedProgram::BodySolver {
         }
       }
     }
+    // Library code calls a callback with arguments of its own: unknown ones.
+    const std::vector<Value> unknown_value = {UnknownValue()};
     for (const CallTarget& target : targets) {
       if (target.function != nullptr) {
         const Solved& callee = program_->SolvedFor(target.function->usr);
+        const std::vector<std::vector<Value>> unknown_arguments(
+            target.called_back ? target.function->parameter_count : 0,
+            unknown_value);
+        const std::vector<std::vector<Value>>& callee_arguments =
+            target.called_back ? unknown_arguments : arguments;
+        const std::vector<Value>& callee_this =
+            target.called_back ? unknown_value : this_argument;
         for (const auto& [key, effect] : callee.effects) {
           for (const Path& path :
-               InstantiatePath(effect.path, arguments, this_argument)) {
+               InstantiatePath(effect.path, callee_arguments, callee_this)) {
             AddEffect(out, path, effect.write, effect.atomic, effect.location,
                       MakeVia(function_.name, effect.via));
           }
@@ -297,9 +307,9 @@ class LinkedProgram::BodySolver {
         if (summarize_stores) continue;
         for (const auto& [key, store] : callee.stores) {
           std::vector<Value> values =
-              InstantiateValue(store.value, arguments, this_argument);
+              InstantiateValue(store.value, callee_arguments, callee_this);
           for (const Path& path :
-               InstantiatePath(store.target, arguments, this_argument)) {
+               InstantiatePath(store.target, callee_arguments, callee_this)) {
             for (const Value& value : values) {
               AddStore(out, path, value, store.location,
                        MakeVia(function_.name, store.via));
@@ -439,25 +449,56 @@ const Solved& LinkedProgram::SolvedFor(const std::string& usr) const {
   return it == solved_.end() ? *kEmpty : it->second;
 }
 
+CallTarget LinkedProgram::TargetByName(const std::string& name) const {
+  static const FunctionModel* const kValueOnly = [] {
+    auto* model = new FunctionModel();
+    model->name = "__builtin_ia32_*";
+    return model;
+  }();
+  CallTarget target;
+  if (auto it = models_->find(name); it != models_->end()) {
+    target.model = &it->second;
+  } else if (absl::StartsWith(name, "__builtin_ia32_")) {
+    target.model = kValueOnly;  // SIMD intrinsics: values in, values out.
+  } else {
+    target.unknown_name = name.empty() ? "<unnamed function>" : name;
+  }
+  return target;
+}
+
 std::vector<CallTarget> LinkedProgram::TargetsOf(
     const prism::v1::Call& call) const {
-  std::vector<CallTarget> targets;
-  auto by_name = [&](const std::string& name) {
-    static const FunctionModel* const kValueOnly = [] {
-      auto* model = new FunctionModel();
-      model->name = "__builtin_ia32_*";
-      return model;
-    }();
-    CallTarget target;
-    if (auto it = models_->find(name); it != models_->end()) {
-      target.model = &it->second;
-    } else if (absl::StartsWith(name, "__builtin_ia32_")) {
-      target.model = kValueOnly;  // SIMD intrinsics: values in, values out.
-    } else {
-      target.unknown_name = name.empty() ? "<unnamed function>" : name;
+  std::vector<CallTarget> targets = CalleesOf(call);
+  // Library code may call the functions it is handed where its model says so
+  // (`calls=`); code with neither body nor model may call any of them.
+  std::vector<CallTarget> callbacks;
+  for (const CallTarget& callee : targets) {
+    if (callee.function != nullptr) continue;
+    for (int i = 0; i < call.arguments_size(); ++i) {
+      if (callee.model != nullptr && !callee.model->calls.Contains(i)) continue;
+      for (const prism::v1::ValueSource& source : call.arguments(i).sources()) {
+        if (source.source_case() != prism::v1::ValueSource::kFunctionUsr) {
+          continue;
+        }
+        const FunctionNode* node = FindFunction(source.function_usr());
+        CallTarget callback =
+            node != nullptr && !node->bodies.empty()
+                ? CallTarget{node, nullptr, ""}
+                : TargetByName(node != nullptr ? node->name
+                                               : source.function_usr());
+        callback.called_back = true;
+        callbacks.push_back(std::move(callback));
+      }
     }
-    return target;
-  };
+  }
+  targets.insert(targets.end(), callbacks.begin(), callbacks.end());
+  return targets;
+}
+
+std::vector<CallTarget> LinkedProgram::CalleesOf(
+    const prism::v1::Call& call) const {
+  std::vector<CallTarget> targets;
+  auto by_name = [&](const std::string& name) { return TargetByName(name); };
   if (call.callee_usr().empty() && call.indirect_type().empty() &&
       !call.callee_name().empty()) {
     targets.push_back(

@@ -71,6 +71,10 @@ struct CallTarget {
   const FunctionNode* function = nullptr;  // Has a body.
   const FunctionModel* model = nullptr;
   std::string unknown_name;  // Neither: the conservative default.
+  // A callback handed to library or unknown code (qsort's comparator), which
+  // may call it with arguments of its own: its effects count for the caller,
+  // instantiated with unknown arguments.
+  bool called_back = false;
 };
 
 // A call's arguments, resolved in the caller.
@@ -92,6 +96,8 @@ class LinkedProgram {
   }
   const FunctionNode* FindFunction(const std::string& usr) const;
   const Solved& SolvedFor(const std::string& usr) const;
+  // What a call may run: its callee(s), plus the callbacks it hands to code
+  // that may call them (README.md, "Calls").
   std::vector<CallTarget> TargetsOf(const prism::v1::Call& call) const;
 
   // Values of `argument` in `body` of `function`, with returned values
@@ -131,6 +137,8 @@ class LinkedProgram {
 
  private:
   class BodySolver;
+  std::vector<CallTarget> CalleesOf(const prism::v1::Call& call) const;
+  CallTarget TargetByName(const std::string& name) const;
   void SolveFunction(const FunctionNode& function, Solved* out);
   // What any code may do: write <unknown> and everything its parameters reach,
   // keep its pointer parameters anywhere, return anything.
