@@ -283,6 +283,10 @@ int main(int argc, char** argv) {
           independent, pairs, seconds, AllPing);
   Compare("no-op handlers, all conflicting", PRISM_SCHEDULER_EXACT, conflicting,
           pairs, seconds, AllPing);
+  // The floor a parallel mode starts from: plain libevent on a base with
+  // locks (what the runtime needs), i.e. the runtime in serial mode.
+  Compare("no-op handlers, locked base (serial)", PRISM_SCHEDULER_SERIAL,
+          independent, pairs, seconds, AllPing);
   g_spin_ns = 50000;
   Compare("50us handlers, independent contexts", PRISM_SCHEDULER_EXACT,
           independent, pairs, seconds, AllPing);

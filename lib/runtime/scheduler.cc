@@ -199,7 +199,7 @@ void Scheduler::Execute(Job* job) {
   // sample counts at most kSampleCapNanos: a short handler preempted once (a
   // busy machine) then costs one hand-off, not the ~30 it would take the
   // average to forget a multi-millisecond sample; a long handler still reads
-  // as long after two samples.
+  // as long again within two samples.
   std::atomic<int64_t>& avg = avg_nanos_[job->handler];
   const int64_t sample = std::min(took, kSampleCapNanos);
   avg.store((avg.load(std::memory_order_relaxed) * 7 + sample) / 8,
