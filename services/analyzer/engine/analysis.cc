@@ -684,6 +684,17 @@ class Analysis {
     };
     match_unknown(a.unknown, b.all_global, true);
     match_unknown(b.unknown, a.all_global, false);
+    // <unknown> memory may also be any handler's context, whichever context
+    // that handler runs on: a global conflict with every context access.
+    std::vector<const HandlerAccess*> a_context, b_context;
+    for (const auto& [role, accesses] : a.context_groups) {
+      for (const HandlerAccess& access : accesses) a_context.push_back(&access);
+    }
+    for (const auto& [role, accesses] : b.context_groups) {
+      for (const HandlerAccess& access : accesses) b_context.push_back(&access);
+    }
+    match_unknown(a.unknown, b_context, true);
+    match_unknown(b.unknown, a_context, false);
     MatchGroups(a.context_groups, b.context_groups,
                 prism::v1::CONFLICT_KIND_CONTEXT, &conflicts);
     const size_t n = result->handlers_size();
