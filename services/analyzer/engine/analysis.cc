@@ -525,12 +525,27 @@ class Analysis {
 
   // ---- Conflicts.
 
-  // The programmer's override covering a conflict, if any.
+  // True when `selectors[from...]` may go through a pointer: memory the
+  // overridden object points to is not the object (an override of a pointer
+  // never covers its pointee). A subscript ("[]") counts too: summaries do
+  // not tell an array's elements from a pointer's.
+  static bool DereferencesFrom(const std::vector<std::string>& selectors,
+                               size_t from) {
+    for (size_t i = from; i < selectors.size(); ++i) {
+      if (!IsSelectorField(selectors[i])) return true;
+    }
+    return false;
+  }
+
+  // The programmer's override covering a conflict, if any: one side's access
+  // is to an overridden global or field itself (not through a pointer in it).
   const Override* FindOverride(const HandlerAccess& a, const HandlerAccess& b,
                                const std::string& resource,
                                Override* scratch) const {
     for (const HandlerAccess* access : {&a, &b}) {
-      if (access->path.base == BaseKind::kGlobal) {
+      const std::vector<std::string>& selectors = access->path.selectors;
+      if (access->path.base == BaseKind::kGlobal &&
+          !DereferencesFrom(selectors, 0)) {
         auto it = program_.globals().find(access->path.key);
         if (it != program_.globals().end() &&
             !it->second->override_reason().empty()) {
@@ -540,8 +555,11 @@ class Analysis {
           return scratch;
         }
       }
-      for (const std::string& selector : access->path.selectors) {
-        if (!IsSelectorField(selector)) continue;
+      for (size_t i = 0; i < selectors.size(); ++i) {
+        const std::string& selector = selectors[i];
+        if (!IsSelectorField(selector) || DereferencesFrom(selectors, i + 1)) {
+          continue;
+        }
         // "record::field" when the record is known; else any field so named.
         auto it = field_overrides_.find(selector);
         if (it == field_overrides_.end() &&
@@ -561,12 +579,18 @@ class Analysis {
     for (const Override& override : options_.overrides) {
       if (override.resource == resource) return &override;
       for (const HandlerAccess* access : {&a, &b}) {
+        const std::vector<std::string>& selectors = access->path.selectors;
         if (access->path.base == BaseKind::kGlobal &&
-            override.resource == access->path.name) {
+            override.resource == access->path.name &&
+            !DereferencesFrom(selectors, 0)) {
           return &override;
         }
-        for (const std::string& selector : access->path.selectors) {
-          if (!IsSelectorField(selector)) continue;
+        for (size_t i = 0; i < selectors.size(); ++i) {
+          const std::string& selector = selectors[i];
+          if (!IsSelectorField(selector) ||
+              DereferencesFrom(selectors, i + 1)) {
+            continue;
+          }
           if (override.resource == selector ||
               override.resource == FieldName(selector)) {
             return &override;
