@@ -185,6 +185,40 @@ class Analysis {
     return handler;
   }
 
+  // A function handed to library code that neither registers it as a handler
+  // (registration_apis.txt) nor calls it during the call (`calls=` in its
+  // model) may be run later from the loop or another thread, outside the
+  // matrix: say so, and mark the result incomplete.
+  void NoteUnhandledCallbacks(const FunctionNode& caller,
+                              const prism::v1::Call& call) {
+    for (const CallTarget& target : program_.TargetsOf(call)) {
+      if (target.model == nullptr || target.called_back) continue;
+      for (int i = 0; i < call.arguments_size(); ++i) {
+        if (target.model->calls.Contains(i)) continue;
+        for (const prism::v1::ValueSource& source :
+             call.arguments(i).sources()) {
+          if (source.source_case() != prism::v1::ValueSource::kFunctionUsr) {
+            continue;
+          }
+          const std::string key = LocationKey(call.location());
+          if (unresolved_.count(key)) continue;
+          const FunctionNode* callback =
+              program_.FindFunction(source.function_usr());
+          prism::v1::Diagnostic& diagnostic = unresolved_[key];
+          diagnostic.set_severity(prism::v1::Diagnostic::SEVERITY_WARNING);
+          *diagnostic.mutable_location() = call.location();
+          diagnostic.set_message(absl::StrCat(
+              caller.name, " hands ",
+              callback != nullptr ? callback->name : source.function_usr(),
+              " to ", target.model->name,
+              ", which is not a known handler registration: if the loop runs "
+              "it later, it is missing from the matrix (incomplete); add the "
+              "API to the registration table or a calls= model"));
+        }
+      }
+    }
+  }
+
   void DiscoverHandlers() {
     const RegistrationApiTable& apis = BuiltinRegistrationApis();
     std::map<std::string, std::vector<WrapperSlot>> slots;
@@ -222,6 +256,7 @@ class Analysis {
               return arguments[position];
             };
             auto api = apis.find(call.callee_name());
+            if (api == apis.end()) NoteUnhandledCallbacks(node, call);
             if (api != apis.end()) {
               std::vector<Value> context =
                   argument(api->second.context_argument);
