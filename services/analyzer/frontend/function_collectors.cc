@@ -552,8 +552,22 @@ void StoreCollector::Emit(v1::Function* out) {
     } else {
       frontend::Add(targets, store.target);
     }
+    // A pointer to memory that is not the function's own, stored into memory
+    // the function allocated (`c = malloc(...); c->srv = &g_server;`): the
+    // object may become a handler's context, so the link step must see it.
+    bool value_reaches_out = false;
+    for (const auto& [source_key, source] : value) {
+      if (source.kind == Source::kFunction) continue;
+      if (source.kind == Source::kUnknown ||
+          source.path.base != MemoryPath::BASE_FRESH) {
+        value_reaches_out = true;
+      }
+    }
     for (const auto& [key, path] : targets) {
-      if (!Recordable(path)) continue;  // The function's own memory.
+      const bool into_fresh_object =
+          path.base == MemoryPath::BASE_FRESH && value_reaches_out;
+      // Otherwise stores into the function's own memory stay out.
+      if (!Recordable(path) && !into_fresh_object) continue;
       v1::PointerStore proto;
       ToProto(path, proto.mutable_target());
       ToProto(value, proto.mutable_value());
