@@ -99,7 +99,8 @@ struct prism_runtime {
   //    ready, so the loop would spin re-reporting it. After such a dropped
   //    re-fire the loop waits for the next completion: the only thing that can
   //    make progress anyway.
-  //  - While more invocations are queued than twice the workers, the loop waits
+  //  - While more invocations are queued than four times the workers, the loop
+  //  waits
   //    until the backlog is down to one per worker: the workers have work, and
   //    one later loop iteration dispatches everything that became ready
   //    meanwhile, instead of one wake-up of the loop thread per event.
@@ -151,7 +152,7 @@ struct prism_runtime {
   }
   void PaceBacklog() {
     if (prism::runtime::Scheduler::OnWorkerThread()) return;
-    if (scheduler->Backlog() <= 2 * scheduler->workers() || !MayWait()) return;
+    if (scheduler->Backlog() <= 4 * scheduler->workers() || !MayWait()) return;
     std::unique_lock<std::mutex> lock(throttle_mu);
     loop_waiting.store(kWaitingForBacklog, std::memory_order_seq_cst);
     bool done = throttle_cv.wait_for(lock, std::chrono::milliseconds(1),
