@@ -436,7 +436,37 @@ Sources ValueFlow::RValue(const clang::Expr* expr) {
             return result;
           }
         }
-        return AddressOfPaths(LValuePaths(sub));
+        Sources address = AddressOfPaths(LValuePaths(sub));
+        // &local, where the local holds pointers (`touch(&c)` with
+        // `struct conn *c = arg;`): the callee reaches through the local to
+        // what it points to. A local copied from an lvalue L holds what L
+        // holds, so &L stands for it; a local holding the address of memory
+        // that is not the function's own cannot be named through its address,
+        // so that is unknown. (An unknown the local holds only because its
+        // address was passed to a call — `strtol(s, &end, 10)` — is what the
+        // callee stores there, not something reached through it.)
+        if (const auto* ref = llvm::dyn_cast<clang::DeclRefExpr>(sub)) {
+          const auto* local = llvm::dyn_cast<clang::VarDecl>(ref->getDecl());
+          if (local != nullptr && local->hasLocalStorage() &&
+              !llvm::isa<clang::ParmVarDecl>(local) &&
+              CarriesPointer(local->getType())) {
+            Sources contents;
+            for (const auto& [key, path] : LValuePaths(sub))
+              AddAll(contents, Load(path));
+            for (const auto& [key, held] : contents) {
+              if (held.kind == Source::kLoadedFrom) {
+                Source through;
+                through.kind = Source::kAddressOf;
+                through.path = held.path;
+                Add(address, std::move(through));
+              } else if (held.kind == Source::kAddressOf &&
+                         held.path.base != MemoryPath::BASE_FRESH) {
+                Add(address, Source());  // Unknown.
+              }
+            }
+          }
+        }
+        return address;
       }
       case clang::UO_PostInc:
       case clang::UO_PostDec:
