@@ -442,6 +442,13 @@ class Analysis {
       access.write = effect.write;
       access.atomic = effect.atomic;
       access.location = effect.location;
+      if (access.location.line() == 0 && handler.proto.line() != 0) {
+        // Every site has a file and a line (DESIGN.md invariant 4): an
+        // access without a location of its own is placed at the handler.
+        access.location.set_file(handler.proto.file());
+        access.location.set_line(handler.proto.line());
+        access.location.set_column(0);
+      }
       access.via = std::move(via);
       if (effect.path.IsShared()) {
         access.resource =

@@ -15,6 +15,17 @@
 namespace prism::frontend {
 namespace {
 
+// Where an access, call or store happened; code without a location of its own
+// (implicit code, some statements) is placed at its function, so every
+// recorded site has a file and a line (DESIGN.md invariant 4).
+v1::SourceLocation SiteLocation(SummaryContext& context,
+                                clang::SourceLocation loc,
+                                const v1::Function& function) {
+  v1::SourceLocation where = context.Location(loc);
+  if (where.line() == 0) where = function.location();
+  return where;
+}
+
 const clang::CXXMethodDecl* DirectMethod(const clang::CallExpr* call) {
   return llvm::dyn_cast_or_null<clang::CXXMethodDecl>(call->getDirectCallee());
 }
@@ -240,14 +251,17 @@ void AccessCollector::Visit(const clang::Stmt* stmt) {
     }
     Add(atomic->getPtr(), read, write, atomic->getBeginLoc(), true, true);
   } else if (const auto* asm_stmt = llvm::dyn_cast<clang::AsmStmt>(stmt)) {
+    // AsmStmt::getBeginLoc() (the base class's, not the GCC or MS one) is
+    // always invalid: the asm keyword's location is the statement's.
+    const clang::SourceLocation where = asm_stmt->getAsmLoc();
     for (unsigned i = 0; i < asm_stmt->getNumOutputs(); ++i) {
-      Add(asm_stmt->getOutputExpr(i), false, true, asm_stmt->getBeginLoc());
+      Add(asm_stmt->getOutputExpr(i), false, true, where);
     }
     // Inline asm may touch any memory.
     Event event;
     event.unknown = true;
     event.write = true;
-    event.location = asm_stmt->getBeginLoc();
+    event.location = where;
     events_.push_back(std::move(event));
   }
 }
@@ -272,7 +286,7 @@ void AccessCollector::Emit(v1::Function* out) {
   auto emit = [&](const Path& path, v1::AccessKind kind,
                   clang::SourceLocation loc, bool atomic) {
     if (!Recordable(path)) return;
-    v1::SourceLocation where = context.Location(loc);
+    v1::SourceLocation where = SiteLocation(context, loc, *out);
     std::string key = absl::StrCat(path.Key(), "#", kind, "#", where.line(),
                                    ":", where.column());
     if (!seen.insert(key).second) return;
@@ -477,7 +491,7 @@ void CallCollector::Emit(v1::Function* out) {
     const CallSite& site = calls[i];
     v1::Call* call = out->add_calls();
     call->set_index(static_cast<uint32_t>(i));
-    *call->mutable_location() = context.Location(site.location);
+    *call->mutable_location() = SiteLocation(context, site.location, *out);
     if (site.callee != nullptr) {
       call->set_callee_usr(context.Usr(site.callee));
       call->set_callee_name(context.FunctionName(site.callee));
@@ -571,7 +585,8 @@ void StoreCollector::Emit(v1::Function* out) {
       v1::PointerStore proto;
       ToProto(path, proto.mutable_target());
       ToProto(value, proto.mutable_value());
-      *proto.mutable_location() = flow_.context().Location(store.location);
+      *proto.mutable_location() =
+          SiteLocation(flow_.context(), store.location, *out);
       if (!stored.insert(proto.SerializeAsString()).second) continue;
       *out->add_stores() = std::move(proto);
     }

@@ -602,6 +602,23 @@ again:
   EXPECT_THAT(Accesses(Find(summary, "kr")), UnorderedElementsAre("R P1 *"));
 }
 
+TEST(SummarizeTest, InlineAsmAccessesAreAtTheAsmStatement) {
+  v1::TranslationUnitSummary summary = Summarize("asm.c", R"(
+int g_x;
+void f(void) {
+  __asm__ volatile("incl %0" : "+m"(g_x));
+}
+)");
+  const v1::Function* f = Find(summary, "f");
+  ASSERT_NE(f, nullptr);
+  EXPECT_THAT(Accesses(f), UnorderedElementsAre("W G:g_x", "W UNKNOWN"));
+  for (const v1::Access& access : f->accesses()) {
+    EXPECT_EQ(access.location().file(), "asm.c");
+    EXPECT_EQ(access.location().line(), 4u);
+    EXPECT_EQ(access.location().column(), 3u);
+  }
+}
+
 TEST(SummarizeTest, ParseErrorsGiveUnparsedSummaryWithDiagnostics) {
   v1::TranslationUnitSummary summary = Summarize("broken.c", R"(
 int g;
