@@ -66,6 +66,18 @@ absl::Status ParseModels(absl::string_view text, absl::string_view file_name,
       } else if (absl::ConsumePrefix(&value, "calls=")) {
         if (!ParseArgumentSet(value, &model.calls))
           return error(word, "bad argument list");
+      } else if (absl::ConsumePrefix(&value, "copies=")) {
+        for (absl::string_view pair : absl::StrSplit(value, ',')) {
+          std::pair<absl::string_view, absl::string_view> ends =
+              absl::StrSplit(pair, absl::MaxSplits(':', 1));
+          int destination = -1, source = -1;
+          if (!absl::SimpleAtoi(ends.first, &destination) ||
+              !absl::SimpleAtoi(ends.second, &source) || destination < 0 ||
+              source < 0) {
+            return error(word, "want copies=DST:SRC[,DST:SRC...]");
+          }
+          model.copies.emplace_back(destination, source);
+        }
       } else if (absl::ConsumePrefix(&value, "hidden=")) {
         FunctionModel::Hidden hidden;
         if (absl::ConsumeSuffix(&value, ":write")) {

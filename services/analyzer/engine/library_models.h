@@ -9,6 +9,7 @@
 
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -31,6 +32,9 @@ struct FunctionModel {
   ArgumentSet reads;   // Memory reachable from these arguments is read.
   ArgumentSet writes;  // ... and from these, written (and read).
   ArgumentSet calls;   // Function pointers among these arguments may be called.
+  // (destination, source): the pointers held in what the source argument
+  // points to are copied into what the destination points to (memcpy).
+  std::vector<std::pair<int, int>> copies;
   struct Hidden {
     std::string name;  // "libc:strtok"
     bool write = false;

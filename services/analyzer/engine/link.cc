@@ -333,6 +333,25 @@ class LinkedProgram::BodySolver {
             AddEffect(out, path, write, false, call.location(), via);
           }
         }
+        // Pointers copied as bytes (memcpy(&g_last, &arg, sizeof arg)): every
+        // pointer held below the source may now be held below the
+        // destination, which may be an escape.
+        for (const auto& [destination, source] : model.copies) {
+          if (static_cast<size_t>(destination) >= arguments.size() ||
+              static_cast<size_t>(source) >= arguments.size()) {
+            continue;
+          }
+          std::vector<Value> values;
+          ValuesThrough(arguments[source], whole, &values, /*truncated=*/true);
+          std::vector<Path> paths;
+          PathsThrough(arguments[destination], whole, &paths,
+                       /*truncated=*/true);
+          for (const Path& path : paths) {
+            for (const Value& value : values) {
+              AddStore(out, path, value, call.location(), via);
+            }
+          }
+        }
         for (const FunctionModel::Hidden& hidden : model.hidden) {
           Path path;
           path.base = BaseKind::kHiddenState;

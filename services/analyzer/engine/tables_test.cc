@@ -43,6 +43,9 @@ TEST(Models, BuiltinModelsParse) {
   EXPECT_TRUE(models->at("memcpy").writes.Contains(0));
   EXPECT_TRUE(models->at("memcpy").reads.Contains(1));
   EXPECT_FALSE(models->at("memcpy").writes.Contains(1));
+  ASSERT_EQ(models->at("memcpy").copies.size(), 1u);
+  EXPECT_EQ(models->at("memcpy").copies[0], std::make_pair(0, 1));
+  EXPECT_FALSE(models->at("memmove").copies.empty());
   EXPECT_EQ(models->at("malloc").returns, FunctionModel::Returns::kFresh);
   EXPECT_TRUE(models->at("snprintf").reads.Contains(7));
   EXPECT_TRUE(models->count("event_add"));
@@ -55,6 +58,11 @@ TEST(Models, RejectsBadLines) {
   EXPECT_FALSE(ParseModels("f read=a", "x.model", &table).ok());
   EXPECT_FALSE(ParseModels("f hidden=foo", "x.model", &table).ok());
   EXPECT_FALSE(ParseModels("f returns=sometimes", "x.model", &table).ok());
+  EXPECT_FALSE(ParseModels("f copies=0", "x.model", &table).ok());
+  EXPECT_FALSE(ParseModels("f copies=0:x", "x.model", &table).ok());
+  EXPECT_FALSE(ParseModels("f copies=-1:0", "x.model", &table).ok());
+  EXPECT_TRUE(ParseModels("f copies=0:1,2:3", "x.model", &table).ok());
+  EXPECT_EQ(table.at("f").copies.size(), 2u);
   absl::Status status = ParseModels("\n\nf frobnicate", "x.model", &table);
   EXPECT_NE(status.message().find("x.model:3"), std::string::npos) << status;
 }
