@@ -29,10 +29,6 @@ httpd_start() {
 httpd_stop() {
   [[ -n ${HTTPD_PID:-} ]] || return 0
   local status=0
-  # Let the server see its clients' last FINs first: a SIGTERM while bufferevent callbacks are
-  # still queued makes prism_runtime_free crash (runtime bug, reported: it resets its scheduler
-  # pointer before draining, and a drained bufferevent job resubmits through it).
-  sleep 0.5
   kill -TERM "$HTTPD_PID" 2>/dev/null || true
   wait "$HTTPD_PID" || status=$?
   HTTPD_PID=
