@@ -56,7 +56,7 @@ start() {
 # stop NAME: SIGTERM, then the server must exit 0 without sanitizer reports.
 stop() {
   local name=$1 status=0
-  sleep 0.5 # the clients' last FINs first (see bench/httpd/lib.sh, httpd_stop)
+  sleep 0.5 # let the server see the clients' last FINs, so every variant logs the same closes
   kill -TERM "$SERVER_PID"
   wait "$SERVER_PID" || status=$?
   if ((status != 0)); then
