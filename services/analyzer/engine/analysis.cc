@@ -361,12 +361,64 @@ class Analysis {
     escapes_[role].insert(std::move(prefix));
   }
 
+  // One fresh object: the front-end's own (allocation sites and locals of
+  // one function) carry no key but a name per site; the link step's have a
+  // key per call.
+  static std::string FreshId(const Path& path) {
+    return path.key.empty() ? absl::StrCat("name:", path.name) : path.key;
+  }
+
+  // Fresh objects of one function's stores that other code may reach: their
+  // address is stored into shared memory or into another published object,
+  // to any depth. (Stored through a parameter it is reachable from the
+  // caller's memory: the caller's instantiated stores see that.)
+  static std::set<std::string> PublishedFresh(
+      const std::map<std::string, Store>& stores) {
+    std::set<std::string> published;
+    bool changed = true;
+    while (changed) {
+      changed = false;
+      for (const auto& [key, store] : stores) {
+        const Value& value = store.value;
+        if (value.kind == Value::Kind::kUnknown ||
+            value.path.base != BaseKind::kFresh ||
+            published.count(FreshId(value.path))) {
+          continue;
+        }
+        const Path& target = store.target;
+        if (target.IsShared() || (target.base == BaseKind::kFresh &&
+                                  published.count(FreshId(target)))) {
+          published.insert(FreshId(value.path));
+          changed = true;
+        }
+      }
+    }
+    return published;
+  }
+
   void FindEscapes() {
+    // Every fresh object that is some handler's registered context.
+    std::set<std::string> context_objects;
+    for (const auto& [identity, handler] : handlers_) {
+      for (const RegistrationFact& registration : handler.registrations) {
+        for (const Value& value : registration.context_values) {
+          if (value.kind != Value::Kind::kUnknown &&
+              value.path.base == BaseKind::kFresh) {
+            context_objects.insert(FreshId(value.path));
+          }
+        }
+      }
+    }
     for (const auto& [identity, handler] : handlers_) {
       for (const std::string& usr : handler.usrs) {
-        for (const auto& [key, store] : program_.SolvedFor(usr).stores) {
+        const auto& stores = program_.SolvedFor(usr).stores;
+        const std::set<std::string> published = PublishedFresh(stores);
+        for (const auto& [key, store] : stores) {
           const Value& value = store.value;
-          if (store.target.IsShared() && value.kind != Value::Kind::kUnknown &&
+          const bool target_shared = store.target.IsShared() ||
+                                     (store.target.base == BaseKind::kFresh &&
+                                      published.count(FreshId(store.target)));
+          if (target_shared && value.kind != Value::Kind::kUnknown &&
               value.path.base == BaseKind::kParameter) {
             std::vector<std::string> prefix = value.path.selectors;
             if (value.kind == Value::Kind::kLoadedFrom) prefix.push_back("*");
@@ -380,28 +432,53 @@ class Analysis {
           }
         }
       }
-      // At registration sites: the context stored into global memory, or global
-      // pointers stored into the context before it is registered.
+      // At registration sites: the context stored into global memory, or
+      // pointers stored into the context before it is registered. Only memory
+      // freshly allocated for this context alone (stored once, into nothing
+      // else, and no handler's context itself) stays the context's own: any
+      // other pointer in a context field (a global, another context, an
+      // object two contexts share, a caller's pointer) makes accesses through
+      // that field global.
       for (const RegistrationFact& registration : handler.registrations) {
         std::set<std::string> context_keys;
         for (const Value& value : registration.context_values)
           context_keys.insert(value.Key());
-        for (const auto& [key, store] :
-             program_.SolvedFor(registration.registering_usr).stores) {
-          if (store.target.IsShared() &&
-              context_keys.count(store.value.Key())) {
+        const auto& stores =
+            program_.SolvedFor(registration.registering_usr).stores;
+        const std::set<std::string> published = PublishedFresh(stores);
+        std::map<std::string, int> times_stored;
+        for (const auto& [key, store] : stores) {
+          // (Stores into locals do not count: a local is not shared.)
+          const bool into_local = store.target.base == BaseKind::kFresh &&
+                                  absl::StartsWith(store.target.key, "site:") &&
+                                  !absl::StartsWith(store.target.name, "<");
+          if (!into_local && store.value.kind == Value::Kind::kAddressOf &&
+              store.value.path.base == BaseKind::kFresh) {
+            ++times_stored[FreshId(store.value.path)];
+          }
+        }
+        for (const auto& [key, store] : stores) {
+          const bool target_shared = store.target.IsShared() ||
+                                     (store.target.base == BaseKind::kFresh &&
+                                      published.count(FreshId(store.target)));
+          if (target_shared && context_keys.count(store.value.Key())) {
             AddEscape("ctx", {"*"});
           }
-          if (!(store.value.kind == Value::Kind::kUnknown ||
-                store.value.path.IsShared())) {
-            continue;
-          }
+          const Value& value = store.value;
+          const bool owned = value.kind == Value::Kind::kAddressOf &&
+                             value.path.base == BaseKind::kFresh &&
+                             value.path.selectors.empty() &&
+                             !context_objects.count(FreshId(value.path)) &&
+                             times_stored[FreshId(value.path)] == 1;
+          if (owned) continue;
           for (const Value& context : registration.context_values) {
             if (context.kind != Value::Kind::kAddressOf) continue;
             Path base = context.path;
             const std::vector<std::string>& target = store.target.selectors;
             if (base.base != store.target.base ||
                 base.key != store.target.key ||
+                (base.base == BaseKind::kFresh &&
+                 FreshId(base) != FreshId(store.target)) ||
                 base.index != store.target.index ||
                 !IsPrefix(base.selectors, target)) {
               continue;

@@ -128,6 +128,9 @@ Path PathFromProto(const prism::v1::MemoryPath& proto) {
       break;
     case prism::v1::MemoryPath::BASE_FRESH:
       path.base = BaseKind::kFresh;
+      // One object per allocation site or local (the front-end names them):
+      // x->room = r and y->room = r are two stores, not one.
+      path.key = absl::StrCat("site:", proto.name());
       break;
     case prism::v1::MemoryPath::BASE_RETURN:
       path.base = BaseKind::kReturn;

@@ -75,9 +75,11 @@ void AddStore(Solved* out, const Path& target, const Value& value,
   if (target.IsShared()) {
     keep = value_local;
   } else if (target.base == BaseKind::kParameter) {
-    keep = value_shared || value.path.base == BaseKind::kParameter;
+    keep = value_shared || value_local;
   } else if (target.base == BaseKind::kFresh) {
-    keep = value_shared;
+    // A context (or another object) linked into fresh memory escapes when
+    // that memory is itself published (a list node linked into a global).
+    keep = value_shared || value_local;
   }
   if (!keep) return;
   std::string key = absl::StrCat(target.Key(), "=", value.Key());

@@ -569,17 +569,30 @@ void StoreCollector::Emit(v1::Function* out) {
     // A pointer to memory that is not the function's own, stored into memory
     // the function allocated (`c = malloc(...); c->srv = &g_server;`): the
     // object may become a handler's context, so the link step must see it.
+    // A heap object it allocated stored into another one (`x->peer = y`,
+    // `node->c = c`) is recorded too: either may become a handler's context
+    // or be linked into global memory, and then the other is reachable from
+    // there.
+    auto heap_object = [](const Path& path) {
+      return path.base == MemoryPath::BASE_FRESH && !path.name.empty() &&
+             path.name[0] == '<' && path.name != "<temporary>";
+    };
     bool value_reaches_out = false;
+    bool value_is_heap_object = false;
     for (const auto& [source_key, source] : value) {
       if (source.kind == Source::kFunction) continue;
       if (source.kind == Source::kUnknown ||
           source.path.base != MemoryPath::BASE_FRESH) {
         value_reaches_out = true;
+      } else if (source.kind == Source::kAddressOf &&
+                 heap_object(source.path)) {
+        value_is_heap_object = true;
       }
     }
     for (const auto& [key, path] : targets) {
       const bool into_fresh_object =
-          path.base == MemoryPath::BASE_FRESH && value_reaches_out;
+          path.base == MemoryPath::BASE_FRESH &&
+          (value_reaches_out || (value_is_heap_object && heap_object(path)));
       // Otherwise stores into the function's own memory stay out.
       if (!Recordable(path) && !into_fresh_object) continue;
       v1::PointerStore proto;

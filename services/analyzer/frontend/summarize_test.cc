@@ -286,9 +286,11 @@ struct conn *conn_new(void) {
   return c;
 }
 )");
-  // The fresh buffer stays private; the global's address is recorded.
+  // The global's address is recorded, and so is the fresh buffer stored into
+  // the fresh object (the link step decides whether it is that object's own).
   EXPECT_THAT(Stores(Find(summary, "conn_new")),
-              UnorderedElementsAre("FRESH srv := {&G:g_server}"));
+              UnorderedElementsAre("FRESH srv := {&G:g_server}",
+                                   "FRESH buf := {&FRESH}"));
 }
 
 TEST(SummarizeTest, CastsBetweenStructsCoverTheWholeObject) {
