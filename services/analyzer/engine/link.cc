@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
+#include <set>
 #include <utility>
 
 #include "absl/strings/match.h"
@@ -424,6 +425,7 @@ LinkedProgram::LinkedProgram(
       node.annotated_handler =
           node.annotated_handler || function.annotated_handler();
       node.address_taken = node.address_taken || function.address_taken();
+      node.address_cast = node.address_cast || function.address_cast();
       if (!usable_body) continue;
       const std::string serialized = function.SerializeAsString();
       bool duplicate = false;
@@ -456,6 +458,7 @@ LinkedProgram::LinkedProgram(
     if (node.address_taken && !node.type.empty()) {
       address_taken_by_type_[node.type].push_back(&node);
     }
+    if (node.address_cast) address_cast_.push_back(&node);
   }
 }
 
@@ -579,13 +582,19 @@ std::vector<CallTarget> LinkedProgram::CalleesOf(
     targets.push_back(target);
     return targets;
   }
-  for (const FunctionNode* node : it->second) {
+  // Same canonical type, plus every function whose address was cast to
+  // another type ((hook_fn)bump_stats stored in a table of hook_fn).
+  std::set<const FunctionNode*> seen;
+  auto add = [&](const FunctionNode* node) {
+    if (!seen.insert(node).second) return;
     if (!node->bodies.empty()) {
       targets.push_back(CallTarget{node, nullptr, ""});
     } else {
       targets.push_back(by_name(node->name));
     }
-  }
+  };
+  for (const FunctionNode* node : it->second) add(node);
+  for (const FunctionNode* node : address_cast_) add(node);
   return targets;
 }
 

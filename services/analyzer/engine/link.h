@@ -39,6 +39,7 @@ struct FunctionNode {
   bool internal_linkage = false;
   bool annotated_handler = false;
   bool address_taken = false;
+  bool address_cast = false;  // Cast to another type: any indirect call.
   std::string type;
   uint32_t parameter_count = 0;
   // Distinct bodies (one file compiled twice with different flags gives two):
@@ -148,6 +149,9 @@ class LinkedProgram {
   std::map<std::string, FunctionNode> functions_;
   std::map<std::string, std::vector<const FunctionNode*>>
       address_taken_by_type_;
+  // Functions whose address was cast to another type: candidates for every
+  // indirect call whatever its type.
+  std::vector<const FunctionNode*> address_cast_;
   // Methods with bodies by unqualified name ("~" for every destructor): the
   // overrides a virtual call may run.
   std::map<std::string, std::vector<const FunctionNode*>> methods_by_name_;

@@ -604,6 +604,26 @@ again:
   EXPECT_THAT(Accesses(Find(summary, "kr")), UnorderedElementsAre("R P1 *"));
 }
 
+TEST(SummarizeTest, FunctionsCastToAnotherTypeAreMarked) {
+  v1::TranslationUnitSummary summary = Summarize("cast.c", R"(
+struct s;
+typedef void (*hook_fn)(void *);
+void exact(void *p) { (void)p; }
+void other(struct s *p) { (void)p; }
+void same(void *p) { (void)p; }
+hook_fn g_hooks[3];
+void setup(void) {
+  g_hooks[0] = exact;
+  g_hooks[1] = (hook_fn)other;
+  g_hooks[2] = (hook_fn)&same;
+}
+)");
+  EXPECT_TRUE(Find(summary, "other")->address_cast());
+  EXPECT_FALSE(Find(summary, "exact")->address_cast());
+  EXPECT_FALSE(Find(summary, "same")->address_cast());
+  EXPECT_TRUE(Find(summary, "exact")->address_taken());
+}
+
 TEST(SummarizeTest, InlineAsmAccessesAreAtTheAsmStatement) {
   v1::TranslationUnitSummary summary = Summarize("asm.c", R"(
 int g_x;

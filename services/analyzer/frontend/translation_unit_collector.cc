@@ -88,6 +88,25 @@ class FunctionCollector : public clang::RecursiveASTVisitor<FunctionCollector> {
     return true;
   }
 
+  // A function's address explicitly cast to another type: it may be called
+  // through a pointer of any type.
+  bool VisitExplicitCastExpr(clang::ExplicitCastExpr* cast) {
+    const clang::Expr* sub = cast->getSubExpr()->IgnoreParenImpCasts();
+    if (const auto* address = llvm::dyn_cast<clang::UnaryOperator>(sub)) {
+      if (address->getOpcode() == clang::UO_AddrOf)
+        sub = address->getSubExpr()->IgnoreParenImpCasts();
+    }
+    const auto* ref = llvm::dyn_cast<clang::DeclRefExpr>(sub);
+    if (ref == nullptr) return true;
+    const auto* function = llvm::dyn_cast<clang::FunctionDecl>(ref->getDecl());
+    if (function == nullptr) return true;
+    clang::QualType to = cast->getType().getCanonicalType();
+    if (to->isPointerType()) to = to->getPointeeType().getCanonicalType();
+    if (to != function->getType().getCanonicalType())
+      address_cast_.insert(function->getCanonicalDecl());
+    return true;
+  }
+
   bool VisitDeclRefExpr(clang::DeclRefExpr* ref) {
     if (const auto* function =
             llvm::dyn_cast<clang::FunctionDecl>(ref->getDecl())) {
@@ -206,8 +225,12 @@ class FunctionCollector : public clang::RecursiveASTVisitor<FunctionCollector> {
     absl::flat_hash_set<std::string> taken;
     for (const clang::FunctionDecl* function : address_taken_)
       taken.insert(context_.Usr(function));
+    absl::flat_hash_set<std::string> cast;
+    for (const clang::FunctionDecl* function : address_cast_)
+      cast.insert(context_.Usr(function));
     for (v1::Function& record : *out_->mutable_functions()) {
       if (taken.contains(record.usr())) record.set_address_taken(true);
+      if (cast.contains(record.usr())) record.set_address_cast(true);
     }
   }
 
@@ -218,6 +241,7 @@ class FunctionCollector : public clang::RecursiveASTVisitor<FunctionCollector> {
       candidates_;
   absl::flat_hash_set<const clang::DeclRefExpr*> direct_callees_;
   std::set<const clang::FunctionDecl*> address_taken_;
+  std::set<const clang::FunctionDecl*> address_cast_;
   std::map<const clang::FunctionDecl*, const clang::FunctionDecl*> referenced_;
   std::map<std::string, int> bodies_;
 };
