@@ -794,6 +794,53 @@ class Analysis {
     }
   }
 
+  // An access through a global pointer (g_p->x) may reach any global whose
+  // address is taken (g_p = &g_s, or `struct s *g_p = &g_s;`) and anything
+  // another global pointer reaches: the part below the last dereference must
+  // overlap some part of the other access's path (fields are qualified by
+  // their record, so g_p->x and g_s.y never do).
+  static bool ThroughPointer(const HandlerAccess& access) {
+    return access.path.base == BaseKind::kGlobal &&
+           std::find(access.path.selectors.begin(), access.path.selectors.end(),
+                     "*") != access.path.selectors.end();
+  }
+  static bool MayReach(const HandlerAccess& pointer,
+                       const HandlerAccess& other) {
+    const std::vector<std::string>& selectors = pointer.path.selectors;
+    auto last = std::find(selectors.rbegin(), selectors.rend(), "*");
+    const std::vector<std::string> tail(last.base(), selectors.end());
+    const std::vector<std::string>& target = other.path.selectors;
+    for (size_t k = 0; k <= target.size(); ++k) {
+      const std::vector<std::string> part(target.begin() + k, target.end());
+      if (SelectorsOverlap(tail, part)) return true;
+    }
+    return false;
+  }
+  bool MayAlias(const HandlerAccess& a, const HandlerAccess& b) const {
+    if (a.path.base != BaseKind::kGlobal || b.path.base != BaseKind::kGlobal)
+      return false;
+    if (a.group == b.group) return false;  // MatchGroups compares those.
+    const bool a_pointer = ThroughPointer(a), b_pointer = ThroughPointer(b);
+    if (a_pointer && (b_pointer || program_.GlobalAddressTaken(b.path.key)) &&
+        MayReach(a, b)) {
+      return true;
+    }
+    return b_pointer &&
+           (a_pointer || program_.GlobalAddressTaken(a.path.key)) &&
+           MayReach(b, a);
+  }
+  void MatchAliases(const HandlerAccesses& a, const HandlerAccesses& b,
+                    std::map<ConflictKey, prism::v1::Conflict>* conflicts) {
+    for (const HandlerAccess* x : a.all_global) {
+      for (const HandlerAccess* y : b.all_global) {
+        if (Saturated(prism::v1::CONFLICT_KIND_GLOBAL)) return;
+        if ((x->write || y->write) && MayAlias(*x, *y)) {
+          Record(*x, *y, prism::v1::CONFLICT_KIND_GLOBAL, conflicts);
+        }
+      }
+    }
+  }
+
   void PairConflicts(size_t i, size_t j, const HandlerAccesses& a,
                      const HandlerAccesses& b, AnalysisResult* result,
                      std::string* cells) {
@@ -827,6 +874,7 @@ class Analysis {
     };
     match_unknown(a.unknown, b.all_global, true);
     match_unknown(b.unknown, a.all_global, false);
+    MatchAliases(a, b, &conflicts);
     // <unknown> memory may also be any handler's context, whichever context
     // that handler runs on: a global conflict with every context access.
     std::vector<const HandlerAccess*> a_context, b_context;

@@ -443,6 +443,10 @@ LinkedProgram::LinkedProgram(
                   declaration.usr().empty()
               ? declaration.name()
               : declaration.usr();
+      if (declaration.kind() == prism::v1::Declaration::KIND_GLOBAL &&
+          declaration.address_taken()) {
+        address_taken_globals_.insert(key);
+      }
       auto [it, inserted] = table.try_emplace(key, &declaration);
       if (!inserted && it->second->override_reason().empty() &&
           !declaration.override_reason().empty()) {

@@ -124,6 +124,11 @@ class LinkedProgram {
   const std::map<std::string, const prism::v1::Declaration*>& globals() const {
     return globals_;
   }
+  // Globals (by USR) whose address is taken in some TU: pointers may reach
+  // them.
+  bool GlobalAddressTaken(const std::string& usr) const {
+    return address_taken_globals_.count(usr) > 0;
+  }
   const std::map<std::string, const prism::v1::Declaration*>& fields() const {
     return fields_;
   }
@@ -157,6 +162,7 @@ class LinkedProgram {
   std::map<std::string, std::vector<const FunctionNode*>> methods_by_name_;
   std::map<std::string, const prism::v1::Declaration*> globals_;
   std::map<std::string, const prism::v1::Declaration*> fields_;
+  std::set<std::string> address_taken_globals_;
   std::map<std::string, Solved> solved_;
   std::map<std::string, std::vector<std::string>> call_edges_;
   std::set<std::string> unknown_functions_;

@@ -32,10 +32,53 @@ void DeclarationCollector::RegisterMatchers(am::MatchFinder* finder) {
   finder->addMatcher(am::declRefExpr(am::to(global.bind("used"))), this);
   finder->addMatcher(am::memberExpr(am::member(global.bind("used"))), this);
   finder->addMatcher(am::fieldDecl().bind("field"), this);
+  // Where a global's address is taken, in functions and initializers alike.
+  finder->addMatcher(am::unaryOperator(am::hasOperatorName("&")).bind("addr"),
+                     this);
+  finder->addMatcher(
+      am::implicitCastExpr(am::hasCastKind(clang::CK_ArrayToPointerDecay))
+          .bind("decay"),
+      this);
+  finder->addMatcher(
+      am::varDecl(am::hasType(am::referenceType()),
+                  am::hasInitializer(am::expr().bind("reference_init"))),
+      this);
+}
+
+// The global an lvalue is part of (g, g.x, g.a[i]), if any, has its address
+// taken.
+void DeclarationCollector::AddressTaken(const clang::Expr* lvalue) {
+  while (lvalue != nullptr) {
+    lvalue = lvalue->IgnoreParenImpCasts();
+    if (const auto* member = llvm::dyn_cast<clang::MemberExpr>(lvalue)) {
+      if (member->isArrow()) return;
+      lvalue = member->getBase();
+    } else if (const auto* subscript =
+                   llvm::dyn_cast<clang::ArraySubscriptExpr>(lvalue)) {
+      const clang::Expr* base = subscript->getBase()->IgnoreParenImpCasts();
+      if (!base->getType()->isArrayType()) return;
+      lvalue = base;
+    } else if (const auto* ref = llvm::dyn_cast<clang::DeclRefExpr>(lvalue)) {
+      const auto* var = llvm::dyn_cast<clang::VarDecl>(ref->getDecl());
+      if (var != nullptr && var->hasGlobalStorage())
+        address_taken_.insert(var->getCanonicalDecl());
+      return;
+    } else {
+      return;
+    }
+  }
 }
 
 void DeclarationCollector::run(const am::MatchFinder::MatchResult& result) {
-  if (const auto* var = result.Nodes.getNodeAs<clang::VarDecl>("used")) {
+  if (const auto* op = result.Nodes.getNodeAs<clang::UnaryOperator>("addr")) {
+    AddressTaken(op->getSubExpr());
+  } else if (const auto* decay =
+                 result.Nodes.getNodeAs<clang::ImplicitCastExpr>("decay")) {
+    AddressTaken(decay->getSubExpr());
+  } else if (const auto* init =
+                 result.Nodes.getNodeAs<clang::Expr>("reference_init")) {
+    AddressTaken(init);
+  } else if (const auto* var = result.Nodes.getNodeAs<clang::VarDecl>("used")) {
     globals_[var->getCanonicalDecl()] = true;
   } else if (const auto* var =
                  result.Nodes.getNodeAs<clang::VarDecl>("global")) {
@@ -74,6 +117,7 @@ void DeclarationCollector::Emit(v1::TranslationUnitSummary* out) {
     *declaration->mutable_location() = context_.Location(shown->getLocation());
     declaration->set_atomic(IsAtomicType(canonical->getType()));
     declaration->set_override_reason(OverrideReason(canonical));
+    declaration->set_address_taken(address_taken_.count(canonical) > 0);
   }
   for (const clang::FieldDecl* field : fields_) {
     v1::Declaration* declaration = out->add_declarations();

@@ -35,6 +35,8 @@ class DeclarationCollector
       globals_;  // canonical -> used by the code
   std::vector<const clang::FieldDecl*> fields_;
   std::set<std::string> field_names_;
+  std::set<const clang::VarDecl*> address_taken_;  // canonical
+  void AddressTaken(const clang::Expr* lvalue);
 };
 
 // The reason of PRISM_NO_CONFLICT("reason")

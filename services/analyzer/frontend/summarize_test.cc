@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -622,6 +623,34 @@ void setup(void) {
   EXPECT_FALSE(Find(summary, "exact")->address_cast());
   EXPECT_FALSE(Find(summary, "same")->address_cast());
   EXPECT_TRUE(Find(summary, "exact")->address_taken());
+}
+
+TEST(SummarizeTest, GlobalsWhoseAddressIsTakenAreMarked) {
+  v1::TranslationUnitSummary summary = Summarize("address.c", R"(
+struct s { int x; int a[4]; };
+struct s g_init_target, g_member, g_array_part, g_plain, g_assigned;
+int g_table[8];
+struct s *g_p = &g_init_target;
+int *g_q = &g_member.x;
+int *g_r = g_array_part.a;
+struct s *g_later;
+int *g_t;
+void f(void) {
+  g_plain.x = 1;
+  g_later = &g_assigned;
+  g_t = g_table;
+}
+)");
+  std::map<std::string, bool> taken;
+  for (const v1::Declaration& declaration : summary.declarations())
+    taken[declaration.name()] = declaration.address_taken();
+  EXPECT_TRUE(taken["g_init_target"]);
+  EXPECT_TRUE(taken["g_member"]);
+  EXPECT_TRUE(taken["g_array_part"]);
+  EXPECT_TRUE(taken["g_assigned"]);
+  EXPECT_TRUE(taken["g_table"]);
+  EXPECT_FALSE(taken["g_plain"]);
+  EXPECT_FALSE(taken["g_p"]);
 }
 
 TEST(SummarizeTest, InlineAsmAccessesAreAtTheAsmStatement) {
