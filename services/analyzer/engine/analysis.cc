@@ -396,6 +396,55 @@ class Analysis {
     return published;
   }
 
+  // A context that is the registering function's parameter (setup(c)
+  // registers c) comes from its callers: the context stored into global
+  // memory there (main: publish(x); setup(x)) escapes too. Up to a few
+  // levels of callers.
+  void EscapesInCallers(const std::string& registering_usr,
+                        const std::vector<Value>& context_values, int depth) {
+    if (depth >= 4) return;
+    std::set<int> parameters;
+    for (const Value& value : context_values) {
+      if (value.kind == Value::Kind::kLoadedFrom &&
+          value.path.base == BaseKind::kParameter &&
+          value.path.selectors.empty() && value.path.index >= 0) {
+        parameters.insert(value.path.index);
+      }
+    }
+    if (parameters.empty()) return;
+    for (const auto& [usr, node] : program_.functions()) {
+      for (const prism::v1::Function* body : node.bodies) {
+        std::vector<Value> outer;
+        bool calls = false;
+        bool any = false;
+        for (const prism::v1::Call& call : body->calls())
+          any = any || call.callee_usr() == registering_usr;
+        if (!any) continue;
+        const std::vector<CallArguments> resolved =
+            program_.ResolveCallArguments(node, *body);
+        for (int c = 0; c < body->calls_size(); ++c) {
+          if (body->calls(c).callee_usr() != registering_usr) continue;
+          calls = true;
+          if (static_cast<size_t>(c) >= resolved.size()) continue;
+          for (int index : parameters) {
+            if (static_cast<size_t>(index) < resolved[c].arguments.size()) {
+              const std::vector<Value>& values = resolved[c].arguments[index];
+              outer.insert(outer.end(), values.begin(), values.end());
+            }
+          }
+        }
+        if (!calls) continue;
+        std::set<std::string> keys;
+        for (const Value& value : outer) keys.insert(value.Key());
+        for (const auto& [key, store] : program_.SolvedFor(usr).stores) {
+          if (store.target.IsShared() && keys.count(store.value.Key()))
+            AddEscape("ctx", {"*"});
+        }
+        EscapesInCallers(usr, outer, depth + 1);
+      }
+    }
+  }
+
   void FindEscapes() {
     // Every fresh object that is some handler's registered context.
     std::set<std::string> context_objects;
@@ -443,6 +492,8 @@ class Analysis {
         std::set<std::string> context_keys;
         for (const Value& value : registration.context_values)
           context_keys.insert(value.Key());
+        EscapesInCallers(registration.registering_usr,
+                         registration.context_values, 0);
         const auto& stores =
             program_.SolvedFor(registration.registering_usr).stores;
         const std::set<std::string> published = PublishedFresh(stores);
