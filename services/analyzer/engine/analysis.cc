@@ -211,9 +211,11 @@ class Analysis {
               caller.name, " hands ",
               callback != nullptr ? callback->name : source.function_usr(),
               " to ", target.model->name,
-              ", which is not a known handler registration: if the loop runs "
-              "it later, it is missing from the matrix (incomplete); add the "
-              "API to the registration table or a calls= model"));
+              ", which is neither a known handler registration nor modelled as "
+              "calling it: if it runs later (from the event loop, another "
+              "thread or a signal), it runs outside the matrix and the result "
+              "is incomplete; add the API to the registration table or a "
+              "calls= model"));
         }
       }
     }
