@@ -12,9 +12,9 @@
 # The source is analysed in its libevent form (event_new, bufferevent_setcb, ...). httpd_prism
 # differs only in its three registration macros, which register the same handlers under the same
 # names (prism_event_new passes #cb and __FILE__), so its ConstraintSet is this analysis stamped
-# with httpd_prism's build-id (--binary). [The analyzer's library models do not yet describe the
-# prism_* registration functions themselves: analysed in the Prism form, every context would
-# escape through them and the matrix would be all conflicts — safe, but useless.]
+# with httpd_prism's build-id (--binary). Analysed in its Prism form (-DHTTPD_USE_PRISM
+# -Ilib/runtime/include) the result is the same: the prism_* registration functions are in the
+# analyzer's registration table and library models.
 #
 # Environment: PRISM (default bazel-bin/cli/prism). Run from the repository root or a runfiles
 # tree that holds examples/httpd/httpd.c and overrides.txt.
