@@ -39,21 +39,25 @@ std::string ToHex(const unsigned char* bytes, size_t size) {
 absl::StatusOr<std::string> ReadGnuBuildId(const std::string& path) {
   std::ifstream file(path, std::ios::binary);
   if (!file) {
-    return absl::NotFoundError(absl::StrCat("cannot open ", path, ": ", std::strerror(errno)));
+    return absl::NotFoundError(
+        absl::StrCat("cannot open ", path, ": ", std::strerror(errno)));
   }
   Elf64_Ehdr header;
   if (!ReadAt(file, 0, &header, sizeof header) ||
       std::memcmp(header.e_ident, ELFMAG, SELFMAG) != 0 ||
-      header.e_ident[EI_CLASS] != ELFCLASS64 || header.e_ident[EI_DATA] != ELFDATA2LSB) {
+      header.e_ident[EI_CLASS] != ELFCLASS64 ||
+      header.e_ident[EI_DATA] != ELFDATA2LSB) {
     return absl::InvalidArgumentError(
         absl::StrCat(path, " is not a 64-bit little-endian ELF file"));
   }
   if (header.e_phentsize != sizeof(Elf64_Phdr) || header.e_phnum > 4096) {
-    return absl::InvalidArgumentError(absl::StrCat(path, " has a malformed program header"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, " has a malformed program header"));
   }
   for (unsigned i = 0; i < header.e_phnum; ++i) {
     Elf64_Phdr segment;
-    if (!ReadAt(file, header.e_phoff + uint64_t{i} * sizeof segment, &segment, sizeof segment)) {
+    if (!ReadAt(file, header.e_phoff + uint64_t{i} * sizeof segment, &segment,
+                sizeof segment)) {
       return absl::InvalidArgumentError(absl::StrCat(path, " is truncated"));
     }
     if (segment.p_type != PT_NOTE || segment.p_filesz > (1u << 20)) continue;
@@ -69,8 +73,10 @@ absl::StatusOr<std::string> ReadGnuBuildId(const std::string& path) {
       const uint64_t desc_at = name_at + AlignUp4(note.n_namesz);
       const uint64_t next = desc_at + AlignUp4(note.n_descsz);
       if (next > notes.size()) break;
-      if (note.n_type == NT_GNU_BUILD_ID && note.n_namesz == sizeof kGnuNoteName &&
-          std::memcmp(notes.data() + name_at, kGnuNoteName, sizeof kGnuNoteName) == 0 &&
+      if (note.n_type == NT_GNU_BUILD_ID &&
+          note.n_namesz == sizeof kGnuNoteName &&
+          std::memcmp(notes.data() + name_at, kGnuNoteName,
+                      sizeof kGnuNoteName) == 0 &&
           note.n_descsz > 0) {
         return ToHex(notes.data() + desc_at, note.n_descsz);
       }

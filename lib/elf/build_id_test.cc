@@ -31,7 +31,8 @@ TEST(BuildIdTest, MissingFileIsNotFound) {
 
 TEST(BuildIdTest, NonElfIsInvalidArgument) {
   const std::string path = TempPath("not-elf.txt");
-  std::ofstream(path) << "hello, not an ELF file at all, but long enough to read a header from it"
+  std::ofstream(path) << "hello, not an ELF file at all, but long enough to "
+                         "read a header from it"
                       << std::string(64, 'x');
   absl::StatusOr<std::string> id = ReadGnuBuildId(path);
   EXPECT_EQ(id.status().code(), absl::StatusCode::kInvalidArgument);
