@@ -563,6 +563,21 @@ class Analysis {
     }
   }
 
+  // Whether some registration passes a pointer into the middle of an object
+  // (`&x->out`) as the handler's context.
+  static bool RegisteredWithSubObject(const HandlerInfo& handler) {
+    for (const RegistrationFact& registration : handler.registrations) {
+      for (const Value& value : registration.context_values) {
+        if (value.kind == Value::Kind::kAddressOf &&
+            !value.path.selectors.empty() &&
+            IsSelectorField(value.path.selectors.back())) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
   HandlerAccesses Classify(const HandlerInfo& handler) {
     HandlerAccesses out;
     std::set<std::string> seen_shared;
@@ -601,6 +616,17 @@ class Analysis {
         HandlerAccess global = access;
         global.path.base = BaseKind::kUnknown;
         global.resource = absl::StrCat("<escaped> ", access.resource);
+        AddGlobal(&out, std::move(global));
+      }
+      if (role == "ctx" && RegisteredWithSubObject(handler)) {
+        // The runtime tells contexts apart by pointer: a handler registered
+        // with &x->out and one registered with x reach the same memory through
+        // different pointers, so they may run together. Accesses through such
+        // a context are global ones.
+        HandlerAccess global = access;
+        global.path.base = BaseKind::kUnknown;
+        global.resource =
+            absl::StrCat("<sub-object context> ", access.resource);
         AddGlobal(&out, std::move(global));
       }
       if (role == "ctx") {
@@ -838,8 +864,11 @@ class Analysis {
       for (const HandlerAccess& a : a_list) {
         if (Saturated(kind)) return;
         for (const HandlerAccess& b : it->second) {
-          if ((a.write || b.write) &&
-              SelectorsOverlap(a.path.selectors, b.path.selectors)) {
+          const bool overlap =
+              kind == prism::v1::CONFLICT_KIND_CONTEXT
+                  ? ContextSelectorsOverlap(a.path.selectors, b.path.selectors)
+                  : SelectorsOverlap(a.path.selectors, b.path.selectors);
+          if ((a.write || b.write) && overlap) {
             Record(a, b, kind, conflicts);
           }
         }

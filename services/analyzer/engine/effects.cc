@@ -71,6 +71,25 @@ bool SelectorsOverlap(const std::vector<std::string>& a,
                 // parts.
 }
 
+bool ContextSelectorsOverlap(const std::vector<std::string>& a,
+                             const std::vector<std::string>& b) {
+  const size_t n = std::min(a.size(), b.size());
+  for (size_t i = 0; i < n; ++i) {
+    if (a[i] == b[i]) continue;
+    if (IsDereference(a[i]) && IsDereference(b[i])) continue;
+    const size_t a_colons = a[i].rfind("::");
+    const size_t b_colons = b[i].rfind("::");
+    const bool both_fields = !IsDereference(a[i]) && !IsDereference(b[i]);
+    if (both_fields && a_colons != std::string::npos &&
+        b_colons != std::string::npos &&
+        a[i].compare(0, a_colons, b[i], 0, b_colons) != 0) {
+      return true;  // Two record types over the same bytes: layout unknown.
+    }
+    return false;
+  }
+  return true;
+}
+
 std::string RenderPath(const std::string& base_name,
                        const std::vector<std::string>& selectors) {
   std::string out = base_name.empty() ? "<unnamed>" : base_name;

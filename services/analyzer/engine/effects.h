@@ -90,6 +90,11 @@ std::string FieldName(const std::string& selector);
 bool HasDereference(const std::vector<std::string>& selectors);
 bool SelectorsOverlap(const std::vector<std::string>& a,
                       const std::vector<std::string>& b);
+// The same for two paths through contexts, which different handlers may view
+// as different record types (`struct hdr *h = arg;` and `struct conn *c =
+// arg;`): fields of different records may share bytes, so they overlap.
+bool ContextSelectorsOverlap(const std::vector<std::string>& a,
+                             const std::vector<std::string>& b);
 // "stats.conns", "c->state", "table[]", "libc:strtok".
 std::string RenderPath(const std::string& base_name,
                        const std::vector<std::string>& selectors);
