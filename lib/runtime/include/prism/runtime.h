@@ -1,51 +1,46 @@
-/* Prism runtime: run a single-threaded libevent server's handlers on many
- * cores, under the conflict constraints Prism's analyzer computed for this
- * exact binary.
+/* Prism runtime: run a single-threaded libevent server's handlers on many cores, under the
+ * conflict constraints Prism's analyzer computed for this exact binary.
  *
  * Adoption is one line per registration call: replace event_new(base, ...) with
- * prism_event_new(rt, ...), bufferevent_setcb(bev, ...) with
- * prism_bufferevent_setcb(rt, bev, ...), and so on. The server keeps calling
- * event_base_dispatch(base), event_add, event_del, event_free and the
- * bufferevent API as before.
+ * prism_event_new(rt, ...), bufferevent_setcb(bev, ...) with prism_bufferevent_setcb(rt, bev, ...),
+ * and so on. The server keeps calling event_base_dispatch(base), event_add, event_del,
+ * event_free and the bufferevent API as before.
  *
- *   prism_runtime *rt = prism_runtime_new(base, NULL);   // after creating the
- * base struct event *ev = prism_event_new(rt, fd, EV_READ | EV_PERSIST,
- * on_read, conn); event_base_dispatch(base); prism_runtime_free(rt);
+ *   prism_runtime *rt = prism_runtime_new(base, NULL);   // after creating the base
+ *   struct event *ev = prism_event_new(rt, fd, EV_READ | EV_PERSIST, on_read, conn);
+ *   event_base_dispatch(base);
+ *   prism_runtime_free(rt);
  *
  * Promises:
- *  - Safe by default. Handlers run concurrently only where the ConstraintSet
- * for this binary (matched by GNU build-id) allows it. No constraints,
- * unreadable or foreign constraints, or an unknown scheduler name: serial mode,
- * exactly libevent's behaviour, and one warning line on stderr. A handler the
- * ConstraintSet does not name conflicts with every handler.
- *  - An invocation is atomic with respect to every handler it conflicts with; a
- * persistent event does not fire again while an invocation of it is queued or
- * running.
- *  - Thread-safety: prism_runtime_new and prism_runtime_free are called from
- * the thread that runs the event loop; registration calls may be made from the
- * loop thread or from handlers. libevent's pthread support must be enabled
- * (evthread_use_pthreads()) before the base is created; prism_runtime_new fails
- * with a clear message when a parallel scheduler is requested on a base created
- * without locking.
- *  - Handlers run on worker threads, or inline on the loop thread when a
- * hand-off cannot pay (short or exclusive invocations), as in plain libevent.
- * Nothing queued is ever dropped: prism_runtime_drain/prism_runtime_free wait
- * for every queued and running invocation.
- *  - Freeing an event or bufferevent from any handler is safe. An event
- * invocation queued before a plain event_free still runs with its arguments;
- * prism_event_free/prism_event_del cancel it.
- *  - In a parallel mode libevent calls a runtime trampoline, so
- * event_get_callback() and event_get_callback_arg() (and bufferevent_getcb())
- * return the runtime's values, not yours. Bufferevents given to
- * prism_bufferevent_setcb get libevent's locking turned on.
+ *  - Safe by default. Handlers run concurrently only where the ConstraintSet for this binary
+ *    (matched by GNU build-id) allows it. No constraints, unreadable or foreign constraints, or an
+ *    unknown scheduler name: serial mode, exactly libevent's behaviour, and one warning line on
+ *    stderr. A handler the ConstraintSet does not name conflicts with every handler.
+ *  - An invocation is atomic with respect to every handler it conflicts with; a persistent event
+ *    does not fire again while an invocation of it is queued or running.
+ *  - Thread-safety: prism_runtime_new and prism_runtime_free are called from the thread that runs
+ *    the event loop; registration calls may be made from the loop thread or from handlers.
+ *    libevent's pthread support must be enabled (evthread_use_pthreads()) before the base is
+ *    created; prism_runtime_new fails with a clear message when a parallel scheduler is requested
+ *    on a base created without locking.
+ *  - Handlers run on worker threads, or inline on the loop thread when a hand-off cannot pay
+ *    (short or exclusive invocations), as in plain libevent. Nothing queued is ever dropped:
+ *    prism_runtime_drain/prism_runtime_free wait for every queued and running invocation.
+ *  - Every callback must be registered through a prism_* wrapper. A callback registered directly
+ *    with libevent (event_new, evhttp_set_cb, evbuffer_add_cb, ...) runs on the loop thread while
+ *    workers run handlers, outside the constraints; `prism analyze` reports such APIs.
+ *  - Freeing an event or bufferevent from any handler is safe. An event invocation queued before a
+ *    plain event_free still runs with its arguments; prism_event_free/prism_event_del cancel it.
+ *  - In a parallel mode libevent calls a runtime trampoline, so event_get_callback() and
+ *    event_get_callback_arg() (and bufferevent_getcb()) return the runtime's values, not yours.
+ *    Bufferevents given to prism_bufferevent_setcb get libevent's locking turned on.
  *
- * Environment (read by prism_runtime_new when the options leave a field at its
- * default): PRISM_CONSTRAINTS=FILE                 ConstraintSet written by
- * `prism analyze --emit-constraints` PRISM_SCHEDULER=serial|huecolor|exact
- * scheduler (default: exact when constraints load) PRISM_WORKERS=N worker
- * threads (default: number of cores) PRISM_CHECK=1 checker mode: abort with a
- * report on conflicting overlap PRISM_AGENT_SOCKET=PATH                the
- * scheduler agent's Unix socket
+ * Environment (read by prism_runtime_new when the options leave a field at its default):
+ *   PRISM_CONSTRAINTS=FILE                 ConstraintSet written by `prism analyze --emit-constraints`
+ *   PRISM_SCHEDULER=serial|huecolor|exact  scheduler (default: exact when constraints load)
+ *   PRISM_WORKERS=N                        worker threads (default: number of cores)
+ *   PRISM_CHECK=1                          checker mode: abort with a report on conflicting overlap
+ *   PRISM_AGENT_SOCKET=PATH                the scheduler agent's Unix socket
  */
 #ifndef PRISM_RUNTIME_H_
 #define PRISM_RUNTIME_H_
@@ -65,110 +60,96 @@ extern "C" {
 typedef struct prism_runtime prism_runtime;
 
 enum prism_scheduler {
-  PRISM_SCHEDULER_DEFAULT =
-      0, /* PRISM_SCHEDULER, else exact (serial without constraints) */
+  PRISM_SCHEDULER_DEFAULT = 0, /* PRISM_SCHEDULER, else exact (serial without constraints) */
   PRISM_SCHEDULER_SERIAL,
   PRISM_SCHEDULER_HUECOLOR,
   PRISM_SCHEDULER_EXACT
 };
 
-/* Options in one plain struct. Zero-initialized (or prism_options_init) means
- * "defaults plus environment" for every field. */
+/* Options in one plain struct. Zero-initialized (or prism_options_init) means "defaults plus
+ * environment" for every field. */
 struct prism_options {
-  const char *
-      constraints_path; /* NULL: PRISM_CONSTRAINTS, then the agent, then none */
+  const char *constraints_path; /* NULL: PRISM_CONSTRAINTS, then the agent, then none */
   enum prism_scheduler scheduler;
-  int workers;              /* 0: PRISM_WORKERS, else the number of cores */
-  int check;                /* 0: PRISM_CHECK; 1: checker on; -1: checker off */
-  const char *agent_socket; /* NULL: PRISM_AGENT_SOCKET, else no agent */
+  int workers;                  /* 0: PRISM_WORKERS, else the number of cores */
+  int check;                    /* 0: PRISM_CHECK; 1: checker on; -1: checker off */
+  const char *agent_socket;     /* NULL: PRISM_AGENT_SOCKET, else no agent */
 };
 
 void prism_options_init(struct prism_options *opts);
 
-/* Creates the runtime for `base`. `opts` may be NULL. Returns NULL only on a
- * fatal error (out of memory, base without thread support while a parallel
- * scheduler was requested), with a message on stderr; missing constraints are
- * not fatal (serial mode). */
-prism_runtime *prism_runtime_new(struct event_base *base,
-                                 const struct prism_options *opts);
+/* Creates the runtime for `base`. `opts` may be NULL. Returns NULL only on a fatal error (out of
+ * memory, base without thread support while a parallel scheduler was requested), with a message
+ * on stderr; missing constraints are not fatal (serial mode). */
+prism_runtime *prism_runtime_new(struct event_base *base, const struct prism_options *opts);
 
-/* Drains running and queued invocations, stops the workers, frees the runtime.
- * Events created through the runtime must be freed (event_free) before or
- * after, as with libevent. */
+/* Drains running and queued invocations, stops the workers, frees the runtime. Events created
+ * through the runtime must be freed (event_free) before or after, as with libevent. */
 void prism_runtime_free(prism_runtime *rt);
 
-/* "serial", "huecolor" or "exact": the mode actually in force after the
- * constraint checks. */
+/* "serial", "huecolor" or "exact": the mode actually in force after the constraint checks. */
 const char *prism_runtime_mode(const prism_runtime *rt);
 
 /* Number of worker threads (0 in serial mode). */
 int prism_runtime_workers(const prism_runtime *rt);
 
-/* Blocks until every queued and running invocation has finished.
- * event_base_loopexit and event_base_loopbreak stop the loop at once, as in
- * libevent, while handlers may still run on workers; call this (or
- * prism_runtime_free) after event_base_dispatch returns to drain them. Nothing
- * queued is ever dropped. Call from the loop thread, never from a handler. */
+/* Blocks until every queued and running invocation has finished. event_base_loopexit and
+ * event_base_loopbreak stop the loop at once, as in libevent, while handlers may still run on
+ * workers; call this (or prism_runtime_free) after event_base_dispatch returns to drain them.
+ * Nothing queued is ever dropped. Call from the loop thread, never from a handler. */
 void prism_runtime_drain(prism_runtime *rt);
 
-/* ---- Registration: the same arguments and results as libevent's own, plus the
- * runtime. The macros capture the handler's identity (its name, and the file
- * for `static` handlers). */
+/* ---- Registration: the same arguments and results as libevent's own, plus the runtime. The
+ * macros capture the handler's identity (its name, and the file for `static` handlers). */
 
-struct event *prism_event_new_named(prism_runtime *rt, evutil_socket_t fd,
-                                    short what, event_callback_fn cb, void *arg,
-                                    const char *cb_name, const char *cb_file);
-int prism_event_assign_named(prism_runtime *rt, struct event *ev,
-                             evutil_socket_t fd, short what,
-                             event_callback_fn cb, void *arg,
-                             const char *cb_name, const char *cb_file);
+struct event *prism_event_new_named(prism_runtime *rt, evutil_socket_t fd, short what,
+                                    event_callback_fn cb, void *arg, const char *cb_name,
+                                    const char *cb_file);
+int prism_event_assign_named(prism_runtime *rt, struct event *ev, evutil_socket_t fd, short what,
+                             event_callback_fn cb, void *arg, const char *cb_name,
+                             const char *cb_file);
 int prism_base_once_named(prism_runtime *rt, evutil_socket_t fd, short what,
-                          event_callback_fn cb, void *arg,
-                          const struct timeval *tv, const char *cb_name,
-                          const char *cb_file);
-void prism_bufferevent_setcb_named(
-    prism_runtime *rt, struct bufferevent *bev, bufferevent_data_cb readcb,
-    bufferevent_data_cb writecb, bufferevent_event_cb eventcb, void *arg,
-    const char *readcb_name, const char *writecb_name, const char *eventcb_name,
-    const char *cb_file);
+                          event_callback_fn cb, void *arg, const struct timeval *tv,
+                          const char *cb_name, const char *cb_file);
+void prism_bufferevent_setcb_named(prism_runtime *rt, struct bufferevent *bev,
+                                   bufferevent_data_cb readcb, bufferevent_data_cb writecb,
+                                   bufferevent_event_cb eventcb, void *arg,
+                                   const char *readcb_name, const char *writecb_name,
+                                   const char *eventcb_name, const char *cb_file);
 struct evconnlistener *prism_evconnlistener_new_bind_named(
-    prism_runtime *rt, evconnlistener_cb cb, void *arg, unsigned flags,
-    int backlog, const struct sockaddr *sa, int socklen, const char *cb_name,
-    const char *cb_file);
+    prism_runtime *rt, evconnlistener_cb cb, void *arg, unsigned flags, int backlog,
+    const struct sockaddr *sa, int socklen, const char *cb_name, const char *cb_file);
 
-struct evconnlistener *prism_evconnlistener_new_named(
-    prism_runtime *rt, evconnlistener_cb cb, void *arg, unsigned flags,
-    int backlog, evutil_socket_t fd, const char *cb_name, const char *cb_file);
+struct evconnlistener *prism_evconnlistener_new_named(prism_runtime *rt, evconnlistener_cb cb,
+                                                      void *arg, unsigned flags, int backlog,
+                                                      evutil_socket_t fd, const char *cb_name,
+                                                      const char *cb_file);
 
 #define prism_event_new(rt, fd, what, cb, arg) \
   prism_event_new_named((rt), (fd), (what), (cb), (arg), #cb, __FILE__)
 #define prism_event_assign(rt, ev, fd, what, cb, arg) \
   prism_event_assign_named((rt), (ev), (fd), (what), (cb), (arg), #cb, __FILE__)
 #define prism_evtimer_new(rt, cb, arg) prism_event_new((rt), -1, 0, cb, (arg))
-#define prism_evtimer_assign(rt, ev, cb, arg) \
-  prism_event_assign((rt), (ev), -1, 0, cb, (arg))
+#define prism_evtimer_assign(rt, ev, cb, arg) prism_event_assign((rt), (ev), -1, 0, cb, (arg))
 #define prism_evsignal_new(rt, signum, cb, arg) \
   prism_event_new((rt), (signum), EV_SIGNAL | EV_PERSIST, cb, (arg))
 #define prism_base_once(rt, fd, what, cb, arg, tv) \
   prism_base_once_named((rt), (fd), (what), (cb), (arg), (tv), #cb, __FILE__)
-#define prism_bufferevent_setcb(rt, bev, readcb, writecb, eventcb, arg)      \
-  prism_bufferevent_setcb_named((rt), (bev), (readcb), (writecb), (eventcb), \
-                                (arg), #readcb, #writecb, #eventcb, __FILE__)
-#define prism_evconnlistener_new_bind(rt, cb, arg, flags, backlog, sa,       \
-                                      socklen)                               \
-  prism_evconnlistener_new_bind_named((rt), (cb), (arg), (flags), (backlog), \
-                                      (sa), (socklen), #cb, __FILE__)
+#define prism_bufferevent_setcb(rt, bev, readcb, writecb, eventcb, arg)                  \
+  prism_bufferevent_setcb_named((rt), (bev), (readcb), (writecb), (eventcb), (arg), #readcb, \
+                                #writecb, #eventcb, __FILE__)
+#define prism_evconnlistener_new_bind(rt, cb, arg, flags, backlog, sa, socklen)            \
+  prism_evconnlistener_new_bind_named((rt), (cb), (arg), (flags), (backlog), (sa), (socklen), \
+                                      #cb, __FILE__)
 
-#define prism_evconnlistener_new(rt, cb, arg, flags, backlog, fd)             \
-  prism_evconnlistener_new_named((rt), (cb), (arg), (flags), (backlog), (fd), \
-                                 #cb, __FILE__)
+#define prism_evconnlistener_new(rt, cb, arg, flags, backlog, fd) \
+  prism_evconnlistener_new_named((rt), (cb), (arg), (flags), (backlog), (fd), #cb, __FILE__)
 
-/* ---- Optional: event_del / event_free that also cancel an invocation of the
- * event that is queued but has not begun (libevent's event_del cancels an
- * active event the same way). Plain event_del / event_free stay safe in every
- * mode (no record dangles), but an invocation queued before them still runs,
- * with the arguments it was queued with. Use these when a handler tears down
- * another event's context. */
+/* ---- Optional: event_del / event_free that also cancel an invocation of the event that is
+ * queued but has not begun (libevent's event_del cancels an active event the same way). Plain
+ * event_del / event_free stay safe in every mode (no record dangles), but an invocation queued
+ * before them still runs, with the arguments it was queued with. Use these when a handler tears
+ * down another event's context. */
 int prism_event_del(prism_runtime *rt, struct event *ev);
 void prism_event_free(prism_runtime *rt, struct event *ev);
 
@@ -182,10 +163,9 @@ struct prism_constraint_stat {
   uint64_t wait_nanos;
 };
 
-/* Copies up to `max` constraint stats, most costly first, into `out`; returns
- * how many exist. The strings stay valid until prism_runtime_free. */
-size_t prism_runtime_constraint_stats(const prism_runtime *rt,
-                                      struct prism_constraint_stat *out,
+/* Copies up to `max` constraint stats, most costly first, into `out`; returns how many exist.
+ * The strings stay valid until prism_runtime_free. */
+size_t prism_runtime_constraint_stats(const prism_runtime *rt, struct prism_constraint_stat *out,
                                       size_t max);
 
 #ifdef __cplusplus
