@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "services/analyzer/engine/data_lines.h"
 #include "services/analyzer/engine/embedded_data.h"
 
 namespace prism::analyzer {
@@ -39,13 +40,9 @@ bool ArgumentSet::Contains(int position) const {
 
 absl::Status ParseModels(absl::string_view text, absl::string_view file_name,
                          ModelTable* table) {
-  int line_number = 0;
-  for (absl::string_view line : absl::StrSplit(text, '\n')) {
-    ++line_number;
-    line = absl::StripAsciiWhitespace(line.substr(0, line.find('#')));
-    if (line.empty()) continue;
-    std::vector<absl::string_view> words =
-        absl::StrSplit(line, absl::ByAnyChar(" \t"), absl::SkipEmpty());
+  for (const DataLine& line : DataLines(text)) {
+    const int line_number = line.number;
+    const std::vector<absl::string_view>& words = line.words;
     FunctionModel model;
     model.name = std::string(words[0]);
     model.source = absl::StrCat(file_name, ":", line_number);

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "services/analyzer/engine/data_lines.h"
 #include "services/analyzer/engine/embedded_data.h"
 
 namespace prism::analyzer {
@@ -21,13 +22,9 @@ bool ParseIndex(absl::string_view text, int* out) {
 absl::StatusOr<RegistrationApiTable> ParseRegistrationApis(
     absl::string_view text) {
   RegistrationApiTable table;
-  int line_number = 0;
-  for (absl::string_view line : absl::StrSplit(text, '\n')) {
-    ++line_number;
-    line = absl::StripAsciiWhitespace(line.substr(0, line.find('#')));
-    if (line.empty()) continue;
-    std::vector<absl::string_view> words =
-        absl::StrSplit(line, absl::ByAnyChar(" \t"), absl::SkipEmpty());
+  for (const DataLine& line : DataLines(text)) {
+    const int line_number = line.number;
+    const std::vector<absl::string_view>& words = line.words;
     RegistrationApi api;
     api.name = std::string(words[0]);
     bool has_context = false;
