@@ -75,6 +75,12 @@ absl::Status ParseModels(absl::string_view text, absl::string_view file_name,
           }
           model.copies.emplace_back(destination, source);
         }
+      } else if (absl::ConsumePrefix(&value, "format=") ||
+                 absl::ConsumePrefix(&value, "vformat=")) {
+        if (!absl::SimpleAtoi(value, &model.format) || model.format < 0) {
+          return error(word, "want format=N or vformat=N");
+        }
+        model.format_va_list = word[0] == 'v';
       } else if (absl::ConsumePrefix(&value, "hidden=")) {
         FunctionModel::Hidden hidden;
         if (absl::ConsumeSuffix(&value, ":write")) {

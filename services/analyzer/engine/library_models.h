@@ -40,6 +40,24 @@ struct FunctionModel {
     bool write = false;
   };
   std::vector<Hidden> hidden;
+  // printf-like: argument `format` is the format. A `%n` conversion writes
+  // through the argument it consumes, so unless the format is a string literal
+  // without `%n` every argument after the format may be written; for a
+  // `va_list` variant (`format_va_list`) the values are in the va_list, which
+  // the analysis does not follow: unknown memory may be written. -1: none.
+  int format = -1;
+  bool format_va_list = false;
+  // Whether argument `position` may be written through a `%n` of the format;
+  // `literal_without_percent_n`: the format argument is such a literal.
+  bool FormatMayWrite(int position, bool literal_without_percent_n) const {
+    return format >= 0 && !format_va_list && position > format &&
+           !literal_without_percent_n;
+  }
+  // Whether the call may write unknown memory through a `%n` of the format
+  // (a va_list variant whose format is not a literal without `%n`).
+  bool FormatMayWriteUnknown(bool literal_without_percent_n) const {
+    return format >= 0 && format_va_list && !literal_without_percent_n;
+  }
   Returns returns = Returns::kNone;
   int returns_argument = 0;  // kArgument
   std::string

@@ -327,8 +327,18 @@ class LinkedProgram::BodySolver {
       const std::vector<std::string> whole = {"*"};
       if (target.model != nullptr) {
         const FunctionModel& model = *target.model;
+        // printf-like: `%n` writes through an argument unless the format is
+        // a literal without it (library_models.h).
+        const bool literal_format =
+            model.format >= 0 && model.format < call.arguments_size() &&
+            call.arguments(model.format).literal_without_percent_n();
+        if (model.FormatMayWriteUnknown(literal_format)) {
+          AddEffect(out, UnknownPath(), true, false, call.location(), via);
+        }
         for (size_t i = 0; i < arguments.size(); ++i) {
-          const bool write = model.writes.Contains(static_cast<int>(i));
+          const bool write =
+              model.writes.Contains(static_cast<int>(i)) ||
+              model.FormatMayWrite(static_cast<int>(i), literal_format);
           if (!write && !model.reads.Contains(static_cast<int>(i))) continue;
           std::vector<Path> paths;
           PathsThrough(arguments[i], whole, &paths, /*truncated=*/true);

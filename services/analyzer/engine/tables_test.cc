@@ -63,8 +63,30 @@ TEST(Models, RejectsBadLines) {
   EXPECT_FALSE(ParseModels("f copies=-1:0", "x.model", &table).ok());
   EXPECT_TRUE(ParseModels("f copies=0:1,2:3", "x.model", &table).ok());
   EXPECT_EQ(table.at("f").copies.size(), 2u);
+  EXPECT_FALSE(ParseModels("f format=x", "x.model", &table).ok());
+  EXPECT_FALSE(ParseModels("f vformat=-1", "x.model", &table).ok());
   absl::Status status = ParseModels("\n\nf frobnicate", "x.model", &table);
   EXPECT_NE(status.message().find("x.model:3"), std::string::npos) << status;
+}
+
+TEST(Models, PrintfFormatWrites) {
+  absl::StatusOr<ModelTable> models = BuiltinModels();
+  ASSERT_TRUE(models.ok()) << models.status();
+  const FunctionModel& snprintf_model = models->at("snprintf");
+  EXPECT_EQ(snprintf_model.format, 2);
+  // A format that is not a literal without %n: every later argument.
+  EXPECT_TRUE(snprintf_model.FormatMayWrite(3, false));
+  EXPECT_TRUE(snprintf_model.FormatMayWrite(9, false));
+  EXPECT_FALSE(snprintf_model.FormatMayWrite(2, false));
+  EXPECT_FALSE(snprintf_model.FormatMayWrite(3, true));
+  EXPECT_FALSE(snprintf_model.FormatMayWriteUnknown(false));
+  const FunctionModel& vsnprintf_model = models->at("vsnprintf");
+  EXPECT_TRUE(vsnprintf_model.format_va_list);
+  EXPECT_FALSE(vsnprintf_model.FormatMayWrite(3, false));
+  EXPECT_TRUE(vsnprintf_model.FormatMayWriteUnknown(false));
+  EXPECT_FALSE(vsnprintf_model.FormatMayWriteUnknown(true));
+  EXPECT_FALSE(models->at("memcpy").FormatMayWrite(2, false));
+  EXPECT_EQ(models->at("evbuffer_add_printf").format, 1);
 }
 
 TEST(Overrides, Parses) {

@@ -58,6 +58,29 @@ bool IsTrivialCopyConstruction(const clang::CXXConstructExpr* construct) {
           ctor->isCopyOrMoveConstructor());
 }
 
+// A string literal (a constant printf format) with no `%n` conversion: a
+// printf-like function given it as its format writes through none of its
+// arguments. Conservative: any `n` ending a conversion counts, whatever its
+// flags, width, precision, length or position (`%1$hhn`).
+bool IsLiteralWithoutPercentN(const clang::Expr* arg) {
+  const auto* literal =
+      llvm::dyn_cast<clang::StringLiteral>(arg->IgnoreParenImpCasts());
+  if (literal == nullptr || literal->getCharByteWidth() != 1) return false;
+  llvm::StringRef text = literal->getBytes();
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] != '%') continue;
+    ++i;
+    // Flags, width, precision, positions and length modifiers: the conversion
+    // is the first character that is none of them.
+    while (i < text.size() &&
+           llvm::StringRef("0123456789$-+ #'I*.hlLqjzZt").contains(text[i])) {
+      ++i;
+    }
+    if (i < text.size() && text[i] == 'n') return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 bool IsTrivialAssignment(const clang::CallExpr* call) {
@@ -506,7 +529,11 @@ void CallCollector::Emit(v1::Function* out) {
     }
     call->set_virtual_dispatch(site.is_virtual);
     for (const clang::Expr* arg : site.arguments) {
-      ToProto(flow_.ValueOf(arg), call->add_arguments());
+      v1::ArgumentValue* argument = call->add_arguments();
+      ToProto(flow_.ValueOf(arg), argument);
+      if (IsLiteralWithoutPercentN(arg)) {
+        argument->set_literal_without_percent_n(true);
+      }
     }
     if (site.has_this_source) {
       ToProto(site.this_source, call->mutable_this_argument());
