@@ -81,6 +81,14 @@ absl::Status ParseModels(absl::string_view text, absl::string_view file_name,
           return error(word, "want format=N or vformat=N");
         }
         model.format_va_list = word[0] == 'v';
+      } else if (absl::ConsumePrefix(&value, "unknown=")) {
+        if (value == "read") {
+          model.unknown = FunctionModel::Unknown::kRead;
+        } else if (value == "write") {
+          model.unknown = FunctionModel::Unknown::kWrite;
+        } else {
+          return error(word, "want unknown=read or unknown=write");
+        }
       } else if (absl::ConsumePrefix(&value, "hidden=")) {
         FunctionModel::Hidden hidden;
         if (absl::ConsumeSuffix(&value, ":write")) {

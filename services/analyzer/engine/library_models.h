@@ -40,6 +40,10 @@ struct FunctionModel {
     bool write = false;
   };
   std::vector<Hidden> hidden;
+  // Unknown memory (any program memory) read or written by the call itself, not
+  // through an argument: fork copies the whole address space.
+  enum class Unknown { kNone, kRead, kWrite };
+  Unknown unknown = Unknown::kNone;
   // printf-like: argument `format` is the format. A `%n` conversion writes
   // through the argument it consumes, so unless the format is a string literal
   // without `%n` every argument after the format may be written; for a

@@ -335,6 +335,11 @@ class LinkedProgram::BodySolver {
         if (model.FormatMayWriteUnknown(literal_format)) {
           AddEffect(out, UnknownPath(), true, false, call.location(), via);
         }
+        if (model.unknown != FunctionModel::Unknown::kNone) {  // fork
+          AddEffect(out, UnknownPath(),
+                    model.unknown == FunctionModel::Unknown::kWrite, false,
+                    call.location(), via);
+        }
         for (size_t i = 0; i < arguments.size(); ++i) {
           const bool write =
               model.writes.Contains(static_cast<int>(i)) ||

@@ -49,6 +49,9 @@ TEST(Models, BuiltinModelsParse) {
   EXPECT_EQ(models->at("malloc").returns, FunctionModel::Returns::kFresh);
   EXPECT_TRUE(models->at("snprintf").reads.Contains(7));
   EXPECT_TRUE(models->count("event_add"));
+  EXPECT_EQ(models->at("fork").unknown, FunctionModel::Unknown::kRead);
+  EXPECT_EQ(models->at("snprintf").unknown, FunctionModel::Unknown::kNone);
+  EXPECT_EQ(models->at("chdir").hidden.at(0).name, "libc:cwd");
   EXPECT_EQ(models->at("localtime").returns_hidden,
             models->at("ctime").returns_hidden);
 }
@@ -65,6 +68,9 @@ TEST(Models, RejectsBadLines) {
   EXPECT_EQ(table.at("f").copies.size(), 2u);
   EXPECT_FALSE(ParseModels("f format=x", "x.model", &table).ok());
   EXPECT_FALSE(ParseModels("f vformat=-1", "x.model", &table).ok());
+  EXPECT_FALSE(ParseModels("f unknown=sometimes", "x.model", &table).ok());
+  EXPECT_TRUE(ParseModels("f unknown=write", "x.model", &table).ok());
+  EXPECT_EQ(table.at("f").unknown, FunctionModel::Unknown::kWrite);
   absl::Status status = ParseModels("\n\nf frobnicate", "x.model", &table);
   EXPECT_NE(status.message().find("x.model:3"), std::string::npos) << status;
 }
