@@ -32,6 +32,9 @@ struct FunctionModel {
   ArgumentSet reads;   // Memory reachable from these arguments is read.
   ArgumentSet writes;  // ... and from these, written (and read).
   ArgumentSet calls;   // Function pointers among these arguments may be called.
+  // Integer arguments naming a resource whose life the call ends (close's
+  // descriptor): what their value was read from is written.
+  ArgumentSet releases;
   // (destination, source): the pointers held in what the source argument
   // points to are copied into what the destination points to (memcpy).
   std::vector<std::pair<int, int>> copies;

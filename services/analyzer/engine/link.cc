@@ -335,6 +335,16 @@ class LinkedProgram::BodySolver {
         if (model.FormatMayWriteUnknown(literal_format)) {
           AddEffect(out, UnknownPath(), true, false, call.location(), via);
         }
+        // A descriptor's life ends (close(c->fd)): a write of what its number
+        // was read from, so handlers still using it conflict.
+        for (int i = 0; i < call.arguments_size(); ++i) {
+          if (!model.releases.Contains(i)) continue;
+          for (const prism::v1::MemoryPath& from :
+               call.arguments(i).integer_loaded_from()) {
+            for (const Path& path : ResolvePath(PathFromProto(from)))
+              AddEffect(out, path, true, false, call.location(), via);
+          }
+        }
         if (model.unknown != FunctionModel::Unknown::kNone) {  // fork
           AddEffect(out, UnknownPath(),
                     model.unknown == FunctionModel::Unknown::kWrite, false,

@@ -50,6 +50,10 @@ TEST(Models, BuiltinModelsParse) {
   EXPECT_TRUE(models->at("snprintf").reads.Contains(7));
   EXPECT_TRUE(models->count("event_add"));
   EXPECT_EQ(models->at("fork").unknown, FunctionModel::Unknown::kRead);
+  EXPECT_TRUE(models->at("close").releases.Contains(0));
+  EXPECT_TRUE(models->at("dup2").releases.Contains(1));
+  EXPECT_FALSE(models->at("dup2").releases.Contains(0));
+  EXPECT_FALSE(models->at("write").releases.Contains(0));
   EXPECT_EQ(models->at("snprintf").unknown, FunctionModel::Unknown::kNone);
   EXPECT_EQ(models->at("chdir").hidden.at(0).name, "libc:cwd");
   EXPECT_EQ(models->at("localtime").returns_hidden,
@@ -69,6 +73,7 @@ TEST(Models, RejectsBadLines) {
   EXPECT_FALSE(ParseModels("f format=x", "x.model", &table).ok());
   EXPECT_FALSE(ParseModels("f vformat=-1", "x.model", &table).ok());
   EXPECT_FALSE(ParseModels("f unknown=sometimes", "x.model", &table).ok());
+  EXPECT_FALSE(ParseModels("f releases=x", "x.model", &table).ok());
   EXPECT_TRUE(ParseModels("f unknown=write", "x.model", &table).ok());
   EXPECT_EQ(table.at("f").unknown, FunctionModel::Unknown::kWrite);
   absl::Status status = ParseModels("\n\nf frobnicate", "x.model", &table);

@@ -342,7 +342,58 @@ void AccessCollector::Emit(v1::Function* out) {
 // --- CallCollector
 // -----------------------------------------------------------------------------
 
+// A local variable of integer type (a descriptor it may hold).
+static const clang::VarDecl* IntegerLocal(const clang::Expr* expr) {
+  const auto* ref = llvm::dyn_cast<clang::DeclRefExpr>(expr->IgnoreParens());
+  const auto* var =
+      ref == nullptr ? nullptr : llvm::dyn_cast<clang::VarDecl>(ref->getDecl());
+  if (var == nullptr || !var->hasLocalStorage() ||
+      llvm::isa<clang::ParmVarDecl>(var) ||
+      !var->getType()->isIntegralOrEnumerationType()) {
+    return nullptr;
+  }
+  return var;
+}
+
+void CallCollector::IntegerLoadedFrom(const clang::Expr* expr, int depth,
+                                      Paths* out) {
+  if (expr == nullptr || depth > 8) return;
+  expr = expr->IgnoreParenCasts();
+  if (const auto* conditional =
+          llvm::dyn_cast<clang::AbstractConditionalOperator>(expr)) {
+    IntegerLoadedFrom(conditional->getTrueExpr(), depth + 1, out);
+    IntegerLoadedFrom(conditional->getFalseExpr(), depth + 1, out);
+    return;
+  }
+  if (const auto* binary = llvm::dyn_cast<clang::BinaryOperator>(expr)) {
+    if (binary->isAssignmentOp() || binary->getOpcode() == clang::BO_Comma) {
+      IntegerLoadedFrom(binary->getRHS(), depth + 1, out);
+      if (binary->isAssignmentOp())
+        IntegerLoadedFrom(binary->getLHS(), depth + 1, out);
+    }
+    return;  // Arithmetic: a new number.
+  }
+  if (!expr->isGLValue()) return;
+  if (const clang::VarDecl* local = IntegerLocal(expr)) {
+    auto it = integer_values_.find(local);
+    if (it == integer_values_.end()) return;
+    for (const clang::Expr* value : it->second)
+      IntegerLoadedFrom(value, depth + 1, out);
+    return;
+  }
+  for (const auto& [key, path] : flow_.LValuePaths(expr)) {
+    frontend::Add(*out, path);
+  }
+}
+
 void CallCollector::Visit(const clang::Stmt* stmt) {
+  if (const auto* op = llvm::dyn_cast<clang::BinaryOperator>(stmt)) {
+    if (op->isAssignmentOp()) {
+      if (const clang::VarDecl* local = IntegerLocal(op->getLHS())) {
+        integer_values_[local].push_back(op->getRHS());
+      }
+    }
+  }
   if (const auto* call = llvm::dyn_cast<clang::CallExpr>(stmt)) {
     VisitCall(call);
   } else if (const auto* construct =
@@ -460,6 +511,11 @@ void CallCollector::VisitDelete(const clang::CXXDeleteExpr* expr) {
 }
 
 void CallCollector::VisitVariable(const clang::VarDecl* var) {
+  if (var->hasLocalStorage() && !llvm::isa<clang::ParmVarDecl>(var) &&
+      var->getType()->isIntegralOrEnumerationType() &&
+      var->getInit() != nullptr) {
+    integer_values_[var].push_back(var->getInit());
+  }
   if (!var->hasLocalStorage() || llvm::isa<clang::ParmVarDecl>(var)) return;
   const clang::CXXRecordDecl* record = var->getType()->getAsCXXRecordDecl();
   if (record == nullptr || !record->hasDefinition() ||
@@ -533,6 +589,12 @@ void CallCollector::Emit(v1::Function* out) {
       ToProto(flow_.ValueOf(arg), argument);
       if (IsLiteralWithoutPercentN(arg)) {
         argument->set_literal_without_percent_n(true);
+      }
+      if (arg->getType()->isIntegralOrEnumerationType()) {
+        Paths loaded_from;
+        IntegerLoadedFrom(arg, 0, &loaded_from);
+        for (const auto& [key, path] : loaded_from)
+          ToProto(path, argument->add_integer_loaded_from());
       }
     }
     if (site.has_this_source) {

@@ -16,6 +16,7 @@
 #ifndef PRISM_SERVICES_ANALYZER_FRONTEND_FUNCTION_COLLECTORS_H_
 #define PRISM_SERVICES_ANALYZER_FRONTEND_FUNCTION_COLLECTORS_H_
 
+#include <map>
 #include <utility>
 #include <vector>
 
@@ -101,8 +102,14 @@ class CallCollector : public Collector {
   void VisitCall(const clang::CallExpr* call);
   void VisitConstruct(const clang::CXXConstructExpr* construct);
   void VisitDelete(const clang::CXXDeleteExpr* expr);
+  // The lvalues an integer value was read from (ArgumentValue's
+  // integer_loaded_from), following the values assigned to integer locals.
+  void IntegerLoadedFrom(const clang::Expr* expr, int depth, Paths* out);
   std::vector<CallSite>
       pending_destructors_;  // Locals' destructors run at scope exit.
+  // Values assigned to local variables of integer type (descriptors).
+  std::map<const clang::VarDecl*, std::vector<const clang::Expr*>>
+      integer_values_;
 };
 
 class StoreCollector : public Collector {

@@ -776,6 +776,39 @@ TEST(SummarizeTest, StaticFunctionsInSameNamedFilesHaveDistinctUsrs) {
             "{fn c:a/util.c@F@on_read}");
 }
 
+TEST(SummarizeTest, LiteralFormatsAndDescriptorOrigins) {
+  v1::TranslationUnitSummary summary = Summarize(
+      "fd.c",
+      "struct conn { int fd; };\n"
+      "int fmt(char *, const char *, ...);\n"
+      "int sink(int, int, int, int);\n"
+      "void f(struct conn *c, const char *dynamic, int param) {\n"
+      "  int local = c->fd;\n"
+      "  int other;\n"
+      "  other = param;\n"
+      "  sink(local, other, c->fd + 1, c ? c->fd : local);\n"
+      "  fmt(0, \"%s %d 100%%n\"); fmt(0, \"%5hhn\"); fmt(0, dynamic);\n"
+      "}\n");
+  const v1::Function* f = Find(summary, "f");
+  ASSERT_NE(f, nullptr);
+  ASSERT_EQ(f->calls_size(), 4);
+  auto origins = [](const v1::ArgumentValue& argument) {
+    std::vector<std::string> out;
+    for (const v1::MemoryPath& path : argument.integer_loaded_from())
+      out.push_back(PathString(path));
+    return out;
+  };
+  const v1::Call& sink = f->calls(0);
+  EXPECT_THAT(origins(sink.arguments(0)), UnorderedElementsAre("P0 *.fd"));
+  EXPECT_THAT(origins(sink.arguments(1)), UnorderedElementsAre("P2"));
+  EXPECT_THAT(origins(sink.arguments(2)), IsEmpty());  // A new number.
+  EXPECT_THAT(origins(sink.arguments(3)), UnorderedElementsAre("P0 *.fd"));
+  EXPECT_TRUE(f->calls(1).arguments(1).literal_without_percent_n());
+  EXPECT_FALSE(f->calls(2).arguments(1).literal_without_percent_n());
+  EXPECT_FALSE(f->calls(3).arguments(1).literal_without_percent_n());
+  EXPECT_FALSE(f->calls(1).arguments(0).literal_without_percent_n());
+}
+
 TEST(SummarizeTest, SystemHeaderBodiesOnlyWhenReferenced) {
   std::string dir = TempDir() + "/sys";
   std::system(absl::StrCat("mkdir -p ", dir, "/sysinc").c_str());
