@@ -30,7 +30,8 @@ namespace prism::frontend {
 
 // Changes whenever the summaries this front-end records change meaning; part of
 // input_digest.
-inline constexpr char kFrontendVersion[] = "prism-frontend/1";
+// 2: call arguments carry literal_without_percent_n and integer_loaded_from.
+inline constexpr char kFrontendVersion[] = "prism-frontend/2";
 
 absl::StatusOr<v1::TranslationUnitSummary> SummarizeTranslationUnit(
     const CompileCommand& command);
