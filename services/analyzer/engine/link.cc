@@ -56,6 +56,27 @@ void AddEffect(Solved* out, const Path& path, bool write, bool atomic,
   }
 }
 
+// A helper that releases its integer parameter (`drop(int fd) { close(fd); }`)
+// records {PARAMETER k, ["*", kReleasedNumber]}; its callers write what their
+// argument k was read from instead (library_models.h, releases=).
+constexpr char kReleasedNumber[] = "<descriptor>";
+
+bool IsReleasedNumber(const Path& path) {
+  return path.base == BaseKind::kParameter && path.index >= 0 &&
+         path.selectors.size() == 2 && path.selectors[1] == kReleasedNumber;
+}
+
+// A write of `path`, which a descriptor's number was read from; the parameter
+// variable itself becomes the marker above.
+void AddRelease(Solved* out, Path path,
+                const prism::v1::SourceLocation& location, const ViaPtr& via) {
+  if (path.base == BaseKind::kParameter && path.index >= 0 &&
+      path.selectors.empty()) {
+    path.selectors = {"*", kReleasedNumber};
+  }
+  AddEffect(out, path, true, false, location, via);
+}
+
 bool ValueIsShared(const Value& value) {
   return value.kind == Value::Kind::kUnknown ||
          (value.kind != Value::Kind::kFunction && value.path.IsShared());
@@ -306,6 +327,18 @@ class LinkedProgram::BodySolver {
             AddEffect(out, path, effect.write, effect.atomic, effect.location,
                       MakeVia(function_.name, effect.via));
           }
+          // The callee released its integer parameter: what this call's
+          // argument was read from.
+          if (!target.called_back && IsReleasedNumber(effect.path) &&
+              effect.path.index < call.arguments_size()) {
+            for (const prism::v1::MemoryPath& from :
+                 call.arguments(effect.path.index).integer_loaded_from()) {
+              for (const Path& path : ResolvePath(PathFromProto(from))) {
+                AddRelease(out, path, effect.location,
+                           MakeVia(function_.name, effect.via));
+              }
+            }
+          }
         }
         if (summarize_stores) continue;
         for (const auto& [key, store] : callee.stores) {
@@ -342,7 +375,7 @@ class LinkedProgram::BodySolver {
           for (const prism::v1::MemoryPath& from :
                call.arguments(i).integer_loaded_from()) {
             for (const Path& path : ResolvePath(PathFromProto(from)))
-              AddEffect(out, path, true, false, call.location(), via);
+              AddRelease(out, path, call.location(), via);
           }
         }
         if (model.unknown != FunctionModel::Unknown::kNone) {  // fork

@@ -21,9 +21,7 @@ static void on_open(evutil_socket_t fd, short what, void *arg) {
   if (f != NULL) fclose(f);
 }
 
-static void on_umask(evutil_socket_t fd, short what, void *arg) {
-  umask(077);
-}
+static void on_umask(evutil_socket_t fd, short what, void *arg) { umask(077); }
 
 static void on_setuid(evutil_socket_t fd, short what, void *arg) {
   if (setuid(65534) != 0) return;
