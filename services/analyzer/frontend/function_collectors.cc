@@ -356,29 +356,41 @@ static const clang::VarDecl* IntegerLocal(const clang::Expr* expr) {
 }
 
 void CallCollector::IntegerLoadedFrom(const clang::Expr* expr, int depth,
+                                      std::set<const clang::VarDecl*>* visited,
                                       Paths* out) {
-  if (expr == nullptr || depth > 8) return;
+  if (expr == nullptr) return;
+  if (depth > 64) {  // Too deep to follow: anything.
+    frontend::Add(*out, UnknownPath());
+    return;
+  }
   expr = expr->IgnoreParenCasts();
   if (const auto* conditional =
           llvm::dyn_cast<clang::AbstractConditionalOperator>(expr)) {
-    IntegerLoadedFrom(conditional->getTrueExpr(), depth + 1, out);
-    IntegerLoadedFrom(conditional->getFalseExpr(), depth + 1, out);
+    IntegerLoadedFrom(conditional->getTrueExpr(), depth + 1, visited, out);
+    IntegerLoadedFrom(conditional->getFalseExpr(), depth + 1, visited, out);
     return;
   }
   if (const auto* binary = llvm::dyn_cast<clang::BinaryOperator>(expr)) {
     if (binary->isAssignmentOp() || binary->getOpcode() == clang::BO_Comma) {
-      IntegerLoadedFrom(binary->getRHS(), depth + 1, out);
+      IntegerLoadedFrom(binary->getRHS(), depth + 1, visited, out);
       if (binary->isAssignmentOp())
-        IntegerLoadedFrom(binary->getLHS(), depth + 1, out);
+        IntegerLoadedFrom(binary->getLHS(), depth + 1, visited, out);
     }
     return;  // Arithmetic: a new number.
   }
+  if (const auto* unary = llvm::dyn_cast<clang::UnaryOperator>(expr)) {
+    if (unary->isIncrementDecrementOp()) {  // close(fd++): fd's number.
+      IntegerLoadedFrom(unary->getSubExpr(), depth + 1, visited, out);
+    }
+    return;
+  }
   if (!expr->isGLValue()) return;
   if (const clang::VarDecl* local = IntegerLocal(expr)) {
+    if (!visited->insert(local).second) return;  // Already followed.
     auto it = integer_values_.find(local);
     if (it == integer_values_.end()) return;
     for (const clang::Expr* value : it->second)
-      IntegerLoadedFrom(value, depth + 1, out);
+      IntegerLoadedFrom(value, depth + 1, visited, out);
     return;
   }
   for (const auto& [key, path] : flow_.LValuePaths(expr)) {
@@ -592,7 +604,8 @@ void CallCollector::Emit(v1::Function* out) {
       }
       if (arg->getType()->isIntegralOrEnumerationType()) {
         Paths loaded_from;
-        IntegerLoadedFrom(arg, 0, &loaded_from);
+        std::set<const clang::VarDecl*> visited;
+        IntegerLoadedFrom(arg, 0, &visited, &loaded_from);
         for (const auto& [key, path] : loaded_from)
           ToProto(path, argument->add_integer_loaded_from());
       }

@@ -17,6 +17,7 @@
 #define PRISM_SERVICES_ANALYZER_FRONTEND_FUNCTION_COLLECTORS_H_
 
 #include <map>
+#include <set>
 #include <utility>
 #include <vector>
 
@@ -103,8 +104,10 @@ class CallCollector : public Collector {
   void VisitConstruct(const clang::CXXConstructExpr* construct);
   void VisitDelete(const clang::CXXDeleteExpr* expr);
   // The lvalues an integer value was read from (ArgumentValue's
-  // integer_loaded_from), following the values assigned to integer locals.
-  void IntegerLoadedFrom(const clang::Expr* expr, int depth, Paths* out);
+  // integer_loaded_from), following the values assigned to integer locals
+  // (each once: `visited`).
+  void IntegerLoadedFrom(const clang::Expr* expr, int depth,
+                         std::set<const clang::VarDecl*>* visited, Paths* out);
   std::vector<CallSite>
       pending_destructors_;  // Locals' destructors run at scope exit.
   // Values assigned to local variables of integer type (descriptors).

@@ -809,6 +809,25 @@ TEST(SummarizeTest, LiteralFormatsAndDescriptorOrigins) {
   EXPECT_FALSE(f->calls(1).arguments(0).literal_without_percent_n());
 }
 
+TEST(SummarizeTest, DescriptorOriginsThroughCyclicLocals) {
+  v1::TranslationUnitSummary summary = Summarize("cycle.c",
+                                                 "struct conn { int fd; };\n"
+                                                 "int sink(int, int);\n"
+                                                 "void g(struct conn *c) {\n"
+                                                 "  int a = c->fd, b = a;\n"
+                                                 "  a = b;\n"
+                                                 "  sink(a, b++);\n"
+                                                 "}\n");
+  const v1::Function* g = Find(summary, "g");
+  ASSERT_NE(g, nullptr);
+  ASSERT_EQ(g->calls_size(), 1);
+  for (int i = 0; i < 2; ++i) {
+    const v1::ArgumentValue& argument = g->calls(0).arguments(i);
+    ASSERT_EQ(argument.integer_loaded_from_size(), 1) << i;
+    EXPECT_EQ(PathString(argument.integer_loaded_from(0)), "P0 *.fd") << i;
+  }
+}
+
 TEST(SummarizeTest, SystemHeaderBodiesOnlyWhenReferenced) {
   std::string dir = TempDir() + "/sys";
   std::system(absl::StrCat("mkdir -p ", dir, "/sysinc").c_str());
