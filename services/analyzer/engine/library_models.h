@@ -51,7 +51,9 @@ struct FunctionModel {
   // through the argument it consumes, so unless the format is a string literal
   // without `%n` every argument after the format may be written; for a
   // `va_list` variant (`format_va_list`) the values are in the va_list, which
-  // the analysis does not follow: unknown memory may be written. -1: none.
+  // the analysis does not follow: what the caller's callers pass when the
+  // format is the caller's parameter, unknown memory otherwise (link.cc,
+  // FormatWrites). -1: none.
   int format = -1;
   bool format_va_list = false;
   // Whether argument `position` may be written through a `%n` of the format;
@@ -60,8 +62,8 @@ struct FunctionModel {
     return format >= 0 && !format_va_list && position > format &&
            !literal_without_percent_n;
   }
-  // Whether the call may write unknown memory through a `%n` of the format
-  // (a va_list variant whose format is not a literal without `%n`).
+  // Whether a va_list variant may write through a `%n` of the format (one
+  // that is not a literal without `%n`).
   bool FormatMayWriteUnknown(bool literal_without_percent_n) const {
     return format >= 0 && format_va_list && !literal_without_percent_n;
   }

@@ -77,6 +77,50 @@ void AddRelease(Solved* out, Path path,
   AddEffect(out, path, true, false, location, via);
 }
 
+// A function that hands its parameter k to a va_list printf as the format
+// (`log_msg(const char *fmt, ...) { ... vfprintf(f, fmt, ap); }`) records
+// {PARAMETER k, ["*", kPassedFormat]}: at each call the format decides whether
+// a `%n` writes through the arguments (FormatWrites).
+constexpr char kPassedFormat[] = "<format>";
+
+bool IsPassedFormat(const Path& path) {
+  return path.base == BaseKind::kParameter && path.index >= 0 &&
+         path.selectors.size() == 2 && path.selectors[1] == kPassedFormat;
+}
+
+// What `%n` may write at a call whose argument `format` is a printf format
+// for the arguments after it or a va_list: nothing for a literal without %n
+// (`literal`); otherwise every argument after the format, and what the
+// format's own callers pass when it is the caller's parameter (the marker
+// above), or unknown memory when it is anything else.
+void FormatWrites(bool literal, int format,
+                  const std::vector<std::vector<Value>>& arguments,
+                  const prism::v1::SourceLocation& location, const ViaPtr& via,
+                  Solved* out) {
+  if (literal || format < 0 ||
+      static_cast<size_t>(format) >= arguments.size()) {
+    return;
+  }
+  const std::vector<std::string> whole = {"*"};
+  for (size_t i = format + 1; i < arguments.size(); ++i) {
+    std::vector<Path> paths;
+    PathsThrough(arguments[i], whole, &paths, /*truncated=*/true);
+    for (const Path& path : paths)
+      AddEffect(out, path, true, false, location, via);
+  }
+  for (const Value& value : arguments[format]) {
+    if (value.kind == Value::Kind::kLoadedFrom &&
+        value.path.base == BaseKind::kParameter && value.path.index >= 0 &&
+        value.path.selectors.empty() && !value.path.truncated) {
+      Path marker = value.path;
+      marker.selectors = {"*", kPassedFormat};
+      AddEffect(out, marker, true, false, location, via);
+    } else if (value.kind != Value::Kind::kFunction) {
+      AddEffect(out, UnknownPath(), true, false, location, via);
+    }
+  }
+}
+
 bool ValueIsShared(const Value& value) {
   return value.kind == Value::Kind::kUnknown ||
          (value.kind != Value::Kind::kFunction && value.path.IsShared());
@@ -322,6 +366,15 @@ class LinkedProgram::BodySolver {
         const std::vector<Value>& callee_this =
             target.called_back ? unknown_value : this_argument;
         for (const auto& [key, effect] : callee.effects) {
+          if (IsPassedFormat(effect.path)) {  // The format is this call's.
+            FormatWrites(!target.called_back &&
+                             effect.path.index < call.arguments_size() &&
+                             call.arguments(effect.path.index)
+                                 .literal_without_percent_n(),
+                         effect.path.index, callee_arguments, effect.location,
+                         MakeVia(function_.name, effect.via), out);
+            continue;
+          }
           for (const Path& path :
                InstantiatePath(effect.path, callee_arguments, callee_this)) {
             AddEffect(out, path, effect.write, effect.atomic, effect.location,
@@ -366,7 +419,8 @@ class LinkedProgram::BodySolver {
             model.format >= 0 && model.format < call.arguments_size() &&
             call.arguments(model.format).literal_without_percent_n();
         if (model.FormatMayWriteUnknown(literal_format)) {
-          AddEffect(out, UnknownPath(), true, false, call.location(), via);
+          FormatWrites(literal_format, model.format, arguments, call.location(),
+                       via, out);
         }
         // A descriptor's life ends (close(c->fd)): a write of what its number
         // was read from, so handlers still using it conflict.

@@ -466,7 +466,13 @@ void CallCollector::VisitCall(const clang::CallExpr* call) {
     }
     site.indirect_type = type;
   }
+  // va_start(ap, last): `last` only names the last named parameter, whose
+  // address is not taken (its loads stay exact: a format passed on).
+  const bool va_start =
+      callee != nullptr &&
+      callee->getBuiltinID() == clang::Builtin::BI__builtin_va_start;
   for (unsigned i = first_argument; i < call->getNumArgs(); ++i) {
+    if (va_start && i > 0) continue;
     site.arguments.push_back(call->getArg(i));
   }
   flow_.AddCall(std::move(site));

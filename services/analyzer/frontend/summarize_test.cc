@@ -828,6 +828,28 @@ TEST(SummarizeTest, DescriptorOriginsThroughCyclicLocals) {
   }
 }
 
+TEST(SummarizeTest, VaStartDoesNotTakeTheLastParametersAddress) {
+  v1::TranslationUnitSummary summary =
+      Summarize("va.c",
+                "#include <stdarg.h>\n"
+                "int vf(const char *, va_list);\n"
+                "void log_msg(const char *fmt, ...) {\n"
+                "  va_list ap;\n"
+                "  va_start(ap, fmt);\n"
+                "  vf(fmt, ap);\n"
+                "  va_end(ap);\n"
+                "}\n");
+  const v1::Function* log_msg = Find(summary, "log_msg");
+  ASSERT_NE(log_msg, nullptr);
+  bool found = false;
+  for (const v1::Call& call : log_msg->calls()) {
+    if (call.callee_name() != "vf") continue;
+    found = true;
+    EXPECT_EQ(ValueString(call.arguments(0)), "{=P0}");
+  }
+  EXPECT_TRUE(found);
+}
+
 TEST(SummarizeTest, SystemHeaderBodiesOnlyWhenReferenced) {
   std::string dir = TempDir() + "/sys";
   std::system(absl::StrCat("mkdir -p ", dir, "/sysinc").c_str());
