@@ -51,6 +51,8 @@ TEST(Models, BuiltinModelsParse) {
   EXPECT_TRUE(models->count("event_add"));
   EXPECT_EQ(models->at("fork").unknown, FunctionModel::Unknown::kRead);
   EXPECT_TRUE(models->at("close").releases.Contains(0));
+  EXPECT_TRUE(models->at("munmap").writes.Contains(0));
+  EXPECT_EQ(models->at("realloc").returns, FunctionModel::Returns::kArgument);
   EXPECT_TRUE(models->at("dup2").releases.Contains(1));
   EXPECT_FALSE(models->at("dup2").releases.Contains(0));
   EXPECT_FALSE(models->at("write").releases.Contains(0));
