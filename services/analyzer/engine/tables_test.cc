@@ -100,6 +100,10 @@ TEST(Models, PrintfFormatWrites) {
   EXPECT_FALSE(vsnprintf_model.FormatMayWriteUnknown(true));
   EXPECT_FALSE(models->at("memcpy").FormatMayWrite(2, false));
   EXPECT_EQ(models->at("evbuffer_add_printf").format, 1);
+  EXPECT_EQ(models->at("syslog").format, 1);
+  EXPECT_TRUE(models->at("vsyslog").format_va_list);
+  EXPECT_TRUE(models->at("fscanf").writes.Contains(5));
+  EXPECT_TRUE(models->at("evbuffer_add_file").releases.Contains(1));
 }
 
 TEST(Overrides, Parses) {
