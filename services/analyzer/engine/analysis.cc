@@ -1,6 +1,7 @@
 // Handler discovery, escapes, conflicts and the ConstraintSet (engine.h). The
 // rules are stated in README.md beside this file; keep the two in step.
 #include <algorithm>
+#include <functional>
 #include <map>
 #include <set>
 #include <tuple>
@@ -30,6 +31,9 @@ struct WrapperSlot {
       0;  // The callback's parameter that receives the context.
   std::string api;
   std::vector<Value> context_values;  // The context, in the wrapper's terms.
+  // Callback parameter -> what the registration passes to it (the table's
+  // `passes=`), in the wrapper's terms.
+  std::map<int, std::vector<Value>> passed;
   std::vector<std::string>
       via;  // Wrapper chain from this function to the API call.
 };
@@ -37,6 +41,21 @@ struct WrapperSlot {
 struct RegistrationFact {
   std::string registering_usr;  // Function whose body holds the registration.
   std::vector<Value> context_values;
+  std::string api;
+  int context_parameter = 0;
+  std::map<int, std::vector<Value>> passed;
+};
+
+// What a handler's pointer parameter other than the context stands for
+// (README.md, "Handler parameters"): memory reached from the context (values
+// relative to the context parameter), and/or memory no other context reaches.
+// `global`: neither can be shown; its accesses are global.
+struct ParameterBinding {
+  std::vector<Value> context_values;
+  // Objects (allocation sites) only the callbacks of the registrations that
+  // pass them reach, each on the context registered with it.
+  std::set<std::string> own_objects;
+  bool global = false;
 };
 
 struct HandlerInfo {
@@ -262,12 +281,32 @@ class Analysis {
             if (api != apis.end()) {
               std::vector<Value> context =
                   argument(api->second.context_argument);
+              std::map<int, std::vector<Value>> passed;
+              for (const PassedParameter& pass : api->second.passes) {
+                if (pass.argument == PassedParameter::kShared) {
+                  passed[pass.parameter] = {Value()};  // Unknown: shared.
+                  continue;
+                }
+                if (pass.argument != PassedParameter::kReturned) {
+                  passed[pass.parameter] = argument(pass.argument);
+                  continue;
+                }
+                // The object the registration call returns.
+                prism::v1::ArgumentValue returned;
+                prism::v1::MemoryPath* path =
+                    returned.add_sources()->mutable_loaded_from();
+                path->set_base(prism::v1::MemoryPath::BASE_RETURN);
+                path->set_parameter_index(static_cast<int>(call.index()));
+                passed[pass.parameter] =
+                    program_.ResolveValues(node, *body, returned);
+              }
               for (const CallbackSlot& callback : api->second.callbacks) {
                 pending.push_back(
                     {callback.argument, WrapperSlot{0,
                                                     callback.context_parameter,
                                                     api->first,
                                                     context,
+                                                    passed,
                                                     {}}});
               }
             }
@@ -289,6 +328,15 @@ class Analysis {
                       instantiated.context_values.end(), values.begin(),
                       values.end());
                 }
+                for (auto& [parameter, passed] : instantiated.passed) {
+                  std::vector<Value> outer;
+                  for (const Value& value : passed) {
+                    std::vector<Value> values = LinkedProgram::InstantiateValue(
+                        value, arguments, this_argument);
+                    outer.insert(outer.end(), values.begin(), values.end());
+                  }
+                  passed = std::move(outer);
+                }
                 pending.push_back({slot.parameter, std::move(instantiated)});
               }
             }
@@ -306,7 +354,8 @@ class Analysis {
                   handler.context_parameters.insert(
                       item.slot.context_parameter);
                   handler.registrations.push_back(
-                      {usr, item.slot.context_values});
+                      {usr, item.slot.context_values, item.slot.api,
+                       item.slot.context_parameter, item.slot.passed});
                   prism::v1::Registration* registration =
                       handler.proto.add_registrations();
                   registration->set_api(item.slot.api);
@@ -449,7 +498,7 @@ class Analysis {
 
   void FindEscapes() {
     // Every fresh object that is some handler's registered context.
-    std::set<std::string> context_objects;
+    std::set<std::string>& context_objects = context_objects_;
     for (const auto& [identity, handler] : handlers_) {
       for (const RegistrationFact& registration : handler.registrations) {
         for (const Value& value : registration.context_values) {
@@ -545,6 +594,227 @@ class Analysis {
         }
       }
     }
+    // A handler parameter that stands for memory reached from the context
+    // (c->bev): what escapes through the parameter escapes through the
+    // context too, since other handlers reach it that way.
+    for (const auto& [identity, handler] : handlers_) {
+      std::set<int> parameters;
+      for (const RegistrationFact& registration : handler.registrations) {
+        for (const auto& [parameter, values] : registration.passed)
+          parameters.insert(parameter);
+      }
+      for (int parameter : parameters) {
+        const std::string role = RoleOf(handler, parameter);
+        auto it = escapes_.find(role);
+        if (role == "ctx" || it == escapes_.end()) continue;
+        const ParameterBinding& binding = BindingOf(handler, parameter);
+        const std::set<std::vector<std::string>> prefixes = it->second;
+        for (const std::vector<std::string>& prefix : prefixes) {
+          std::vector<Path> paths;
+          PathsThrough(binding.context_values, prefix, &paths);
+          for (const Path& path : paths) AddEscape("ctx", path.selectors);
+        }
+      }
+    }
+  }
+
+  // ---- Handler parameters other than the context (README.md, "Handler
+  // parameters").
+
+  // The context's own memory at a registration: what a context value points
+  // to. Nothing when unknown.
+  static bool ContextObject(const Value& context, Path* out) {
+    if (context.kind != Value::Kind::kAddressOf &&
+        context.kind != Value::Kind::kLoadedFrom) {
+      return false;
+    }
+    if (context.path.truncated) return false;
+    *out = context.path;
+    if (context.kind == Value::Kind::kLoadedFrom) out->selectors.push_back("*");
+    return true;
+  }
+
+  // Whether `path` lies in `object` (same base, `object`'s selectors a prefix
+  // of its own, selector by selector); the rest of its selectors in `rest`.
+  static bool Within(const Path& path, const Path& object,
+                     std::vector<std::string>* rest) {
+    if (path.base != object.base || path.key != object.key ||
+        path.index != object.index ||
+        (path.base == BaseKind::kFresh && FreshId(path) != FreshId(object)) ||
+        path.selectors.size() < object.selectors.size() ||
+        !std::equal(object.selectors.begin(), object.selectors.end(),
+                    path.selectors.begin())) {
+      return false;
+    }
+    rest->assign(path.selectors.begin() + object.selectors.size(),
+                 path.selectors.end());
+    return true;
+  }
+
+  // Context-relative place: the context parameter, dereferenced, then `rest`.
+  static Path ContextPath(const RegistrationFact& registration,
+                          const std::vector<std::string>& rest,
+                          bool truncated) {
+    Path path;
+    path.base = BaseKind::kParameter;
+    path.index = registration.context_parameter;
+    path.name = "arg";
+    path.selectors = {"*"};
+    path.selectors.insert(path.selectors.end(), rest.begin(), rest.end());
+    path.truncated = truncated;
+    return path;
+  }
+
+  // One value a registration passes to the parameter, in the context's terms;
+  // false when that cannot be shown.
+  bool BindValue(const RegistrationFact& registration, const Value& value,
+                 ParameterBinding* binding) {
+    std::vector<Value>* out = &binding->context_values;
+    if (value.kind == Value::Kind::kFunction) return true;
+    if (value.kind == Value::Kind::kUnknown) return false;
+    // Reached from the context: bufferevent_setcb(c->bev, ..., c).
+    bool bound = false;
+    for (const Value& context : registration.context_values) {
+      Path object;
+      std::vector<std::string> rest;
+      if (!ContextObject(context, &object) ||
+          !Within(value.path, object, &rest)) {
+        continue;
+      }
+      Value relative;
+      relative.kind = value.kind;
+      relative.path = ContextPath(registration, rest, value.path.truncated);
+      out->push_back(std::move(relative));
+      bound = true;
+    }
+    if (bound) return true;
+    // An object the registering function allocated (or the registration
+    // returned): it is the context's own if it is stored only into the
+    // context's fields, and a per-registration object of its own if it is
+    // stored nowhere; anything else (stored into other memory, returned to a
+    // caller, another handler's context) may be shared.
+    if (value.kind != Value::Kind::kAddressOf ||
+        value.path.base != BaseKind::kFresh || !value.path.selectors.empty() ||
+        context_objects_.count(FreshId(value.path))) {
+      return false;
+    }
+    const Solved& solved = program_.SolvedFor(registration.registering_usr);
+    for (const auto& [key, returned] : solved.returns) {
+      if (returned.kind != Value::Kind::kUnknown &&
+          returned.path.base == BaseKind::kFresh &&
+          FreshId(returned.path) == FreshId(value.path)) {
+        return false;
+      }
+    }
+    std::vector<Value> fields;
+    for (const auto& [key, store] : solved.stores) {
+      if (store.value.kind == Value::Kind::kUnknown ||
+          store.value.path.base != BaseKind::kFresh ||
+          FreshId(store.value.path) != FreshId(value.path)) {
+        continue;
+      }
+      if (store.value.kind != Value::Kind::kAddressOf ||
+          !store.value.path.selectors.empty()) {
+        return false;  // Its inside stored somewhere.
+      }
+      if (store.target.base == BaseKind::kFresh &&
+          absl::StartsWith(store.target.key, "site:") &&
+          !absl::StartsWith(store.target.name, "<")) {
+        continue;  // Into a local.
+      }
+      bool field = false;
+      for (const Value& context : registration.context_values) {
+        Path object;
+        std::vector<std::string> rest;
+        if (!ContextObject(context, &object) ||
+            !Within(store.target, object, &rest) || rest.empty() ||
+            HasDereference(rest)) {
+          continue;
+        }
+        Value held;
+        held.kind = Value::Kind::kLoadedFrom;
+        held.path = ContextPath(registration, rest, store.target.truncated);
+        fields.push_back(std::move(held));
+        field = true;
+      }
+      if (!field) return false;
+    }
+    if (fields.empty()) {
+      // Stored nowhere: only the callbacks registered with it reach it, on
+      // the context registered with it.
+      binding->own_objects.insert(FreshId(value.path));
+    }
+    out->insert(out->end(), fields.begin(), fields.end());
+    return true;
+  }
+
+  // How reports name the handler's parameter `index` (its context).
+  std::string ContextName(const HandlerInfo& handler, int index) const {
+    for (const std::string& usr : handler.usrs) {
+      for (const auto& [key, effect] : program_.SolvedFor(usr).effects) {
+        if (effect.path.base == BaseKind::kParameter &&
+            effect.path.index == index && !effect.path.name.empty()) {
+          return effect.path.name;
+        }
+      }
+    }
+    return "arg";
+  }
+
+  const ParameterBinding& BindingOf(const HandlerInfo& handler, int parameter) {
+    const auto key = std::make_pair(&handler, parameter);
+    if (auto it = bindings_.find(key); it != bindings_.end()) return it->second;
+    ParameterBinding binding;
+    for (const RegistrationFact& registration : handler.registrations) {
+      auto it = registration.passed.find(parameter);
+      if (it == registration.passed.end()) {
+        // The table says nothing: an object the library made for this
+        // invocation (evhttp's request). It stays the invocation's own unless
+        // the handler keeps it: in its context's own fields, a whole-context
+        // access covers any handler reaching it from the same context;
+        // anywhere else, it may be shared.
+        bool kept_elsewhere = false, kept_in_context = false;
+        for (const std::string& usr : handler.usrs) {
+          for (const auto& [key, store] : program_.SolvedFor(usr).stores) {
+            const Value& value = store.value;
+            if (value.kind == Value::Kind::kUnknown ||
+                value.path.base != BaseKind::kParameter ||
+                value.path.index != parameter) {
+              continue;
+            }
+            const Path& target = store.target;
+            const bool into_local = target.base == BaseKind::kFresh &&
+                                    absl::StartsWith(target.key, "site:") &&
+                                    !absl::StartsWith(target.name, "<");
+            const bool into_own_context =
+                target.base == BaseKind::kParameter &&
+                target.index == registration.context_parameter &&
+                !target.selectors.empty() && target.selectors[0] == "*" &&
+                !HasDereference(std::vector<std::string>(
+                    target.selectors.begin() + 1, target.selectors.end()));
+            if (into_own_context) kept_in_context = true;
+            if (!into_local && !into_own_context) kept_elsewhere = true;
+          }
+        }
+        if (kept_elsewhere) {
+          binding.global = true;
+        } else if (kept_in_context) {
+          Value whole;
+          whole.kind = Value::Kind::kAddressOf;
+          whole.path = ContextPath(registration, {}, /*truncated=*/true);
+          binding.context_values.push_back(std::move(whole));
+        }
+        continue;
+      }
+      if (it->second.empty()) binding.global = true;
+      for (const Value& value : it->second) {
+        if (!BindValue(registration, value, &binding)) {
+          binding.global = true;
+        }
+      }
+    }
+    if (handler.registrations.empty()) binding.global = true;
+    return bindings_[key] = std::move(binding);
   }
 
   // ---- Classification of a handler's effects into global and context
@@ -581,84 +851,120 @@ class Analysis {
   HandlerAccesses Classify(const HandlerInfo& handler) {
     HandlerAccesses out;
     std::set<std::string> seen_shared;
-    auto add = [&](const Effect& effect, std::vector<std::string> via) {
-      HandlerAccess access;
-      access.path = effect.path;
-      access.write = effect.write;
-      access.atomic = effect.atomic;
-      access.location = effect.location;
-      if (access.location.line() == 0 && handler.proto.line() != 0) {
-        // Every site has a file and a line (DESIGN.md invariant 4): an
-        // access without a location of its own is placed at the handler.
-        access.location.set_file(handler.proto.file());
-        access.location.set_line(handler.proto.line());
-        access.location.set_column(0);
-      }
-      access.via = std::move(via);
-      if (effect.path.IsShared()) {
-        access.resource =
-            effect.path.base == BaseKind::kUnknown
-                ? effect.path.name
-                : RenderPath(effect.path.name, effect.path.selectors);
-        AddGlobal(&out, std::move(access));
-        return;
-      }
-      if (effect.path.base != BaseKind::kParameter) return;
-      const std::string role = RoleOf(handler, effect.path.index);
-      access.resource = RenderPath(effect.path.name, effect.path.selectors);
-      bool escaped = false;
-      if (auto it = escapes_.find(role); it != escapes_.end()) {
-        for (const std::vector<std::string>& prefix : it->second) {
-          if (IsPrefix(prefix, effect.path.selectors)) escaped = true;
-        }
-      }
-      if (escaped) {
-        HandlerAccess global = access;
-        global.path.base = BaseKind::kUnknown;
-        global.resource = absl::StrCat("<escaped> ", access.resource);
-        AddGlobal(&out, std::move(global));
-      }
-      if (role == "ctx" && RegisteredWithSubObject(handler)) {
-        // The runtime tells contexts apart by pointer: a handler registered
-        // with &x->out and one registered with x reach the same memory through
-        // different pointers, so they may run together. Accesses through such
-        // a context are global ones.
-        HandlerAccess global = access;
-        global.path.base = BaseKind::kUnknown;
-        global.resource =
-            absl::StrCat("<sub-object context> ", access.resource);
-        AddGlobal(&out, std::move(global));
-      }
-      if (role == "ctx") {
-        // A context that is (or may be) global memory: its accesses are global
-        // ones.
-        std::vector<Value> shared;
-        for (const RegistrationFact& registration : handler.registrations) {
-          for (const Value& value : registration.context_values) {
-            if (value.kind == Value::Kind::kUnknown || value.path.IsShared()) {
-              shared.push_back(value);
+    std::function<void(const Effect&, std::vector<std::string>)> add =
+        [&](const Effect& effect, std::vector<std::string> via) {
+          HandlerAccess access;
+          access.path = effect.path;
+          access.write = effect.write;
+          access.atomic = effect.atomic;
+          access.location = effect.location;
+          if (access.location.line() == 0 && handler.proto.line() != 0) {
+            // Every site has a file and a line (DESIGN.md invariant 4): an
+            // access without a location of its own is placed at the handler.
+            access.location.set_file(handler.proto.file());
+            access.location.set_line(handler.proto.line());
+            access.location.set_column(0);
+          }
+          access.via = std::move(via);
+          if (effect.path.IsShared()) {
+            access.resource =
+                effect.path.base == BaseKind::kUnknown
+                    ? effect.path.name
+                    : RenderPath(effect.path.name, effect.path.selectors);
+            AddGlobal(&out, std::move(access));
+            return;
+          }
+          if (effect.path.base != BaseKind::kParameter) return;
+          const std::string role = RoleOf(handler, effect.path.index);
+          access.resource = RenderPath(effect.path.name, effect.path.selectors);
+          bool escaped = false;
+          if (auto it = escapes_.find(role); it != escapes_.end()) {
+            for (const std::vector<std::string>& prefix : it->second) {
+              if (IsPrefix(prefix, effect.path.selectors)) escaped = true;
             }
           }
-        }
-        std::vector<Path> paths;
-        PathsThrough(shared, effect.path.selectors, &paths,
-                     effect.path.truncated);
-        std::set<std::string> seen;
-        for (const Path& path : paths) {
-          if (!seen.insert(path.Key()).second) continue;
-          HandlerAccess global = access;
-          global.path = path;
-          global.resource =
-              path.base == BaseKind::kUnknown
-                  ? absl::StrCat("<unknown context> ", access.resource)
-                  : RenderPath(path.name, path.selectors);
-          AddGlobal(&out, std::move(global));
-        }
-      }
-      access.context = true;
-      access.group = role;
-      out.context_groups[role].push_back(std::move(access));
-    };
+          if (escaped) {
+            HandlerAccess global = access;
+            global.path.base = BaseKind::kUnknown;
+            global.resource = absl::StrCat("<escaped> ", access.resource);
+            AddGlobal(&out, std::move(global));
+          }
+          if (role != "ctx" && role != "this" &&
+              !handler.registrations.empty()) {
+            // A parameter other than the context (a bufferevent callback's
+            // bev): its accesses are those of what the registration passed.
+            const ParameterBinding& binding =
+                BindingOf(handler, effect.path.index);
+            if (binding.global) {
+              HandlerAccess global = access;
+              global.path.base = BaseKind::kUnknown;
+              global.resource =
+                  absl::StrCat("<handler parameter> ", access.resource);
+              AddGlobal(&out, std::move(global));
+            }
+            for (const std::string& object : binding.own_objects) {
+              // Only handlers handed the same object reach it, each time with
+              // the context registered with it.
+              HandlerAccess own = access;
+              own.context = true;
+              own.group = absl::StrCat("object ", object);
+              out.context_groups[own.group].push_back(std::move(own));
+            }
+            std::vector<Path> paths;
+            PathsThrough(binding.context_values, effect.path.selectors, &paths,
+                         effect.path.truncated);
+            std::set<std::string> seen;
+            for (Path& path : paths) {
+              path.name = ContextName(handler, path.index);
+              if (!seen.insert(path.Key()).second) continue;
+              Effect relative = effect;
+              relative.path = std::move(path);
+              add(relative, access.via);
+            }
+            return;
+          }
+          if (role == "ctx" && RegisteredWithSubObject(handler)) {
+            // The runtime tells contexts apart by pointer: a handler registered
+            // with &x->out and one registered with x reach the same memory
+            // through different pointers, so they may run together. Accesses
+            // through such a context are global ones.
+            HandlerAccess global = access;
+            global.path.base = BaseKind::kUnknown;
+            global.resource =
+                absl::StrCat("<sub-object context> ", access.resource);
+            AddGlobal(&out, std::move(global));
+          }
+          if (role == "ctx") {
+            // A context that is (or may be) global memory: its accesses are
+            // global ones.
+            std::vector<Value> shared;
+            for (const RegistrationFact& registration : handler.registrations) {
+              for (const Value& value : registration.context_values) {
+                if (value.kind == Value::Kind::kUnknown ||
+                    value.path.IsShared()) {
+                  shared.push_back(value);
+                }
+              }
+            }
+            std::vector<Path> paths;
+            PathsThrough(shared, effect.path.selectors, &paths,
+                         effect.path.truncated);
+            std::set<std::string> seen;
+            for (const Path& path : paths) {
+              if (!seen.insert(path.Key()).second) continue;
+              HandlerAccess global = access;
+              global.path = path;
+              global.resource =
+                  path.base == BaseKind::kUnknown
+                      ? absl::StrCat("<unknown context> ", access.resource)
+                      : RenderPath(path.name, path.selectors);
+              AddGlobal(&out, std::move(global));
+            }
+          }
+          access.context = true;
+          access.group = role;
+          out.context_groups[role].push_back(std::move(access));
+        };
     for (const std::string& usr : handler.usrs) {
       const FunctionNode* node = program_.FindFunction(usr);
       if (node != nullptr && !node->bodies.empty()) {
@@ -1005,6 +1311,8 @@ class Analysis {
   std::map<std::string, const prism::v1::Declaration*> bare_field_overrides_;
   std::map<std::string, HandlerInfo> handlers_;
   std::map<std::string, std::set<std::vector<std::string>>> escapes_;
+  std::set<std::string> context_objects_;
+  std::map<std::pair<const HandlerInfo*, int>, ParameterBinding> bindings_;
   std::map<std::string, prism::v1::Diagnostic> unresolved_;
 };
 

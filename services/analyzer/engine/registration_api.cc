@@ -43,6 +43,27 @@ absl::StatusOr<RegistrationApiTable> ParseRegistrationApis(
           }
           api.callbacks.push_back(callback);
         }
+      } else if (absl::ConsumePrefix(&word, "passes=")) {
+        for (absl::string_view pass : absl::StrSplit(word, ',')) {
+          std::pair<absl::string_view, absl::string_view> parts =
+              absl::StrSplit(pass, ':');
+          PassedParameter passed;
+          bool ok = true;
+          if (parts.second == "return") {
+            passed.argument = PassedParameter::kReturned;
+          } else if (parts.second == "shared") {
+            passed.argument = PassedParameter::kShared;
+          } else {
+            ok = ParseIndex(parts.second, &passed.argument);
+          }
+          if (!ok || !ParseIndex(parts.first, &passed.parameter)) {
+            return absl::InvalidArgumentError(absl::StrCat(
+                "registration table line ", line_number,
+                ": bad passed parameter '", pass,
+                "' (want PARAM:ARG, PARAM:return or PARAM:shared)"));
+          }
+          api.passes.push_back(passed);
+        }
       } else if (absl::ConsumePrefix(&word, "context=")) {
         if (!ParseIndex(word, &api.context_argument)) {
           return absl::InvalidArgumentError(

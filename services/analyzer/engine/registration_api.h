@@ -21,9 +21,21 @@ struct CallbackSlot {
       0;  // Position of the callback's parameter that receives the context.
 };
 
+// A callback parameter other than the context that receives what the
+// registration passed (bufferevent_setcb's argument 0 is the bufferevent every
+// callback gets as its parameter 0) or the object the registration call returns
+// (evconnlistener_new_bind's listener).
+struct PassedParameter {
+  static constexpr int kReturned = -1;
+  static constexpr int kShared = -2;  // The same object for every call.
+  int parameter = 0;                  // Position of the callbacks' parameter.
+  int argument = 0;  // Position of the API's argument, kReturned or kShared.
+};
+
 struct RegistrationApi {
   std::string name;
   std::vector<CallbackSlot> callbacks;
+  std::vector<PassedParameter> passes;
   int context_argument =
       0;  // Position of the context (`void *arg`) among the API's arguments.
 };

@@ -16,6 +16,17 @@ TEST(RegistrationApi, BuiltinTableParses) {
   ASSERT_TRUE(table.count("bufferevent_setcb"));
   EXPECT_EQ(table.at("bufferevent_setcb").callbacks.size(), 3u);
   EXPECT_EQ(table.at("bufferevent_setcb").callbacks[2].context_parameter, 2);
+  // Every bufferevent callback gets the bufferevent (argument 0) first.
+  ASSERT_EQ(table.at("bufferevent_setcb").passes.size(), 1u);
+  EXPECT_EQ(table.at("bufferevent_setcb").passes[0].parameter, 0);
+  EXPECT_EQ(table.at("bufferevent_setcb").passes[0].argument, 0);
+  ASSERT_EQ(table.at("evconnlistener_new_bind").passes.size(), 1u);
+  EXPECT_EQ(table.at("evconnlistener_new_bind").passes[0].argument,
+            PassedParameter::kReturned);
+  ASSERT_EQ(table.at("evhttp_set_bevcb").passes.size(), 1u);
+  EXPECT_EQ(table.at("evhttp_set_bevcb").passes[0].argument,
+            PassedParameter::kShared);
+  EXPECT_TRUE(table.at("evhttp_set_cb").passes.empty());
   for (const char* name :
        {"event_assign", "event_set", "event_base_once", "event_once",
         "bufferevent_new", "evconnlistener_new", "evconnlistener_new_bind",
@@ -31,6 +42,12 @@ TEST(RegistrationApi, RejectsBadLines) {
   EXPECT_FALSE(ParseRegistrationApis("f callback=x:1 context=2").ok());
   EXPECT_FALSE(ParseRegistrationApis("f callback=1:1").ok());
   EXPECT_FALSE(ParseRegistrationApis("f callback=1:1 context=2 bogus=1").ok());
+  EXPECT_FALSE(
+      ParseRegistrationApis("f callback=1:1 context=2 passes=0:x").ok());
+  EXPECT_FALSE(ParseRegistrationApis("f callback=1:1 context=2 passes=0").ok());
+  EXPECT_TRUE(ParseRegistrationApis(
+                  "f callback=1:1 context=2 passes=0:0,3:return,4:shared")
+                  .ok());
   EXPECT_TRUE(
       ParseRegistrationApis("# comment\nf callback=1:1 context=2\n").ok());
 }

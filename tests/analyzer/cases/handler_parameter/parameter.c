@@ -1,0 +1,61 @@
+// A handler's pointer parameter other than the context is what the
+// registration passed: bufferevent_setcb's argument 0 is the bufferevent its
+// callbacks get as parameter 0, evconnlistener_new_bind's result the listener.
+//
+// on_accept stores each connection's bufferevent in its context (c->bev =
+// bev) and registers on_read and tick_h with that context. on_read writes the
+// bufferevent through its parameter, tick_h through c->bev: the same object,
+// reached from the same context, so a context conflict (and on_read with
+// itself only on the same connection). on_accept only reads its listener,
+// which nothing else reaches. on_shared gets a bufferevent kept in a global
+// (g_bev): other handlers may reach it however they like, so its writes are
+// global and conflict with every handler's context and global accesses.
+// Handlers sorted: on_accept, on_read, on_shared, tick_h.
+// MATRIX: [[0,0,1,0],[0,2,1,2],[1,1,1,1],[0,2,1,2]]
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <event2/listener.h>
+#include <stdlib.h>
+
+struct conn {
+  struct bufferevent *bev;
+  int ticks;
+};
+struct bufferevent *g_bev;
+
+static void on_read(struct bufferevent *bev, void *arg) {
+  (void)arg;
+  evbuffer_add(bufferevent_get_output(bev), "r", 1);
+}
+
+static void tick_h(evutil_socket_t fd, short what, void *arg) {
+  (void)fd, (void)what;
+  struct conn *c = arg;
+  evbuffer_add(bufferevent_get_output(c->bev), "t", 1);
+}
+
+static void on_shared(struct bufferevent *bev, void *arg) {
+  (void)arg;
+  evbuffer_add(bufferevent_get_output(bev), "s", 1);
+}
+
+static void on_accept(struct evconnlistener *listener, evutil_socket_t fd,
+                      struct sockaddr *sa, int socklen, void *arg) {
+  (void)sa, (void)socklen, (void)arg;
+  struct event_base *base = evconnlistener_get_base(listener);
+  struct bufferevent *bev = bufferevent_socket_new(base, fd, 0);
+  struct conn *c = calloc(1, sizeof *c);
+  if (bev == NULL || c == NULL) return;
+  c->bev = bev;
+  bufferevent_setcb(bev, on_read, NULL, NULL, c);
+  event_new(base, -1, EV_PERSIST, tick_h, c);
+}
+
+int main(void) {
+  struct event_base *base = event_base_new();
+  g_bev = bufferevent_socket_new(base, -1, 0);
+  bufferevent_setcb(g_bev, on_shared, NULL, NULL, NULL);
+  evconnlistener_new_bind(base, on_accept, NULL, 0, -1, NULL, 0);
+  return event_base_dispatch(base);
+}
