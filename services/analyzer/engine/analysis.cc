@@ -880,7 +880,14 @@ class Analysis {
           bool escaped = false;
           if (auto it = escapes_.find(role); it != escapes_.end()) {
             for (const std::vector<std::string>& prefix : it->second) {
-              if (IsPrefix(prefix, effect.path.selectors)) escaped = true;
+              // Below the escaped memory, or a path that stands for everything
+              // below it (a list walked in a loop, a library call's "everything
+              // reachable") reaching down into it.
+              if (IsPrefix(prefix, effect.path.selectors) ||
+                  (effect.path.truncated &&
+                   IsPrefix(effect.path.selectors, prefix))) {
+                escaped = true;
+              }
             }
           }
           if (escaped) {

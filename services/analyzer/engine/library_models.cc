@@ -63,6 +63,9 @@ absl::Status ParseModels(absl::string_view text, absl::string_view file_name,
       } else if (absl::ConsumePrefix(&value, "calls=")) {
         if (!ParseArgumentSet(value, &model.calls))
           return error(word, "bad argument list");
+      } else if (absl::ConsumePrefix(&value, "frees=")) {
+        if (!ParseArgumentSet(value, &model.frees))
+          return error(word, "bad argument list");
       } else if (absl::ConsumePrefix(&value, "releases=")) {
         if (!ParseArgumentSet(value, &model.releases))
           return error(word, "bad argument list");

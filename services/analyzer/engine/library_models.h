@@ -35,6 +35,10 @@ struct FunctionModel {
   // Integer arguments naming a resource whose life the call ends (close's
   // descriptor): what their value was read from is written.
   ArgumentSet releases;
+  // The call ends the life of the objects these arguments point to (free):
+  // a write of each object itself, not of memory reached through pointers
+  // held in it.
+  ArgumentSet frees;
   // (destination, source): the pointers held in what the source argument
   // points to are copied into what the destination points to (memcpy).
   std::vector<std::pair<int, int>> copies;

@@ -432,6 +432,14 @@ class LinkedProgram::BodySolver {
               AddRelease(out, path, call.location(), via);
           }
         }
+        // free(c): the object itself, not what its pointers reach.
+        for (size_t i = 0; i < arguments.size(); ++i) {
+          if (!model.frees.Contains(static_cast<int>(i))) continue;
+          std::vector<Path> paths;
+          PathsThrough(arguments[i], whole, &paths, /*truncated=*/false);
+          for (const Path& path : paths)
+            AddEffect(out, path, true, false, call.location(), via);
+        }
         if (model.unknown != FunctionModel::Unknown::kNone) {  // fork
           AddEffect(out, UnknownPath(),
                     model.unknown == FunctionModel::Unknown::kWrite, false,
@@ -454,6 +462,11 @@ class LinkedProgram::BodySolver {
         for (const auto& [destination, source] : model.copies) {
           if (static_cast<size_t>(destination) >= arguments.size() ||
               static_cast<size_t>(source) >= arguments.size()) {
+            continue;
+          }
+          // Bytes of memory that holds no pointer (a char array) carry none.
+          if (source < call.arguments_size() &&
+              call.arguments(source).pointee_without_pointers()) {
             continue;
           }
           std::vector<Value> values;

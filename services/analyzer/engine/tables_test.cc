@@ -73,6 +73,9 @@ TEST(Models, BuiltinModelsParse) {
   EXPECT_TRUE(models->at("dup2").releases.Contains(1));
   EXPECT_FALSE(models->at("dup2").releases.Contains(0));
   EXPECT_FALSE(models->at("write").releases.Contains(0));
+  // free writes the object, not what its pointers reach.
+  EXPECT_TRUE(models->at("free").frees.Contains(0));
+  EXPECT_FALSE(models->at("free").writes.Contains(0));
   EXPECT_EQ(models->at("snprintf").unknown, FunctionModel::Unknown::kNone);
   EXPECT_EQ(models->at("chdir").hidden.at(0).name, "libc:cwd");
   EXPECT_EQ(models->at("localtime").returns_hidden,

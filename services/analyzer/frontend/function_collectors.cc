@@ -81,6 +81,49 @@ bool IsLiteralWithoutPercentN(const clang::Expr* arg) {
   return true;
 }
 
+// Whether an object of `type` may hold a pointer. Unknown (incomplete, void,
+// dependent) types may.
+bool TypeMayHoldPointer(clang::QualType type, int depth = 0) {
+  if (type.isNull() || depth > 16) return true;
+  type = type.getCanonicalType();
+  if (type->isDependentType() || type->isIncompleteType() ||
+      type->isVoidType()) {
+    return true;
+  }
+  if (type->isArithmeticType() || type->isEnumeralType()) return false;
+  if (const clang::ArrayType* array = type->getAsArrayTypeUnsafe())
+    return TypeMayHoldPointer(array->getElementType(), depth + 1);
+  if (const clang::RecordDecl* record = type->getAsRecordDecl()) {
+    const clang::RecordDecl* definition = record->getDefinition();
+    if (definition == nullptr) return true;
+    if (const auto* cxx = llvm::dyn_cast<clang::CXXRecordDecl>(definition)) {
+      if (cxx->isDynamicClass() || cxx->getNumBases() > 0) return true;
+    }
+    for (const clang::FieldDecl* field : definition->fields()) {
+      if (TypeMayHoldPointer(field->getType(), depth + 1)) return true;
+    }
+    return false;
+  }
+  return true;  // Pointers, references, and anything else.
+}
+
+// A call argument that points (before any conversion to `void *`) to memory
+// holding no pointer: `c->date` of type `char[64]`, an `int *`.
+bool PointeeWithoutPointers(const clang::Expr* arg) {
+  const clang::QualType type = arg->IgnoreParenImpCasts()->getType();
+  if (type.isNull()) return false;
+  clang::QualType pointee;
+  if (type->isPointerType()) {
+    pointee = type->getPointeeType();
+  } else if (const clang::ArrayType* array =
+                 type->getCanonicalTypeInternal()->getAsArrayTypeUnsafe()) {
+    pointee = array->getElementType();
+  } else {
+    return false;
+  }
+  return !TypeMayHoldPointer(pointee);
+}
+
 }  // namespace
 
 bool IsTrivialAssignment(const clang::CallExpr* call) {
@@ -607,6 +650,9 @@ void CallCollector::Emit(v1::Function* out) {
       ToProto(flow_.ValueOf(arg), argument);
       if (IsLiteralWithoutPercentN(arg)) {
         argument->set_literal_without_percent_n(true);
+      }
+      if (PointeeWithoutPointers(arg)) {
+        argument->set_pointee_without_pointers(true);
       }
       if (arg->getType()->isIntegralOrEnumerationType()) {
         Paths loaded_from;
