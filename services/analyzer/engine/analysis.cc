@@ -34,6 +34,9 @@ struct WrapperSlot {
   // Callback parameter -> what the registration passes to it (the table's
   // `passes=`), in the wrapper's terms.
   std::map<int, std::vector<Value>> passed;
+  // Callback parameter -> the lvalues its argument was read from (c->bev), when
+  // known (ArgumentValue.pointer_loaded_from).
+  std::map<int, std::vector<Path>> passed_lvalues;
   std::vector<std::string>
       via;  // Wrapper chain from this function to the API call.
 };
@@ -44,6 +47,7 @@ struct RegistrationFact {
   std::string api;
   int context_parameter = 0;
   std::map<int, std::vector<Value>> passed;
+  std::map<int, std::vector<Path>> passed_lvalues;
 };
 
 // What a handler's pointer parameter other than the context stands for
@@ -282,6 +286,7 @@ class Analysis {
               std::vector<Value> context =
                   argument(api->second.context_argument);
               std::map<int, std::vector<Value>> passed;
+              std::map<int, std::vector<Path>> passed_lvalues;
               for (const PassedParameter& pass : api->second.passes) {
                 if (pass.argument == PassedParameter::kShared) {
                   passed[pass.parameter] = {Value()};  // Unknown: shared.
@@ -289,6 +294,18 @@ class Analysis {
                 }
                 if (pass.argument != PassedParameter::kReturned) {
                   passed[pass.parameter] = argument(pass.argument);
+                  if (pass.argument < call.arguments_size()) {
+                    std::vector<Path> lvalues;
+                    bool usable = true;
+                    for (const prism::v1::MemoryPath& from :
+                         call.arguments(pass.argument).pointer_loaded_from()) {
+                      lvalues.push_back(PathFromProto(from));
+                      if (lvalues.back().base == BaseKind::kReturn)
+                        usable = false;
+                    }
+                    if (usable && !lvalues.empty())
+                      passed_lvalues[pass.parameter] = std::move(lvalues);
+                  }
                   continue;
                 }
                 // The object the registration call returns.
@@ -307,6 +324,7 @@ class Analysis {
                                                     api->first,
                                                     context,
                                                     passed,
+                                                    passed_lvalues,
                                                     {}}});
               }
             }
@@ -337,6 +355,39 @@ class Analysis {
                   }
                   passed = std::move(outer);
                 }
+                for (auto it = instantiated.passed_lvalues.begin();
+                     it != instantiated.passed_lvalues.end();) {
+                  // The wrapper's parameters replaced by the call's
+                  // arguments; a callee's local stands for nothing here.
+                  std::vector<Path> outer;
+                  bool usable = true;
+                  for (const Path& lvalue : it->second) {
+                    if (lvalue.base != BaseKind::kParameter) {
+                      usable = usable && lvalue.base != BaseKind::kFresh;
+                      outer.push_back(lvalue);
+                      continue;
+                    }
+                    const std::vector<Value>* bound =
+                        lvalue.index == kThisParameter ? &this_argument
+                        : lvalue.index >= 0 &&
+                                static_cast<size_t>(lvalue.index) <
+                                    arguments.size()
+                            ? &arguments[lvalue.index]
+                            : nullptr;
+                    if (bound == nullptr || bound->empty()) {
+                      usable = false;
+                      continue;
+                    }
+                    PathsThrough(*bound, lvalue.selectors, &outer,
+                                 lvalue.truncated);
+                  }
+                  if (usable && !outer.empty()) {
+                    it->second = std::move(outer);
+                    ++it;
+                  } else {
+                    it = instantiated.passed_lvalues.erase(it);
+                  }
+                }
                 pending.push_back({slot.parameter, std::move(instantiated)});
               }
             }
@@ -355,7 +406,8 @@ class Analysis {
                       item.slot.context_parameter);
                   handler.registrations.push_back(
                       {usr, item.slot.context_values, item.slot.api,
-                       item.slot.context_parameter, item.slot.passed});
+                       item.slot.context_parameter, item.slot.passed,
+                       item.slot.passed_lvalues});
                   prism::v1::Registration* registration =
                       handler.proto.add_registrations();
                   registration->set_api(item.slot.api);
@@ -805,6 +857,36 @@ class Analysis {
           binding.context_values.push_back(std::move(whole));
         }
         continue;
+      }
+      // Read from memory the context reaches (bufferevent_setcb(c->bev, ...,
+      // c)): the parameter is what that context field holds, whatever the
+      // value sources say it may hold.
+      if (auto lvalues = registration.passed_lvalues.find(parameter);
+          lvalues != registration.passed_lvalues.end()) {
+        std::vector<Value> held;
+        bool all = true;
+        for (const Path& lvalue : lvalues->second) {
+          bool within = false;
+          for (const Value& context : registration.context_values) {
+            Path object;
+            std::vector<std::string> rest;
+            if (lvalue.truncated || !ContextObject(context, &object) ||
+                !Within(lvalue, object, &rest)) {
+              continue;
+            }
+            Value value;
+            value.kind = Value::Kind::kLoadedFrom;
+            value.path = ContextPath(registration, rest, false);
+            held.push_back(std::move(value));
+            within = true;
+          }
+          all = all && within;
+        }
+        if (all && !held.empty()) {
+          binding.context_values.insert(binding.context_values.end(),
+                                        held.begin(), held.end());
+          continue;
+        }
       }
       if (it->second.empty()) binding.global = true;
       for (const Value& value : it->second) {

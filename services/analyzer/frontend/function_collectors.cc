@@ -124,6 +124,30 @@ bool PointeeWithoutPointers(const clang::Expr* arg) {
   return !TypeMayHoldPointer(pointee);
 }
 
+// The lvalue a pointer value is read from (`c->bev`, through pointer casts:
+// `(void *)c->bev`), when it is not a variable; null otherwise (an address,
+// `c->name` decaying to a pointer, a call's result, a variable).
+const clang::Expr* PointerReadFrom(const clang::Expr* expr) {
+  for (int depth = 0; depth < 16 && expr != nullptr; ++depth) {
+    expr = expr->IgnoreParens();
+    const auto* cast = llvm::dyn_cast<clang::CastExpr>(expr);
+    if (cast == nullptr) return nullptr;
+    switch (cast->getCastKind()) {
+      case clang::CK_LValueToRValue: {
+        const clang::Expr* read = cast->getSubExpr()->IgnoreParens();
+        return llvm::isa<clang::DeclRefExpr>(read) ? nullptr : read;
+      }
+      case clang::CK_NoOp:
+      case clang::CK_BitCast:
+        expr = cast->getSubExpr();
+        break;
+      default:
+        return nullptr;
+    }
+  }
+  return nullptr;
+}
+
 }  // namespace
 
 bool IsTrivialAssignment(const clang::CallExpr* call) {
@@ -653,6 +677,13 @@ void CallCollector::Emit(v1::Function* out) {
       }
       if (PointeeWithoutPointers(arg)) {
         argument->set_pointee_without_pointers(true);
+      }
+      if (arg->getType()->isPointerType()) {
+        // Read from memory (c->bev), not a variable: the lvalues read.
+        if (const clang::Expr* read = PointerReadFrom(arg)) {
+          for (const auto& [key, path] : flow_.LValuePaths(read))
+            ToProto(path, argument->add_pointer_loaded_from());
+        }
       }
       if (arg->getType()->isIntegralOrEnumerationType()) {
         Paths loaded_from;

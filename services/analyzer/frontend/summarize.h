@@ -31,7 +31,8 @@ namespace prism::frontend {
 // Changes whenever the summaries this front-end records change meaning; part of
 // input_digest.
 // 2: call arguments carry literal_without_percent_n and integer_loaded_from.
-inline constexpr char kFrontendVersion[] = "prism-frontend/2";
+// 3: ... and pointee_without_pointers and pointer_loaded_from.
+inline constexpr char kFrontendVersion[] = "prism-frontend/3";
 
 absl::StatusOr<v1::TranslationUnitSummary> SummarizeTranslationUnit(
     const CompileCommand& command);

@@ -809,6 +809,39 @@ TEST(SummarizeTest, LiteralFormatsAndDescriptorOrigins) {
   EXPECT_FALSE(f->calls(1).arguments(0).literal_without_percent_n());
 }
 
+TEST(SummarizeTest, PointerArgumentsReadFromMemoryAndPointerFreePointees) {
+  v1::TranslationUnitSummary summary = Summarize(
+      "ptr.c",
+      "struct bev;\n"
+      "struct conn { struct bev *bev; char name[8]; struct conn *next; };\n"
+      "struct flat { int a; char b[4]; };\n"
+      "void take(void *, const void *);\n"
+      "void g(struct conn *c, struct flat *f, struct bev *b) {\n"
+      "  take(c->bev, c->name);\n"
+      "  take(b, f);\n"
+      "  take(c, c->next);\n"
+      "}\n");
+  const v1::Function* g = Find(summary, "g");
+  ASSERT_NE(g, nullptr);
+  ASSERT_EQ(g->calls_size(), 3);
+  auto read_from = [](const v1::ArgumentValue& argument) {
+    std::vector<std::string> out;
+    for (const v1::MemoryPath& path : argument.pointer_loaded_from())
+      out.push_back(PathString(path));
+    return out;
+  };
+  EXPECT_THAT(read_from(g->calls(0).arguments(0)),
+              UnorderedElementsAre("P0 *.bev"));
+  EXPECT_THAT(read_from(g->calls(0).arguments(1)), IsEmpty());  // &name[0]
+  EXPECT_THAT(read_from(g->calls(1).arguments(0)), IsEmpty());  // A variable.
+  EXPECT_THAT(read_from(g->calls(2).arguments(1)),
+              UnorderedElementsAre("P0 *.next"));
+  EXPECT_TRUE(g->calls(0).arguments(1).pointee_without_pointers());   // char[8]
+  EXPECT_TRUE(g->calls(1).arguments(1).pointee_without_pointers());   // flat
+  EXPECT_FALSE(g->calls(0).arguments(0).pointee_without_pointers());  // bev?
+  EXPECT_FALSE(g->calls(2).arguments(0).pointee_without_pointers());  // conn
+}
+
 TEST(SummarizeTest, DescriptorOriginsThroughCyclicLocals) {
   v1::TranslationUnitSummary summary = Summarize("cycle.c",
                                                  "struct conn { int fd; };\n"
