@@ -285,6 +285,13 @@ class Analysis {
             if (api != apis.end()) {
               std::vector<Value> context =
                   argument(api->second.context_argument);
+              // The context pointer itself: values placed inside what it
+              // points to (Value::within) are followed through stores.
+              context.erase(std::remove_if(context.begin(), context.end(),
+                                           [](const Value& value) {
+                                             return !value.within.empty();
+                                           }),
+                            context.end());
               std::map<int, std::vector<Value>> passed;
               std::map<int, std::vector<Path>> passed_lvalues;
               for (const PassedParameter& pass : api->second.passes) {

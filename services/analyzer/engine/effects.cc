@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "services/analyzer/common/within.h"
 
 namespace prism::analyzer {
 namespace {
@@ -41,7 +42,7 @@ std::string Path::Key() const {
 
 std::string Value::Key() const {
   return absl::StrCat(static_cast<int>(kind), "|", path.Key(), "|",
-                      function_usr);
+                      function_usr, "|", absl::StrJoin(within, "\x1f"));
 }
 
 std::vector<std::string> ViaToVector(const ViaPtr& via) {
@@ -187,40 +188,86 @@ std::vector<Value> ValuesFromProto(const prism::v1::ArgumentValue& proto) {
         value.path.name = "<unknown>";
         break;
     }
+    value.within.assign(source.within().begin(), source.within().end());
     values.push_back(std::move(value));
   }
   return values;
 }
+
+namespace {
+
+// The pointer `value` itself (no place), followed through `selectors`, which
+// begin with a dereference or a field (a view of the pointee as a struct).
+void PathsThroughPointer(const Value& value,
+                         const std::vector<std::string>& selectors,
+                         std::vector<Path>* out, bool truncated) {
+  switch (value.kind) {
+    case Value::Kind::kAddressOf:
+      if (!selectors.empty() && selectors.front() == "*") {
+        out->push_back(Extend(value.path, selectors.begin() + 1,
+                              selectors.end(), truncated));
+      } else {
+        out->push_back(
+            Extend(value.path, selectors.begin(), selectors.end(), truncated));
+      }
+      break;
+    case Value::Kind::kLoadedFrom:
+      out->push_back(
+          Extend(value.path, selectors.begin(), selectors.end(), truncated));
+      break;
+    case Value::Kind::kFunction:
+      break;  // Code, not data.
+    case Value::Kind::kUnknown: {
+      Path unknown;
+      unknown.base = BaseKind::kUnknown;
+      unknown.name = "<unknown>";
+      out->push_back(
+          Extend(unknown, selectors.begin(), selectors.end(), truncated));
+      break;
+    }
+  }
+}
+
+Value Bare(const Value& value) {
+  Value bare = value;
+  bare.within.clear();
+  return bare;
+}
+
+Value WithPlace(const Value& value, std::vector<std::string> place) {
+  Value placed = value;
+  placed.within = std::move(place);
+  return placed;
+}
+
+const std::vector<std::string>& Everything() {
+  static const std::vector<std::string>* const kEverything =
+      new std::vector<std::string>{"*"};
+  return *kEverything;
+}
+
+}  // namespace
 
 void PathsThrough(const std::vector<Value>& values,
                   const std::vector<std::string>& selectors,
                   std::vector<Path>* out, bool truncated) {
   if (!HasDereference(selectors)) return;
   for (const Value& value : values) {
-    switch (value.kind) {
-      case Value::Kind::kAddressOf:
-        if (selectors.front() == "*") {
-          out->push_back(Extend(value.path, selectors.begin() + 1,
-                                selectors.end(), truncated));
-        } else {
-          out->push_back(Extend(value.path, selectors.begin(), selectors.end(),
-                                truncated));
-        }
-        break;
-      case Value::Kind::kLoadedFrom:
-        out->push_back(
-            Extend(value.path, selectors.begin(), selectors.end(), truncated));
-        break;
-      case Value::Kind::kFunction:
-        break;  // Code, not data.
-      case Value::Kind::kUnknown: {
-        Path unknown;
-        unknown.base = BaseKind::kUnknown;
-        unknown.name = "<unknown>";
-        out->push_back(
-            Extend(unknown, selectors.begin(), selectors.end(), truncated));
-        break;
+    if (value.within.empty()) {
+      PathsThroughPointer(value, selectors, out, truncated);
+      continue;
+    }
+    for (const within::PlaceMatch& match :
+         within::MatchPlace(value.within, selectors)) {
+      if (match.kind == within::PlaceMatch::Kind::kAbove &&
+          HasDereference(match.rest)) {
+        PathsThroughPointer(Bare(value), match.rest, out, truncated);
+      } else if (truncated) {
+        // Everything below the selectors, which holds this pointer: through
+        // it too.
+        PathsThroughPointer(Bare(value), Everything(), out, true);
       }
+      // Otherwise the selectors end in the aggregate's own storage, a local.
     }
   }
 }
@@ -232,30 +279,53 @@ void ValuesThrough(const std::vector<Value>& values,
     out->insert(out->end(), values.begin(), values.end());
     return;
   }
-  if (!HasDereference(selectors)) {
-    // A field of a struct held by value: loaded from the same field of where it
-    // came from.
-    for (const Value& value : values) {
-      Value field;
-      if (value.kind == Value::Kind::kLoadedFrom) {
-        field.kind = Value::Kind::kLoadedFrom;
-        field.path =
-            Extend(value.path, selectors.begin(), selectors.end(), truncated);
+  const bool dereferences = HasDereference(selectors);
+  auto unknown = [] {
+    Value value;
+    value.kind = Value::Kind::kUnknown;
+    value.path.name = "<unknown>";
+    return value;
+  };
+  auto loaded_from = [](Path path) {
+    Value value;
+    value.kind = Value::Kind::kLoadedFrom;
+    value.path = std::move(path);
+    return value;
+  };
+  for (const Value& value : values) {
+    if (value.within.empty()) {
+      if (dereferences) {
+        std::vector<Path> paths;
+        PathsThroughPointer(value, selectors, &paths, truncated);
+        for (Path& path : paths) out->push_back(loaded_from(std::move(path)));
+      } else if (value.kind == Value::Kind::kLoadedFrom) {
+        // A field of a struct held by value: loaded from the same field of
+        // where it came from.
+        out->push_back(loaded_from(
+            Extend(value.path, selectors.begin(), selectors.end(), truncated)));
       } else {
-        field.kind = Value::Kind::kUnknown;
-        field.path.name = "<unknown>";
+        out->push_back(unknown());
       }
-      out->push_back(std::move(field));
+      continue;
     }
-    return;
-  }
-  std::vector<Path> paths;
-  PathsThrough(values, selectors, &paths, truncated);
-  for (Path& path : paths) {
-    Value loaded;
-    loaded.kind = Value::Kind::kLoadedFrom;
-    loaded.path = std::move(path);
-    out->push_back(std::move(loaded));
+    for (const within::PlaceMatch& match :
+         within::MatchPlace(value.within, selectors)) {
+      switch (match.kind) {
+        case within::PlaceMatch::Kind::kAt:
+        case within::PlaceMatch::Kind::kBelow:
+          // Held at or inside the place read; below a cut place, somewhere.
+          out->push_back(truncated ? WithPlace(value, {within::kAnyPlace})
+                         : match.kind == within::PlaceMatch::Kind::kAt
+                             ? Bare(value)
+                             : WithPlace(value, match.rest));
+          break;
+        case within::PlaceMatch::Kind::kAbove: {
+          std::vector<Value> one = {Bare(value)};
+          ValuesThrough(one, match.rest, out, truncated);
+          break;
+        }
+      }
+    }
   }
 }
 

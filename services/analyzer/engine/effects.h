@@ -58,6 +58,10 @@ struct Value {
   Kind kind = Kind::kUnknown;
   Path path;                 // kAddressOf, kLoadedFrom.
   std::string function_usr;  // kFunction.
+  // Empty: the value itself. Otherwise a pointer held inside the value (a
+  // struct passed or returned by value, or the pointee of a pointer to local
+  // memory) at these selectors (summary.proto, ValueSource.within).
+  std::vector<std::string> within;
   std::string Key() const;
 };
 
@@ -106,11 +110,14 @@ std::vector<Value> ValuesFromProto(const prism::v1::ArgumentValue& proto);
 // Lvalues denoted by `variable + selectors` when the variable holds one of
 // `values` (a parameter instantiated with the caller's argument). No
 // dereference: the variable itself, a local. `truncated`: the selectors stand
-// for everything below them (Path::truncated), and so do the results.
+// for everything below them (Path::truncated), and so do the results. A value
+// held inside the variable (Value::within) counts where the selectors reach
+// its place and go on through it.
 void PathsThrough(const std::vector<Value>& values,
                   const std::vector<std::string>& selectors,
                   std::vector<Path>* out, bool truncated = false);
-// Values held by `variable + selectors`.
+// Values held by `variable + selectors`, with their places when what is held
+// there is an aggregate.
 void ValuesThrough(const std::vector<Value>& values,
                    const std::vector<std::string>& selectors,
                    std::vector<Value>* out, bool truncated = false);

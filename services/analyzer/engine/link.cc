@@ -129,10 +129,14 @@ bool ValueIsShared(const Value& value) {
 // Keeps only the stores that can matter for escapes (DESIGN.md: context
 // pointers stored into global memory, global pointers stored into context
 // memory), to bound summary size.
-void AddStore(Solved* out, const Path& target, const Value& value,
+void AddStore(Solved* out, const Path& target, const Value& stored,
               const prism::v1::SourceLocation& location, const ViaPtr& via) {
-  if (value.kind == Value::Kind::kFunction || target.base == BaseKind::kReturn)
+  if (stored.kind == Value::Kind::kFunction || target.base == BaseKind::kReturn)
     return;
+  // A pointer held inside an aggregate stored at `target` is stored below it:
+  // for escapes, that is a store into `target`.
+  Value value = stored;
+  value.within.clear();
   const bool value_shared = ValueIsShared(value);
   const bool value_local =
       !value_shared && (value.path.base == BaseKind::kParameter ||
@@ -199,6 +203,18 @@ class LinkedProgram::BodySolver {
         value.kind == Value::Kind::kUnknown ||
         value.path.base != BaseKind::kReturn) {
       out->push_back(value);
+      return;
+    }
+    if (!value.within.empty()) {  // Resolved, then placed where it was held.
+      Value bare = value;
+      bare.within.clear();
+      std::vector<Value> resolved;
+      ResolveValue(bare, &resolved);
+      for (Value& one : resolved) {
+        one.within.insert(one.within.begin(), value.within.begin(),
+                          value.within.end());
+        out->push_back(std::move(one));
+      }
       return;
     }
     const std::vector<Value>& returned = CallReturns(value.path.index);
@@ -757,6 +773,16 @@ std::vector<Value> LinkedProgram::InstantiateValue(
       value.kind == Value::Kind::kUnknown ||
       value.path.base != BaseKind::kParameter) {
     out.push_back(value);
+    return out;
+  }
+  if (!value.within.empty()) {  // Instantiated, then placed where it was held.
+    Value bare = value;
+    bare.within.clear();
+    for (Value& one : InstantiateValue(bare, arguments, this_argument)) {
+      one.within.insert(one.within.begin(), value.within.begin(),
+                        value.within.end());
+      out.push_back(std::move(one));
+    }
     return out;
   }
   static const std::vector<Value>* const kNone = new std::vector<Value>();

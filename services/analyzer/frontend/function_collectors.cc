@@ -671,7 +671,8 @@ void CallCollector::Emit(v1::Function* out) {
     call->set_virtual_dispatch(site.is_virtual);
     for (const clang::Expr* arg : site.arguments) {
       v1::ArgumentValue* argument = call->add_arguments();
-      ToProto(flow_.ValueOf(arg), argument);
+      // With what the local memory it points to holds: the callee may read it.
+      ToProto(flow_.Passed(flow_.ValueOf(arg), arg), argument);
       if (IsLiteralWithoutPercentN(arg)) {
         argument->set_literal_without_percent_n(true);
       }
@@ -694,11 +695,14 @@ void CallCollector::Emit(v1::Function* out) {
       }
     }
     if (site.has_this_source) {
-      ToProto(site.this_source, call->mutable_this_argument());
+      ToProto(flow_.Passed(site.this_source, site.expr),
+              call->mutable_this_argument());
     } else if (site.this_expr != nullptr) {
-      ToProto(site.this_is_pointer
-                  ? flow_.ValueOf(site.this_expr)
-                  : flow_.AddressOfPaths(flow_.LValuePaths(site.this_expr)),
+      ToProto(flow_.Passed(
+                  site.this_is_pointer
+                      ? flow_.ValueOf(site.this_expr)
+                      : flow_.AddressOfPaths(flow_.LValuePaths(site.this_expr)),
+                  site.this_expr),
               call->mutable_this_argument());
     }
   }
@@ -805,9 +809,10 @@ void ReturnCollector::Emit(v1::Function* out) {
   Sources returned;
   for (const clang::Expr* value : returns_) {
     if (type->isReferenceType()) {
-      AddAll(returned, flow_.AddressOfPaths(flow_.LValuePaths(value)));
+      AddAll(returned, flow_.Passed(flow_.AddressOfPaths(flow_.LValuePaths(value)),
+                                    value));
     } else if (CarriesPointer(type)) {
-      AddAll(returned, flow_.ValueOf(value));
+      AddAll(returned, flow_.Passed(flow_.ValueOf(value), value));
     }
   }
   ToProto(returned, out->mutable_returns());

@@ -32,7 +32,9 @@ namespace prism::frontend {
 // input_digest.
 // 2: call arguments carry literal_without_percent_n and integer_loaded_from.
 // 3: ... and pointee_without_pointers and pointer_loaded_from.
-inline constexpr char kFrontendVersion[] = "prism-frontend/3";
+// 4: value sources carry `within` (pointers inside aggregates and passed local
+//    memory).
+inline constexpr char kFrontendVersion[] = "prism-frontend/4";
 
 absl::StatusOr<v1::TranslationUnitSummary> SummarizeTranslationUnit(
     const CompileCommand& command);

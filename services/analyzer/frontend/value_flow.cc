@@ -1,11 +1,14 @@
 #include "services/analyzer/frontend/value_flow.h"
 
+#include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "clang/AST/ExprCXX.h"
 #include "clang/AST/Stmt.h"
+#include "services/analyzer/common/within.h"
 
 namespace prism::frontend {
 
@@ -239,7 +242,14 @@ Paths ValueFlow::LValuePaths(const clang::Expr* expr) {
     returned.name = call->getDirectCallee()
                         ? call->getDirectCallee()->getNameAsString()
                         : "";
-    Add(result, returned.With("*"));
+    // A struct returned by value (`wrap(arg).c`, C) is the returned value
+    // itself, like a by-value parameter; a returned reference designates what
+    // it refers to.
+    if (call->isPRValue()) {
+      Add(result, returned);
+    } else {
+      Add(result, returned.With("*"));
+    }
     return result;
   }
   if (llvm::isa<clang::StringLiteral>(expr) ||
@@ -254,6 +264,15 @@ Paths ValueFlow::LValuePaths(const clang::Expr* expr) {
     fresh.object = expr;
     fresh.order = OrderOf(expr);
     fresh.name = "<temporary>";
+    // The temporary holds the expression's value (a compound literal: its
+    // initializer's).
+    if (const auto* literal =
+            llvm::dyn_cast<clang::CompoundLiteralExpr>(expr)) {
+      initializers_[expr] = literal->getInitializer();
+    } else if (!llvm::isa<clang::StringLiteral>(expr) &&
+               !llvm::isa<clang::PredefinedExpr>(expr)) {
+      initializers_[expr] = expr;
+    }
     Add(result, fresh);
     return result;
   }
@@ -266,6 +285,7 @@ Paths ValueFlow::LValuePaths(const clang::Expr* expr) {
     fresh.object = expr;
     fresh.order = OrderOf(expr);
     fresh.name = "<temporary>";
+    initializers_[expr] = sub;  // `begin()` materialized: the iterator's value.
     Add(result, fresh);
     return result;
   }
@@ -436,37 +456,9 @@ Sources ValueFlow::RValue(const clang::Expr* expr) {
             return result;
           }
         }
-        Sources address = AddressOfPaths(LValuePaths(sub));
-        // &local, where the local holds pointers (`touch(&c)` with
-        // `struct conn *c = arg;`): the callee reaches through the local to
-        // what it points to. A local copied from an lvalue L holds what L
-        // holds, so &L stands for it; a local holding the address of memory
-        // that is not the function's own cannot be named through its address,
-        // so that is unknown. (An unknown the local holds only because its
-        // address was passed to a call — `strtol(s, &end, 10)` — is what the
-        // callee stores there, not something reached through it.)
-        if (const auto* ref = llvm::dyn_cast<clang::DeclRefExpr>(sub)) {
-          const auto* local = llvm::dyn_cast<clang::VarDecl>(ref->getDecl());
-          if (local != nullptr && local->hasLocalStorage() &&
-              !llvm::isa<clang::ParmVarDecl>(local) &&
-              CarriesPointer(local->getType())) {
-            Sources contents;
-            for (const auto& [key, path] : LValuePaths(sub))
-              AddAll(contents, Load(path));
-            for (const auto& [key, held] : contents) {
-              if (held.kind == Source::kLoadedFrom) {
-                Source through;
-                through.kind = Source::kAddressOf;
-                through.path = held.path;
-                Add(address, std::move(through));
-              } else if (held.kind == Source::kAddressOf &&
-                         held.path.base != MemoryPath::BASE_FRESH) {
-                Add(address, Source());  // Unknown.
-              }
-            }
-          }
-        }
-        return address;
+        // What a local holds travels with its address where the address is
+        // handed to other code (Passed).
+        return AddressOfPaths(LValuePaths(sub));
       }
       case clang::UO_PostInc:
       case clang::UO_PostDec:
@@ -540,6 +532,12 @@ Sources ValueFlow::RValue(const clang::Expr* expr) {
     Add(result, LoadedFrom(returned));
     return result;
   }
+  if (const auto* member = llvm::dyn_cast<clang::MemberExpr>(expr)) {
+    // A member of a struct prvalue (`wrap(arg).c`, C): read from the value.
+    for (const auto& [key, path] : MemberPaths(member))
+      AddAll(result, Load(path));
+    return result;
+  }
   if (const auto* new_expr = llvm::dyn_cast<clang::CXXNewExpr>(expr)) {
     Path fresh;
     fresh.base = MemoryPath::BASE_FRESH;
@@ -573,8 +571,23 @@ Sources ValueFlow::RValue(const clang::Expr* expr) {
     if (const clang::CXXMethodDecl* op = lambda->getCallOperator()) {
       Add(result, FunctionSource(context_.Usr(op)));
     }
+    // The closure holds each capture in a field named after the variable
+    // (`this` for the enclosing object), as the call operator's paths say.
+    auto capture = lambda->capture_begin();
     for (const clang::Expr* init : lambda->capture_inits()) {
-      if (init != nullptr) AddAll(result, ValueOf(init));
+      if (capture == lambda->capture_end()) break;
+      std::vector<std::string> place;
+      if (capture->capturesThis()) {
+        place.push_back("this");
+      } else if (capture->capturesVariable()) {
+        place.push_back(capture->getCapturedVar()->getNameAsString());
+      } else {
+        place.push_back(within::kAnyPlace);
+      }
+      ++capture;
+      if (init == nullptr) continue;
+      for (const auto& [key, source] : ValueOf(init))
+        Add(result, Placed(source, place));
     }
     return result;
   }
@@ -587,12 +600,72 @@ Sources ValueFlow::RValue(const clang::Expr* expr) {
       }
       return result;
     }
-    for (const clang::Expr* arg : construct->arguments())
-      AddAll(result, ValueOf(arg));
+    // Any other constructor may keep its arguments, or pointers reached
+    // from them (`iterator(v._M_start)`), anywhere in the object.
+    const std::vector<std::string> anywhere = {within::kAnyPlace};
+    for (const clang::Expr* arg : construct->arguments()) {
+      for (const auto& [key, source] : ValueOf(arg)) {
+        Add(result, Placed(source, anywhere));
+        if (source.kind != Source::kAddressOf &&
+            source.kind != Source::kLoadedFrom) {
+          continue;
+        }
+        Path reached = source.kind == Source::kAddressOf
+                           ? source.path
+                           : source.path.With("*");
+        reached.truncated = reached.base != MemoryPath::BASE_UNKNOWN;
+        Add(result, Placed(LoadedFrom(std::move(reached)), anywhere));
+      }
+    }
     return result;
   }
   if (const auto* list = llvm::dyn_cast<clang::InitListExpr>(expr)) {
-    for (const clang::Expr* init : list->inits()) AddAll(result, ValueOf(init));
+    // Each element at its place: a field, "[]" for array elements, nothing
+    // for a union member or a base class (their members' paths carry no
+    // selector of their own).
+    if (!list->isSemanticForm() && list->getSemanticForm() != nullptr)
+      list = list->getSemanticForm();
+    auto add_at = [&](const clang::Expr* init, std::vector<std::string> place) {
+      if (init == nullptr) return;
+      for (const auto& [key, source] : ValueOf(init))
+        Add(result, Placed(source, place));
+    };
+    const clang::RecordDecl* record =
+        list->getType().isNull() ? nullptr : list->getType()->getAsRecordDecl();
+    if (record != nullptr) {
+      unsigned i = 0;
+      if (const auto* cxx = llvm::dyn_cast<clang::CXXRecordDecl>(record)) {
+        if (cxx->hasDefinition()) {
+          for (unsigned b = 0;
+               b < cxx->getNumBases() && i < list->getNumInits(); ++b) {
+            add_at(list->getInit(i++), {});
+          }
+        }
+      }
+      for (const clang::FieldDecl* field : record->fields()) {
+        if (field->isUnnamedBitfield()) continue;
+        if (i >= list->getNumInits()) break;
+        std::vector<std::string> place;
+        if (!record->isUnion() && !field->isBitField() &&
+            !field->getName().empty()) {
+          place.push_back(std::string(field->getName()));
+        }
+        add_at(list->getInit(i++), std::move(place));
+        if (record->isUnion()) break;
+      }
+      for (; i < list->getNumInits(); ++i)  // Unmatched: anywhere.
+        add_at(list->getInit(i), {within::kAnyPlace});
+      return result;
+    }
+    const bool array =
+        !list->getType().isNull() && list->getType()->isArrayType();
+    for (const clang::Expr* init : list->inits()) {
+      if (array) {
+        add_at(init, {"[]"});
+      } else {
+        add_at(init, {});  // A scalar in braces: `int *p = { &x };`.
+      }
+    }
     return result;
   }
   if (const auto* full = llvm::dyn_cast<clang::FullExpr>(expr))
@@ -638,8 +711,10 @@ Sources ValueFlow::RValue(const clang::Expr* expr) {
       llvm::isa<clang::OffsetOfExpr>(expr)) {
     return result;
   }
-  if (llvm::isa<clang::StringLiteral>(expr) ||
-      llvm::isa<clang::AddrLabelExpr>(expr)) {
+  // A string literal not decayed to a pointer initializes a char array: it
+  // copies characters, no pointer.
+  if (llvm::isa<clang::StringLiteral>(expr)) return result;
+  if (llvm::isa<clang::AddrLabelExpr>(expr)) {
     Path fresh;
     fresh.base = MemoryPath::BASE_FRESH;
     fresh.object = expr;
@@ -670,15 +745,100 @@ bool ValueFlow::IsVariable(const Path& path) const {
          tracked_.contains(static_cast<const clang::VarDecl*>(path.object));
 }
 
-// What was stored into `path`'s sub-objects (a whole struct read after its
-// fields were set).
-void ValueFlow::AddStoredBelow(const Path& path, Sources* result) const {
-  std::string key = path.Key();
-  for (auto it = field_sources_.upper_bound(key);
-       it != field_sources_.end() && it->first.compare(0, key.size(), key) == 0;
-       ++it) {
-    if (!path.selectors.empty() && it->first[key.size()] != '/') continue;
-    AddAll(*result, it->second);
+namespace {
+
+// Whether an object of `type` may hold a pointer somewhere in it.
+bool MayHoldPointers(clang::QualType type, int depth = 0) {
+  if (type.isNull() || depth > 8) return true;
+  type = type.getCanonicalType();
+  if (type->isDependentType() || type->isIncompleteType()) return true;
+  if (const clang::ArrayType* array = type->getAsArrayTypeUnsafe())
+    return MayHoldPointers(array->getElementType(), depth + 1);
+  if (const clang::RecordDecl* record = type->getAsRecordDecl()) {
+    if (const auto* cxx = llvm::dyn_cast<clang::CXXRecordDecl>(record)) {
+      if (!cxx->hasDefinition()) return true;
+      if (cxx->isDynamicClass()) return true;  // A vtable pointer.
+      for (const clang::CXXBaseSpecifier& base : cxx->bases()) {
+        if (MayHoldPointers(base.getType(), depth + 1)) return true;
+      }
+    }
+    for (const clang::FieldDecl* field : record->fields()) {
+      if (MayHoldPointers(field->getType(), depth + 1)) return true;
+    }
+    return false;
+  }
+  return !(type->isIntegralOrEnumerationType() || type->isRealFloatingType() ||
+           type->isAnyComplexType() || type->isVoidType());
+}
+
+// The object a path starts from: its key without selectors.
+std::string RootKey(const Path& path) {
+  Path root = path;
+  root.selectors.clear();
+  root.records.clear();
+  root.truncated = false;
+  return root.Key();
+}
+
+}  // namespace
+
+// Every value this function stored into the object `path` starts from, read
+// at `path`: a value stored exactly there, values inside an aggregate stored
+// there (kept with their place below `path`), and the part of a value stored
+// above `path` that `path` selects (`h = get_handle(); h.p` reads the returned
+// value's `p`).
+void ValueFlow::AddStored(const Path& path, Sources* result) {
+  std::vector<std::pair<std::vector<std::string>, const Sources*>> entries;
+  Sources whole;  // Values of the object as a whole.
+  if (IsLocalMemory(path) && path.object != nullptr) {
+    auto var = var_sources_.find(path.object);
+    if (var != var_sources_.end() &&
+        (path.base != MemoryPath::BASE_PARAMETER || !path.selectors.empty())) {
+      AddAll(whole, var->second);
+    }
+    auto init = initializers_.find(path.object);
+    if (init != initializers_.end()) AddAll(whole, ValueOf(init->second));
+  }
+  if (!whole.empty()) entries.push_back({{}, &whole});
+  auto object = stored_.find(RootKey(path));
+  if (object != stored_.end()) {
+    for (const auto& [key, stored] : object->second)
+      entries.push_back({stored.selectors, &stored.values});
+  }
+  const std::vector<std::string> anywhere = {within::kAnyPlace};
+  for (const auto& [place, values] : entries) {
+    for (const auto& [key, source] : *values) {
+      std::vector<std::string> full = place;
+      full.insert(full.end(), source.within.begin(), source.within.end());
+      for (const within::PlaceMatch& match :
+           within::MatchPlace(full, path.selectors)) {
+        Source value = source;
+        value.within.clear();
+        switch (match.kind) {
+          case within::PlaceMatch::Kind::kAt:
+          case within::PlaceMatch::Kind::kBelow:
+            // A cut path stands for everything below it: where below is not
+            // known.
+            Add(*result, path.truncated ? Placed(std::move(value), anywhere)
+                         : match.kind == within::PlaceMatch::Kind::kAt
+                             ? std::move(value)
+                             : Placed(std::move(value), match.rest));
+            break;
+          case within::PlaceMatch::Kind::kAbove:
+            if (value.kind == Source::kLoadedFrom) {
+              Path moved = value.path;
+              for (const std::string& selector : match.rest)
+                moved = moved.With(selector);
+              moved.truncated = moved.truncated || path.truncated;
+              Add(*result, LoadedFrom(std::move(moved)));
+            } else if (value.kind != Source::kFunction) {
+              Add(*result,
+                  Unknown());  // Not an aggregate: a view we cannot follow.
+            }
+            break;
+        }
+      }
+    }
   }
 }
 
@@ -695,32 +855,9 @@ Sources ValueFlow::Load(const Path& path) {
   if (IsVariable(path)) {
     auto it = var_sources_.find(path.object);
     if (it != var_sources_.end()) result = it->second;
+    AddStored(path, &result);  // Fields stored into it, and its initializer.
   } else {
-    // A field of a local object: what this function stored there (into it, or
-    // into an enclosing object as a whole).
-    Path prefix = path;
-    std::vector<std::string> rest;
-    while (true) {
-      auto it = field_sources_.find(prefix.Key());
-      if (it != field_sources_.end()) {
-        for (const auto& [key, source] : it->second) {
-          if (rest.empty()) {
-            Add(result, source);
-          } else if (source.kind == Source::kLoadedFrom) {
-            Path moved = source.path;
-            for (auto r = rest.rbegin(); r != rest.rend(); ++r)
-              moved = moved.With(*r);
-            Add(result, LoadedFrom(moved));
-          } else {
-            Add(result, Unknown());
-          }
-        }
-      }
-      if (prefix.selectors.empty()) break;
-      rest.push_back(prefix.selectors.back());
-      prefix.selectors.pop_back();
-      prefix.records.pop_back();
-    }
+    AddStored(path, &result);
     if (path.base == MemoryPath::BASE_PARAMETER) {
       Path caller = path;  // The field as the caller passed it.
       caller.object = nullptr;
@@ -728,17 +865,78 @@ Sources ValueFlow::Load(const Path& path) {
       Add(result, LoadedFrom(caller));
     }
   }
-  AddStoredBelow(path, &result);
-  // Escaped: a callee may have stored anything into it.
-  if (escaped_.count(path.object) || flow_incomplete_) Add(result, Unknown());
+  // Escaped: other code may have stored anything into it.
+  if ((path.object != nullptr && escaped_.count(path.object)) ||
+      flow_incomplete_) {
+    Add(result, Unknown());
+  }
   return result;
 }
 
-void ValueFlow::MarkEscapes(const Sources& sources) {
+bool ValueFlow::EscapedElsewhere(const void* object, const void* site) const {
+  auto it = escaped_.find(object);
+  if (it == escaped_.end()) return false;
+  for (const void* other : it->second) {
+    if (other != site) return true;
+  }
+  return false;
+}
+
+// A pointer to local memory handed over: what that memory holds is handed over
+// too, one dereference below (within "*", ...), and so on for local memory it
+// points to, a few levels deep.
+void ValueFlow::AddPassedContents(const Source& pointer, const void* site,
+                                  int depth, Sources* result) {
+  if (pointer.kind != Source::kAddressOf || !IsLocalMemory(pointer.path) ||
+      pointer.path.object == nullptr) {
+    return;
+  }
+  // A va_list's contents are the variadic arguments, which the front-end does
+  // not follow through it: the library models that take one decide what the
+  // arguments may have written (vformat=N), and va_arg yields unknown.
+  // A local that cannot hold a pointer (a char buffer) hands over nothing.
+  const auto* var = static_cast<const clang::VarDecl*>(pointer.path.object);
+  if (pointer.path.base == MemoryPath::BASE_FRESH && tracked_.contains(var) &&
+      (context_.ast().hasSameType(var->getType(),
+                                  context_.ast().getBuiltinVaListType()) ||
+       !MayHoldPointers(var->getType()))) {
+    return;
+  }
+  std::vector<std::string> place = pointer.within;
+  place.push_back("*");
+  constexpr int kMaxDepth = 3;
+  if (depth >= kMaxDepth) {
+    Add(*result, Placed(Unknown(), place));
+    return;
+  }
+  Sources contents;
+  if (IsVariable(pointer.path)) {
+    auto it = var_sources_.find(pointer.path.object);
+    if (it != var_sources_.end()) contents = it->second;
+  }
+  AddStored(pointer.path, &contents);
+  // Stored into by other code (another call it was passed to): anything.
+  if (EscapedElsewhere(pointer.path.object, site) || flow_incomplete_)
+    Add(contents, Unknown());
+  for (const auto& [key, source] : contents) {
+    Source placed = Placed(source, place);
+    Add(*result, placed);
+    AddPassedContents(placed, site, depth + 1, result);
+  }
+}
+
+Sources ValueFlow::Passed(const Sources& value, const void* site) {
+  Sources result = value;
+  for (const auto& [key, source] : value)
+    AddPassedContents(source, site, 0, &result);
+  return result;
+}
+
+void ValueFlow::MarkEscapes(const Sources& sources, const void* site) {
   for (const auto& [key, source] : sources) {
     if (source.kind != Source::kAddressOf || source.path.object == nullptr)
       continue;
-    if (IsLocalMemory(source.path)) escaped_.insert(source.path.object);
+    if (IsLocalMemory(source.path)) escaped_[source.path.object].insert(site);
   }
 }
 
@@ -759,20 +957,24 @@ bool ExtendsPath(const Path& prefix, const Path& path) {
 
 }  // namespace
 
-// A variable that receives a value loaded from below one of its own earlier
-// values is walking a structure (`p = p->next`): instead of unrolling the loop
-// selector by selector, its value becomes "anything below the first step", a
-// truncated path, which covers every iteration.
 void ValueFlow::AddVariableSources(const void* var, const Sources& value) {
-  Sources& sources = var_sources_[var];
+  AddWidened(var_sources_[var], value);
+}
+
+// Memory that receives a value loaded from below one of its own earlier values
+// (`p = p->next`, `c->cur = c->cur->next`) is walking a structure: instead of
+// unrolling the loop selector by selector, its value becomes "anything below
+// the first step", a truncated path, which covers every iteration.
+void ValueFlow::AddWidened(Sources& sources, const Sources& value) {
   for (const auto& [key, source] : value) {
-    if (source.kind != Source::kLoadedFrom || source.path.truncated) {
+    if (source.kind != Source::kLoadedFrom || source.path.truncated ||
+        !source.within.empty()) {
       sources.emplace(key, source);
       continue;
     }
     const Source* widened = nullptr;
     for (const auto& [existing_key, existing] : sources) {
-      if (existing.kind == Source::kLoadedFrom &&
+      if (existing.kind == Source::kLoadedFrom && existing.within.empty() &&
           ExtendsPath(existing.path, source.path)) {
         widened = &existing;
         break;
@@ -806,43 +1008,70 @@ void ValueFlow::ApplyAssignment(const Assignment& assignment) {
       path.order = OrderOf(assignment.var);
       for (const std::string& field : assignment.fields)
         path = path.With(field);
-      AddAll(field_sources_[path.Key()], value);
+      Store(path, value);
     }
     return;
   }
   for (const auto& [key, path] : LValuePaths(assignment.lhs)) {
     if (IsVariable(path)) {
       AddVariableSources(path.object, value);
-    } else if (IsLocalMemory(path)) {
-      AddAll(field_sources_[path.Key()], value);
+      continue;
+    }
+    // Stores into shared memory are PointerStores for the link step, which
+    // follows them (escapes, points-to of globals).
+    if (IsLocalMemory(path)) {
+      Store(path, value);
     } else {
-      MarkEscapes(value);
+      MarkEscapes(Passed(value, assignment.rhs), assignment.rhs);
     }
   }
 }
 
+void ValueFlow::Store(const Path& path, const Sources& value) {
+  if (value.empty()) return;
+  Stored& stored = stored_[RootKey(path)][path.Key()];
+  stored.selectors = path.selectors;
+  if (path.truncated) stored.selectors.push_back(within::kAnyPlace);
+  AddWidened(stored.values, value);
+}
+
 bool ValueFlow::SolveOnce() {
   auto size = [this]() {
-    size_t total = escaped_.size();
+    size_t total = 0;
+    for (const auto& [object, sites] : escaped_) total += sites.size();
     for (const auto& [key, set] : var_sources_) total += set.size();
-    for (const auto& [key, set] : field_sources_) total += set.size();
+    for (const auto& [root, paths] : stored_) {
+      for (const auto& [key, stored] : paths) total += stored.values.size();
+    }
     return total;
   };
   size_t before = size();
   for (const Assignment& assignment : assignments_) ApplyAssignment(assignment);
+  // Local memory handed to other code (and local memory reached from it) may
+  // be changed there.
   for (const CallSite& site : calls_) {
-    for (const clang::Expr* arg : site.arguments) MarkEscapes(ValueOf(arg));
+    for (const clang::Expr* arg : site.arguments)
+      MarkEscapes(Passed(ValueOf(arg), arg), arg);
     if (site.this_expr != nullptr) {
-      MarkEscapes(site.this_is_pointer
-                      ? ValueOf(site.this_expr)
-                      : AddressOfPaths(LValuePaths(site.this_expr)));
+      MarkEscapes(Passed(site.this_is_pointer
+                             ? ValueOf(site.this_expr)
+                             : AddressOfPaths(LValuePaths(site.this_expr)),
+                         site.this_expr),
+                  site.this_expr);
     }
   }
-  for (const clang::Expr* value : escaping_values_) MarkEscapes(ValueOf(value));
+  for (const clang::Expr* value : escaping_values_)
+    MarkEscapes(Passed(ValueOf(value), value), value);
   for (const clang::Expr* lvalue : escaping_addresses_) {
-    MarkEscapes(AddressOfPaths(LValuePaths(lvalue)));
+    MarkEscapes(AddressOfPaths(LValuePaths(lvalue)), lvalue);
   }
-  return size() != before;
+  size_ = size();
+  static const bool debug = std::getenv("PRISM_FLOW_DEBUG") != nullptr;
+  if (debug) {
+    std::fprintf(stderr, "flow: %s: %zu values\n",
+                 function_->getQualifiedNameAsString().c_str(), size_);
+  }
+  return size_ != before;
 }
 
 void ValueFlow::Solve() {
@@ -859,7 +1088,7 @@ void ValueFlow::Solve() {
     }
   }
   constexpr int kMaxIterations = 24;
-  for (int i = 0; i < kMaxIterations; ++i) {
+  for (int i = 0; i < kMaxIterations && size_ <= kMaxFlowSize; ++i) {
     if (!SolveOnce()) return;
   }
   flow_incomplete_ =
@@ -919,6 +1148,8 @@ void ToProto(const Sources& sources, v1::ArgumentValue* out) {
         value->set_unknown(true);
         break;
     }
+    for (const std::string& selector : source.within)
+      value->add_within(selector);
   }
 }
 

@@ -100,19 +100,25 @@ struct Source {
   enum Kind { kAddressOf, kLoadedFrom, kFunction, kUnknown } kind = kUnknown;
   Path path;
   std::string function_usr;
+  // Empty: the value itself. Otherwise a pointer held inside the value (an
+  // aggregate, or the pointee of a pointer to local memory), at these
+  // selectors (summary.proto, ValueSource.within).
+  std::vector<std::string> within;
 
   std::string Key() const {
+    std::string place =
+        within.empty() ? "" : absl::StrCat("@", absl::StrJoin(within, "/"));
     switch (kind) {
       case kAddressOf:
-        return "&" + path.Key();
+        return "&" + path.Key() + place;
       case kLoadedFrom:
-        return "=" + path.Key();
+        return "=" + path.Key() + place;
       case kFunction:
-        return "f" + function_usr;
+        return "f" + function_usr + place;
       case kUnknown:
         break;
     }
-    return "?";
+    return "?" + place;
   }
 };
 
@@ -132,6 +138,11 @@ inline void Add(Paths& set, Path path) {
   set.emplace(std::move(key), std::move(path));
 }
 inline Source Unknown() { return Source(); }
+// `source` placed at `prefix` inside an enclosing value.
+inline Source Placed(Source source, const std::vector<std::string>& prefix) {
+  source.within.insert(source.within.begin(), prefix.begin(), prefix.end());
+  return source;
+}
 inline Source AddressOf(Path path) {
   Source source;
   source.kind = Source::kAddressOf;
@@ -249,6 +260,12 @@ class ValueFlow {
   Sources ValueOf(
       const clang::Expr* expr);    // A prvalue's value; a glvalue's address.
   Sources Load(const Path& path);  // The value read from an lvalue.
+  // A value handed to other code (a call's argument or object, a returned
+  // value): `value`, plus what the local memory it points to holds
+  // (within "*", ...), which the callee may read. `site` is the expression
+  // handing it over: a local whose address escaped only there holds just what
+  // this function stored into it.
+  Sources Passed(const Sources& value, const void* site);
   Paths Deref(const Sources& sources, const std::string& selector);
   Sources AddressOfPaths(const Paths& paths);
   Paths VariablePaths(const clang::VarDecl* var);
@@ -256,12 +273,19 @@ class ValueFlow {
  private:
   Sources RValue(const clang::Expr* expr);
   Paths MemberPaths(const clang::MemberExpr* member);
-  void MarkEscapes(const Sources& sources);
+  void MarkEscapes(const Sources& sources, const void* site);
+  // What this function stored at `path`, above or below it (Stored entries
+  // and whole-variable values), as the value read from `path`.
+  void AddStored(const Path& path, Sources* result);
+  void AddPassedContents(const Source& pointer, const void* site, int depth,
+                         Sources* result);
+  bool EscapedElsewhere(const void* object, const void* site) const;
+  void Store(const Path& path, const Sources& value);
   bool SolveOnce();
   void ApplyAssignment(const Assignment& assignment);
   void AddVariableSources(const void* var, const Sources& value);
+  void AddWidened(Sources& sources, const Sources& value);
   bool IsVariable(const Path& path) const;
-  void AddStoredBelow(const Path& path, Sources* result) const;
 
   SummaryContext& context_;
   const clang::FunctionDecl* function_;
@@ -279,10 +303,24 @@ class ValueFlow {
   absl::flat_hash_set<const clang::VarDecl*>
       tracked_;  // Locals and parameters.
   std::map<const void*, Sources> var_sources_;
-  std::map<std::string, Sources>
-      field_sources_;  // Fresh object paths -> stored values.
-  std::set<const void*> escaped_;
+  // Values stored into local memory other than a whole tracked variable, by
+  // the object stored into (RootKey) and then by the full path's key: fields
+  // of locals and of fresh objects.
+  struct Stored {
+    std::vector<std::string> selectors;
+    Sources values;
+  };
+  std::map<std::string, std::map<std::string, Stored>> stored_;
+  // Temporaries and compound literals: the expression whose value they hold.
+  absl::flat_hash_map<const void*, const clang::Expr*> initializers_;
+  // Local objects whose address left the function, with the expressions that
+  // handed it over.
+  std::map<const void*, std::set<const void*>> escaped_;
   bool flow_incomplete_ = false;
+  // Bounds the values the flow tracks; past it every load from local memory
+  // is unknown (flow_incomplete_).
+  static constexpr size_t kMaxFlowSize = 20000;
+  size_t size_ = 0;
   int depth_ = 0;  // Recursion guard for pathological expressions.
 };
 

@@ -1,9 +1,12 @@
 // on_stash copies its context pointer into the global g_current with memcpy
 // (an escape, as a plain store would be); on_poke writes g_current->hits, which
 // may be any context's; on_own writes its own context's hits. The context is
-// reachable from a global, so every context access is also global.
+// reachable from a global, so every context access is also global. memcpy is
+// modelled as reading everything reachable from its source, here &arg: the
+// pointer and so the context it points to, which on_own writes (same context:
+// bit 2, besides the global bit).
 // Handlers sorted: on_own, on_poke, on_stash.
-// MATRIX: [[3,1,1],[1,1,1],[1,1,1]]
+// MATRIX: [[3,1,3],[1,1,1],[3,1,1]]
 #include <event2/event.h>
 #include <stdlib.h>
 #include <string.h>
