@@ -800,7 +800,29 @@ class Analysis {
     }
     if (fields.empty()) {
       // Stored nowhere: only the callbacks registered with it reach it, on
-      // the context registered with it.
+      // the context registered with it — if every registration handing it
+      // over registers the same context (evbuffer_add_cb(buf, cb, c1) and
+      // (buf, cb, c2) would run cb on one buffer under two contexts).
+      std::set<std::string> contexts;
+      for (const Value& context : registration.context_values)
+        contexts.insert(context.Key());
+      for (const auto& [identity, other] : handlers_) {
+        for (const RegistrationFact& fact : other.registrations) {
+          bool hands = false;
+          for (const auto& [parameter, values] : fact.passed) {
+            for (const Value& passed : values) {
+              hands = hands || (passed.kind == Value::Kind::kAddressOf &&
+                                passed.path.base == BaseKind::kFresh &&
+                                FreshId(passed.path) == FreshId(value.path));
+            }
+          }
+          if (!hands) continue;
+          std::set<std::string> keys;
+          for (const Value& context : fact.context_values)
+            keys.insert(context.Key());
+          if (keys != contexts) return false;
+        }
+      }
       binding->own_objects.insert(FreshId(value.path));
     }
     out->insert(out->end(), fields.begin(), fields.end());
@@ -833,6 +855,20 @@ class Analysis {
         // access covers any handler reaching it from the same context;
         // anywhere else, it may be shared.
         bool kept_elsewhere = false, kept_in_context = false;
+        // Registered as some handler's context by this handler: another
+        // handler runs on it.
+        for (const auto& [identity, other] : handlers_) {
+          for (const RegistrationFact& fact : other.registrations) {
+            if (!handler.usrs.count(fact.registering_usr)) continue;
+            for (const Value& context : fact.context_values) {
+              if (context.kind != Value::Kind::kUnknown &&
+                  context.path.base == BaseKind::kParameter &&
+                  context.path.index == parameter) {
+                kept_elsewhere = true;
+              }
+            }
+          }
+        }
         for (const std::string& usr : handler.usrs) {
           for (const auto& [key, store] : program_.SolvedFor(usr).stores) {
             const Value& value = store.value;
