@@ -687,7 +687,7 @@ class Analysis {
         context.kind != Value::Kind::kLoadedFrom) {
       return false;
     }
-    if (context.path.truncated) return false;
+    if (context.path.truncated || !context.within.empty()) return false;
     *out = context.path;
     if (context.kind == Value::Kind::kLoadedFrom) out->selectors.push_back("*");
     return true;
@@ -812,6 +812,7 @@ class Analysis {
           for (const auto& [parameter, values] : fact.passed) {
             for (const Value& passed : values) {
               hands = hands || (passed.kind == Value::Kind::kAddressOf &&
+                                passed.within.empty() &&
                                 passed.path.base == BaseKind::kFresh &&
                                 FreshId(passed.path) == FreshId(value.path));
             }
@@ -931,12 +932,17 @@ class Analysis {
           continue;
         }
       }
-      if (it->second.empty()) binding.global = true;
+      // The argument itself, not pointers held inside what it points to
+      // (Value::within): those are reached through the parameter's paths.
+      bool any = false;
       for (const Value& value : it->second) {
+        if (!value.within.empty()) continue;
+        any = true;
         if (!BindValue(registration, value, &binding)) {
           binding.global = true;
         }
       }
+      if (!any) binding.global = true;
     }
     if (handler.registrations.empty()) binding.global = true;
     return bindings_[key] = std::move(binding);
