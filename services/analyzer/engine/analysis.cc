@@ -22,6 +22,15 @@ namespace {
 using prism::v1::AnalysisResult;
 using prism::v1::SourceLocation;
 
+// The lvalues a registration's argument was read from: a pointer
+// (ArgumentValue.pointer_loaded_from: the callback's parameter is what they
+// hold) or a descriptor number (integer_loaded_from: releasing the parameter
+// writes them).
+struct PassedLvalues {
+  std::vector<Path> paths;
+  bool number = false;
+};
+
 // A callback slot of a registration API, or of a wrapper function that passes
 // one of its parameters on to such a slot (memcached's `_set_event`), to any
 // depth.
@@ -36,7 +45,7 @@ struct WrapperSlot {
   std::map<int, std::vector<Value>> passed;
   // Callback parameter -> the lvalues its argument was read from (c->bev), when
   // known (ArgumentValue.pointer_loaded_from).
-  std::map<int, std::vector<Path>> passed_lvalues;
+  std::map<int, PassedLvalues> passed_lvalues;
   std::vector<std::string>
       via;  // Wrapper chain from this function to the API call.
 };
@@ -47,7 +56,7 @@ struct RegistrationFact {
   std::string api;
   int context_parameter = 0;
   std::map<int, std::vector<Value>> passed;
-  std::map<int, std::vector<Path>> passed_lvalues;
+  std::map<int, PassedLvalues> passed_lvalues;
 };
 
 // What a handler's pointer parameter other than the context stands for
@@ -60,6 +69,9 @@ struct ParameterBinding {
   // pass them reach, each on the context registered with it.
   std::set<std::string> own_objects;
   bool global = false;
+  // Some registration leaves the parameter to the library (not in the
+  // table's passes=): a number released through it may be anyone's.
+  bool library_made = false;
 };
 
 struct HandlerInfo {
@@ -293,7 +305,7 @@ class Analysis {
                                            }),
                             context.end());
               std::map<int, std::vector<Value>> passed;
-              std::map<int, std::vector<Path>> passed_lvalues;
+              std::map<int, PassedLvalues> passed_lvalues;
               for (const PassedParameter& pass : api->second.passes) {
                 if (pass.argument == PassedParameter::kShared) {
                   passed[pass.parameter] = {Value()};  // Unknown: shared.
@@ -302,15 +314,21 @@ class Analysis {
                 if (pass.argument != PassedParameter::kReturned) {
                   passed[pass.parameter] = argument(pass.argument);
                   if (pass.argument < call.arguments_size()) {
-                    std::vector<Path> lvalues;
+                    const prism::v1::ArgumentValue& passed_argument =
+                        call.arguments(pass.argument);
+                    PassedLvalues lvalues;
+                    lvalues.number =
+                        passed_argument.pointer_loaded_from_size() == 0;
                     bool usable = true;
                     for (const prism::v1::MemoryPath& from :
-                         call.arguments(pass.argument).pointer_loaded_from()) {
-                      lvalues.push_back(PathFromProto(from));
-                      if (lvalues.back().base == BaseKind::kReturn)
+                         lvalues.number
+                             ? passed_argument.integer_loaded_from()
+                             : passed_argument.pointer_loaded_from()) {
+                      lvalues.paths.push_back(PathFromProto(from));
+                      if (lvalues.paths.back().base == BaseKind::kReturn)
                         usable = false;
                     }
-                    if (usable && !lvalues.empty())
+                    if (usable && !lvalues.paths.empty())
                       passed_lvalues[pass.parameter] = std::move(lvalues);
                   }
                   continue;
@@ -368,7 +386,7 @@ class Analysis {
                   // arguments; a callee's local stands for nothing here.
                   std::vector<Path> outer;
                   bool usable = true;
-                  for (const Path& lvalue : it->second) {
+                  for (const Path& lvalue : it->second.paths) {
                     if (lvalue.base != BaseKind::kParameter) {
                       usable = usable && lvalue.base != BaseKind::kFresh;
                       outer.push_back(lvalue);
@@ -389,7 +407,7 @@ class Analysis {
                                  lvalue.truncated);
                   }
                   if (usable && !outer.empty()) {
-                    it->second = std::move(outer);
+                    it->second.paths = std::move(outer);
                     ++it;
                   } else {
                     it = instantiated.passed_lvalues.erase(it);
@@ -855,6 +873,7 @@ class Analysis {
         // the handler keeps it: in its context's own fields, a whole-context
         // access covers any handler reaching it from the same context;
         // anywhere else, it may be shared.
+        binding.library_made = true;
         bool kept_elsewhere = false, kept_in_context = false;
         // Registered as some handler's context by this handler: another
         // handler runs on it.
@@ -907,9 +926,12 @@ class Analysis {
       // value sources say it may hold.
       if (auto lvalues = registration.passed_lvalues.find(parameter);
           lvalues != registration.passed_lvalues.end()) {
+        // A descriptor number: releasing the parameter writes where the
+        // number was read from (c->fd, or a global), as the address of it.
+        const bool number = lvalues->second.number;
         std::vector<Value> held;
         bool all = true;
-        for (const Path& lvalue : lvalues->second) {
+        for (const Path& lvalue : lvalues->second.paths) {
           bool within = false;
           for (const Value& context : registration.context_values) {
             Path object;
@@ -919,8 +941,16 @@ class Analysis {
               continue;
             }
             Value value;
-            value.kind = Value::Kind::kLoadedFrom;
+            value.kind =
+                number ? Value::Kind::kAddressOf : Value::Kind::kLoadedFrom;
             value.path = ContextPath(registration, rest, false);
+            held.push_back(std::move(value));
+            within = true;
+          }
+          if (!within && number && lvalue.IsShared()) {
+            Value value;
+            value.kind = Value::Kind::kAddressOf;
+            value.path = lvalue;
             held.push_back(std::move(value));
             within = true;
           }
@@ -1033,7 +1063,11 @@ class Analysis {
             // bev): its accesses are those of what the registration passed.
             const ParameterBinding& binding =
                 BindingOf(handler, effect.path.index);
-            if (binding.global) {
+            // A descriptor released through the parameter (close(fd)):
+            // `fd-><descriptor>` (link.cc), the number's origin.
+            const bool released = effect.path.selectors.size() == 2 &&
+                                  effect.path.selectors[1] == "<descriptor>";
+            if (binding.global || (released && binding.library_made)) {
               HandlerAccess global = access;
               global.path.base = BaseKind::kUnknown;
               global.resource =
@@ -1053,7 +1087,12 @@ class Analysis {
                          effect.path.truncated);
             std::set<std::string> seen;
             for (Path& path : paths) {
-              path.name = ContextName(handler, path.index);
+              if (released && !path.selectors.empty() &&
+                  path.selectors.back() == "<descriptor>") {
+                path.selectors.pop_back();  // The lvalue itself (c->fd).
+              }
+              if (path.base == BaseKind::kParameter)
+                path.name = ContextName(handler, path.index);
               if (!seen.insert(path.Key()).second) continue;
               Effect relative = effect;
               relative.path = std::move(path);

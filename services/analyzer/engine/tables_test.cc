@@ -27,6 +27,10 @@ TEST(RegistrationApi, BuiltinTableParses) {
   EXPECT_EQ(table.at("evhttp_set_bevcb").passes[0].argument,
             PassedParameter::kShared);
   EXPECT_TRUE(table.at("evhttp_set_cb").passes.empty());
+  // An event callback's descriptor is event_new's argument 1.
+  ASSERT_EQ(table.at("event_new").passes.size(), 1u);
+  EXPECT_EQ(table.at("event_new").passes[0].parameter, 0);
+  EXPECT_EQ(table.at("event_new").passes[0].argument, 1);
   for (const char* name :
        {"event_assign", "event_set", "event_base_once", "event_once",
         "bufferevent_new", "evconnlistener_new", "evconnlistener_new_bind",
