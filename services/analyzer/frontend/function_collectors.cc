@@ -109,15 +109,20 @@ bool TypeMayHoldPointer(clang::QualType type, int depth = 0) {
 
 // A call argument that points (before any conversion to `void *`) to memory
 // holding no pointer: `c->date` of type `char[64]`, an `int *`.
+// Only an object named as such counts — an array (`c->date`, decaying) or
+// `&x` — not a pointer variable, which may point to memory of any type
+// (a char buffer holding a copied pointer).
 bool PointeeWithoutPointers(const clang::Expr* arg) {
-  const clang::QualType type = arg->IgnoreParenImpCasts()->getType();
+  const clang::Expr* expr = arg->IgnoreParenImpCasts();
+  const clang::QualType type = expr->getType();
   if (type.isNull()) return false;
   clang::QualType pointee;
-  if (type->isPointerType()) {
-    pointee = type->getPointeeType();
-  } else if (const clang::ArrayType* array =
-                 type->getCanonicalTypeInternal()->getAsArrayTypeUnsafe()) {
+  if (const clang::ArrayType* array =
+          type->getCanonicalTypeInternal()->getAsArrayTypeUnsafe()) {
     pointee = array->getElementType();
+  } else if (const auto* address = llvm::dyn_cast<clang::UnaryOperator>(expr);
+             address != nullptr && address->getOpcode() == clang::UO_AddrOf) {
+    pointee = address->getSubExpr()->getType();
   } else {
     return false;
   }
@@ -809,8 +814,9 @@ void ReturnCollector::Emit(v1::Function* out) {
   Sources returned;
   for (const clang::Expr* value : returns_) {
     if (type->isReferenceType()) {
-      AddAll(returned, flow_.Passed(flow_.AddressOfPaths(flow_.LValuePaths(value)),
-                                    value));
+      AddAll(
+          returned,
+          flow_.Passed(flow_.AddressOfPaths(flow_.LValuePaths(value)), value));
     } else if (CarriesPointer(type)) {
       AddAll(returned, flow_.Passed(flow_.ValueOf(value), value));
     }

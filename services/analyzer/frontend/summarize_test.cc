@@ -816,14 +816,15 @@ TEST(SummarizeTest, PointerArgumentsReadFromMemoryAndPointerFreePointees) {
       "struct conn { struct bev *bev; char name[8]; struct conn *next; };\n"
       "struct flat { int a; char b[4]; };\n"
       "void take(void *, const void *);\n"
-      "void g(struct conn *c, struct flat *f, struct bev *b) {\n"
+      "void g(struct conn *c, struct flat *f, struct bev *b, char *s) {\n"
       "  take(c->bev, c->name);\n"
-      "  take(b, f);\n"
+      "  take(b, &f->a);\n"
       "  take(c, c->next);\n"
+      "  take(s, f);\n"
       "}\n");
   const v1::Function* g = Find(summary, "g");
   ASSERT_NE(g, nullptr);
-  ASSERT_EQ(g->calls_size(), 3);
+  ASSERT_EQ(g->calls_size(), 4);
   auto read_from = [](const v1::ArgumentValue& argument) {
     std::vector<std::string> out;
     for (const v1::MemoryPath& path : argument.pointer_loaded_from())
@@ -836,8 +837,12 @@ TEST(SummarizeTest, PointerArgumentsReadFromMemoryAndPointerFreePointees) {
   EXPECT_THAT(read_from(g->calls(1).arguments(0)), IsEmpty());  // A variable.
   EXPECT_THAT(read_from(g->calls(2).arguments(1)),
               UnorderedElementsAre("P0 *.next"));
-  EXPECT_TRUE(g->calls(0).arguments(1).pointee_without_pointers());   // char[8]
-  EXPECT_TRUE(g->calls(1).arguments(1).pointee_without_pointers());   // flat
+  EXPECT_TRUE(g->calls(0).arguments(1).pointee_without_pointers());  // char[8]
+  EXPECT_TRUE(g->calls(1).arguments(1).pointee_without_pointers());  // &int
+  // Pointer variables may point to anything (a char buffer holding a copy of
+  // a pointer).
+  EXPECT_FALSE(g->calls(3).arguments(0).pointee_without_pointers());
+  EXPECT_FALSE(g->calls(3).arguments(1).pointee_without_pointers());
   EXPECT_FALSE(g->calls(0).arguments(0).pointee_without_pointers());  // bev?
   EXPECT_FALSE(g->calls(2).arguments(0).pointee_without_pointers());  // conn
 }
