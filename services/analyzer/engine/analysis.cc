@@ -325,7 +325,8 @@ class Analysis {
                              ? passed_argument.integer_loaded_from()
                              : passed_argument.pointer_loaded_from()) {
                       lvalues.paths.push_back(PathFromProto(from));
-                      if (lvalues.paths.back().base == BaseKind::kReturn)
+                      if (lvalues.paths.back().base == BaseKind::kReturn ||
+                          lvalues.paths.back().base == BaseKind::kEscapedLocal)
                         usable = false;
                     }
                     if (usable && !lvalues.paths.empty())

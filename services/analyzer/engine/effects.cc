@@ -152,6 +152,10 @@ Path PathFromProto(const prism::v1::MemoryPath& proto) {
       // x->room = r and y->room = r are two stores, not one.
       path.key = absl::StrCat("site:", proto.name());
       break;
+    case prism::v1::MemoryPath::BASE_ESCAPED_LOCAL:
+      path.base = BaseKind::kEscapedLocal;
+      path.key = absl::StrCat("site:", proto.name());
+      break;
     case prism::v1::MemoryPath::BASE_RETURN:
       path.base = BaseKind::kReturn;
       path.index = proto.parameter_index();

@@ -20,7 +20,10 @@ enum class BaseKind {
   kParameter,
   kHiddenState,
   kFresh,
-  kReturn
+  kReturn,
+  // A local whose address was handed to calls (summary.proto,
+  // BASE_ESCAPED_LOCAL), keyed like kFresh: resolved in the body that owns it.
+  kEscapedLocal
 };
 
 // The parameter index that stands for `this`: THIS + s is normalized to

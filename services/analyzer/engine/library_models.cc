@@ -60,6 +60,27 @@ absl::Status ParseModels(absl::string_view text, absl::string_view file_name,
       } else if (absl::ConsumePrefix(&value, "write=")) {
         if (!ParseArgumentSet(value, &model.writes))
           return error(word, "bad argument list");
+      } else if (absl::ConsumePrefix(&value, "stores=")) {
+        FunctionModel::PointerStore store;
+        std::pair<absl::string_view, absl::string_view> parts =
+            absl::StrSplit(value, absl::MaxSplits(':', 1));
+        absl::string_view what = parts.second;
+        if (!absl::SimpleAtoi(parts.first, &store.into) || store.into < 0) {
+          return error(word, "want stores=N[:argK|:fresh|:same]");
+        }
+        if (what.empty()) {
+          store.kind = FunctionModel::PointerStore::Kind::kUnknown;
+        } else if (what == "fresh") {
+          store.kind = FunctionModel::PointerStore::Kind::kFresh;
+        } else if (what == "same") {
+          store.kind = FunctionModel::PointerStore::Kind::kSame;
+        } else if (absl::ConsumePrefix(&what, "arg") &&
+                   absl::SimpleAtoi(what, &store.from) && store.from >= 0) {
+          store.kind = FunctionModel::PointerStore::Kind::kArgument;
+        } else {
+          return error(word, "want stores=N[:argK|:fresh|:same]");
+        }
+        model.stores.push_back(store);
       } else if (absl::ConsumePrefix(&value, "calls=")) {
         if (!ParseArgumentSet(value, &model.calls))
           return error(word, "bad argument list");

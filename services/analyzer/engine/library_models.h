@@ -31,7 +31,18 @@ struct FunctionModel {
   std::string name;
   ArgumentSet reads;   // Memory reachable from these arguments is read.
   ArgumentSet writes;  // ... and from these, written (and read).
-  ArgumentSet calls;   // Function pointers among these arguments may be called.
+  // Pointers the call stores into what argument `into` points to (strtol's
+  // end, getline's line); other writes are data, no pointer. What is stored:
+  // a pointer into what argument `from` points to, fresh memory, a value
+  // derived from what is already there (nothing new), or unknown.
+  struct PointerStore {
+    enum class Kind { kUnknown, kArgument, kFresh, kSame };
+    int into = 0;
+    Kind kind = Kind::kUnknown;
+    int from = 0;  // kArgument
+  };
+  std::vector<PointerStore> stores;
+  ArgumentSet calls;  // Function pointers among these arguments may be called.
   // Integer arguments naming a resource whose life the call ends (close's
   // descriptor): what their value was read from is written.
   ArgumentSet releases;

@@ -9,6 +9,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "services/analyzer/common/within.h"
 
 namespace prism::analyzer {
 namespace {
@@ -41,8 +42,12 @@ Value UnknownValue() {
   return value;
 }
 
-void AddEffect(Solved* out, const Path& path, bool write, bool atomic,
+void AddEffect(Solved* out, const Path& accessed, bool write, bool atomic,
                const prism::v1::SourceLocation& location, const ViaPtr& via) {
+  // An escaped local is resolved in its body (BodySolver); should one be left
+  // over, it is unknown memory.
+  const Path path =
+      accessed.base == BaseKind::kEscapedLocal ? UnknownPath() : accessed;
   if (path.base == BaseKind::kFresh || path.base == BaseKind::kReturn) return;
   if (path.base == BaseKind::kParameter && !HasDereference(path.selectors))
     return;  // A local.
@@ -201,7 +206,9 @@ class LinkedProgram::BodySolver {
   void ResolveValue(const Value& value, std::vector<Value>* out) {
     if (value.kind == Value::Kind::kFunction ||
         value.kind == Value::Kind::kUnknown ||
-        value.path.base != BaseKind::kReturn) {
+        (value.path.base != BaseKind::kReturn &&
+         value.path.base != BaseKind::kEscapedLocal) ||
+        (value.path.base == BaseKind::kEscapedLocal && collecting_locals_)) {
       out->push_back(value);
       return;
     }
@@ -217,7 +224,10 @@ class LinkedProgram::BodySolver {
       }
       return;
     }
-    const std::vector<Value>& returned = CallReturns(value.path.index);
+    const std::vector<Value>& returned =
+        value.path.base == BaseKind::kEscapedLocal
+            ? LocalContents(value.path.key)
+            : CallReturns(value.path.index);
     if (value.kind == Value::Kind::kLoadedFrom) {
       ValuesThrough(returned, value.path.selectors, out, value.path.truncated);
       return;
@@ -239,12 +249,30 @@ class LinkedProgram::BodySolver {
 
   std::vector<Path> ResolvePath(const Path& path) {
     std::vector<Path> out;
+    if (path.base == BaseKind::kEscapedLocal) {
+      PathsThrough(LocalContents(path.key), path.selectors, &out,
+                   path.truncated);
+      return out;
+    }
     if (path.base != BaseKind::kReturn) {
       out.push_back(path);
       return out;
     }
     PathsThrough(CallReturns(path.index), path.selectors, &out, path.truncated);
     return out;
+  }
+
+  // What the local `key` (BASE_ESCAPED_LOCAL) may hold as stored by the calls
+  // it was handed to, each value at its place in the local: callee pointer
+  // stores into it, instantiated; unknown where the callee's code is not
+  // known (library code that writes through the argument, unknown code, a
+  // call with too many targets to follow). Values it loads from other such
+  // locals are followed; from itself, they add nothing new.
+  const std::vector<Value>& LocalContents(const std::string& key) {
+    CollectLocalStores();
+    static const std::vector<Value>* const kNone = new std::vector<Value>();
+    auto it = local_contents_.find(key);
+    return it == local_contents_.end() ? *kNone : it->second;
   }
 
   void Contribute(LinkedProgram* program, Solved* out) {
@@ -522,12 +550,173 @@ class LinkedProgram::BodySolver {
     }
   }
 
+  void CollectLocalStores() {
+    if (locals_collected_) return;
+    locals_collected_ = true;
+    collecting_locals_ = true;  // Escaped locals stay unresolved meanwhile.
+    std::map<std::string, std::vector<Value>> stored;
+    auto store_unknown_through = [&](const std::vector<Value>& argument) {
+      for (const Value& value : argument) {
+        if (value.kind != Value::Kind::kAddressOf ||
+            value.path.base != BaseKind::kFresh) {
+          continue;
+        }
+        stored[value.path.key].push_back(
+            Placed(UnknownValue(), {within::kAnyPlace}));
+      }
+    };
+    for (const prism::v1::Call& call : body_.calls()) {
+      std::vector<std::vector<Value>> arguments;
+      std::vector<Value> this_argument;
+      Arguments(call, &arguments, &this_argument);
+      const std::vector<CallTarget> targets = program_->TargetsOf(call);
+      const bool too_many = targets.size() > kMaxTargetsWithStores;
+      for (const CallTarget& target : targets) {
+        if (target.called_back) continue;  // Called with arguments of its own.
+        if (target.function != nullptr && !too_many) {
+          const Solved& callee = program_->SolvedFor(target.function->usr);
+          for (const auto& [store_key, store] : callee.stores) {
+            std::vector<Value> values =
+                InstantiateValue(store.value, arguments, this_argument);
+            for (const Path& path :
+                 InstantiatePath(store.target, arguments, this_argument)) {
+              if (path.base != BaseKind::kFresh) continue;
+              std::vector<std::string> place = path.selectors;
+              if (path.truncated) place.push_back(within::kAnyPlace);
+              for (const Value& value : values) {
+                std::vector<std::string> at = place;
+                at.insert(at.end(), value.within.begin(), value.within.end());
+                stored[path.key].push_back(Placed(value, std::move(at)));
+              }
+            }
+          }
+          continue;
+        }
+        const FunctionModel* model = target.model;
+        if (model == nullptr || too_many) {  // Anything.
+          for (const std::vector<Value>& argument : arguments)
+            store_unknown_through(argument);
+          store_unknown_through(this_argument);
+          continue;
+        }
+        // Library code stores pointers only where its model says so.
+        for (const FunctionModel::PointerStore& store : model->stores) {
+          if (static_cast<size_t>(store.into) >= arguments.size()) continue;
+          std::vector<Value> values;
+          switch (store.kind) {
+            case FunctionModel::PointerStore::Kind::kUnknown:
+              values.push_back(UnknownValue());
+              break;
+            case FunctionModel::PointerStore::Kind::kArgument:
+              if (static_cast<size_t>(store.from) < arguments.size()) {
+                for (const Value& value : arguments[store.from]) {
+                  if (value.within.empty()) values.push_back(value);
+                }
+              }
+              break;
+            case FunctionModel::PointerStore::Kind::kFresh:
+              values.push_back(FreshValue(absl::StrCat(
+                  function_.usr, "#", call.index(), ":", store.into)));
+              break;
+            case FunctionModel::PointerStore::Kind::kSame:
+              break;
+          }
+          for (const Value& into : arguments[store.into]) {
+            if (into.kind != Value::Kind::kAddressOf ||
+                into.path.base != BaseKind::kFresh || !into.within.empty()) {
+              continue;
+            }
+            for (const Value& value : values) {
+              stored[into.path.key].push_back(
+                  Placed(value, {within::kAnyPlace}));
+            }
+          }
+        }
+        // copies=: the pointers the source holds (memcpy into a local).
+        for (const auto& [destination, source] : model->copies) {
+          if (static_cast<size_t>(destination) >= arguments.size() ||
+              static_cast<size_t>(source) >= arguments.size() ||
+              call.arguments(source).pointee_without_pointers()) {
+            continue;
+          }
+          std::vector<Value> copied;
+          ValuesThrough(arguments[source], {"*"}, &copied, /*truncated=*/true);
+          for (const Value& into : arguments[destination]) {
+            if (into.kind != Value::Kind::kAddressOf ||
+                into.path.base != BaseKind::kFresh || !into.within.empty()) {
+              continue;
+            }
+            for (const Value& value : copied) {
+              stored[into.path.key].push_back(
+                  Placed(value, {within::kAnyPlace}));
+            }
+          }
+        }
+      }
+    }
+    returns_.clear();  // Computed meanwhile with escaped locals unresolved.
+    collecting_locals_ = false;
+    for (const auto& [key, values] : stored) {
+      std::set<std::string> visiting = {key};
+      std::vector<Value>& contents = local_contents_[key];
+      for (const Value& value : values)
+        Follow(value, stored, &visiting, &contents);
+    }
+  }
+
+  // `value` as stored into a local, with what it loads from escaped locals
+  // replaced by what those hold.
+  static void Follow(const Value& value,
+                     const std::map<std::string, std::vector<Value>>& stored,
+                     std::set<std::string>* visiting, std::vector<Value>* out) {
+    if (value.kind == Value::Kind::kFunction ||
+        value.kind == Value::Kind::kUnknown ||
+        value.path.base != BaseKind::kEscapedLocal) {
+      out->push_back(value);
+      return;
+    }
+    const std::string& key = value.path.key;
+    if (visiting->count(key)) return;  // Its own contents: nothing new.
+    std::vector<Value> held;
+    if (auto it = stored.find(key); it != stored.end()) {
+      visiting->insert(key);
+      for (const Value& one : it->second) Follow(one, stored, visiting, &held);
+      visiting->erase(key);
+    }
+    std::vector<Value> reached;
+    if (value.kind == Value::Kind::kLoadedFrom) {
+      ValuesThrough(held, value.path.selectors, &reached, value.path.truncated);
+    } else {
+      std::vector<Path> paths;
+      PathsThrough(held, value.path.selectors, &paths, value.path.truncated);
+      for (Path& path : paths) {
+        Value address;
+        address.kind = Value::Kind::kAddressOf;
+        address.path = std::move(path);
+        reached.push_back(std::move(address));
+      }
+    }
+    for (Value& one : reached) {
+      one.within.insert(one.within.begin(), value.within.begin(),
+                        value.within.end());
+      out->push_back(std::move(one));
+    }
+  }
+
+  static Value Placed(Value value, std::vector<std::string> place) {
+    value.within = std::move(place);
+    return value;
+  }
+
   const LinkedProgram* program_;
   const FunctionNode& function_;
   const Function& body_;
   std::map<uint32_t, const prism::v1::Call*> calls_;
   std::map<uint32_t, std::vector<Value>> returns_;
   std::set<uint32_t> in_progress_;
+  bool locals_collected_ = false;
+  bool collecting_locals_ = false;
+  std::map<std::string, std::vector<Value>> local_contents_;
 };
 
 LinkedProgram::LinkedProgram(

@@ -84,6 +84,15 @@ TEST(Models, BuiltinModelsParse) {
   EXPECT_EQ(models->at("chdir").hidden.at(0).name, "libc:cwd");
   EXPECT_EQ(models->at("localtime").returns_hidden,
             models->at("ctime").returns_hidden);
+  // strtol stores into *end a pointer into its string; readv stores none.
+  ASSERT_EQ(models->at("strtol").stores.size(), 1u);
+  EXPECT_EQ(models->at("strtol").stores[0].into, 1);
+  EXPECT_EQ(models->at("strtol").stores[0].kind,
+            FunctionModel::PointerStore::Kind::kArgument);
+  EXPECT_EQ(models->at("strtol").stores[0].from, 0);
+  EXPECT_EQ(models->at("getline").stores.at(0).kind,
+            FunctionModel::PointerStore::Kind::kFresh);
+  EXPECT_TRUE(models->at("readv").stores.empty());
 }
 
 TEST(Models, RejectsBadLines) {
@@ -101,6 +110,14 @@ TEST(Models, RejectsBadLines) {
   EXPECT_FALSE(ParseModels("f unknown=sometimes", "x.model", &table).ok());
   EXPECT_FALSE(ParseModels("f releases=x", "x.model", &table).ok());
   EXPECT_TRUE(ParseModels("f unknown=write", "x.model", &table).ok());
+  ModelTable stores;
+  EXPECT_FALSE(ParseModels("f stores=x", "x.model", &stores).ok());
+  EXPECT_FALSE(ParseModels("f stores=1:argx", "x.model", &stores).ok());
+  EXPECT_FALSE(ParseModels("f stores=1:often", "x.model", &stores).ok());
+  EXPECT_TRUE(
+      ParseModels("f stores=1 stores=2:same stores=0:arg3", "x.model", &stores)
+          .ok());
+  EXPECT_EQ(stores.at("f").stores.size(), 3u);
   EXPECT_EQ(table.at("f").unknown, FunctionModel::Unknown::kWrite);
   absl::Status status = ParseModels("\n\nf frobnicate", "x.model", &table);
   EXPECT_NE(status.message().find("x.model:3"), std::string::npos) << status;

@@ -677,7 +677,7 @@ void CallCollector::Emit(v1::Function* out) {
     for (const clang::Expr* arg : site.arguments) {
       v1::ArgumentValue* argument = call->add_arguments();
       // With what the local memory it points to holds: the callee may read it.
-      ToProto(flow_.Passed(flow_.ValueOf(arg), arg), argument);
+      ToProto(flow_.Passed(flow_.ValueOf(arg)), argument);
       if (IsLiteralWithoutPercentN(arg)) {
         argument->set_literal_without_percent_n(true);
       }
@@ -700,14 +700,12 @@ void CallCollector::Emit(v1::Function* out) {
       }
     }
     if (site.has_this_source) {
-      ToProto(flow_.Passed(site.this_source, site.expr),
-              call->mutable_this_argument());
+      ToProto(flow_.Passed(site.this_source), call->mutable_this_argument());
     } else if (site.this_expr != nullptr) {
-      ToProto(flow_.Passed(
-                  site.this_is_pointer
-                      ? flow_.ValueOf(site.this_expr)
-                      : flow_.AddressOfPaths(flow_.LValuePaths(site.this_expr)),
-                  site.this_expr),
+      ToProto(flow_.Passed(site.this_is_pointer
+                               ? flow_.ValueOf(site.this_expr)
+                               : flow_.AddressOfPaths(
+                                     flow_.LValuePaths(site.this_expr))),
               call->mutable_this_argument());
     }
   }
@@ -769,7 +767,7 @@ void StoreCollector::Emit(v1::Function* out) {
     // there.
     auto heap_object = [](const Path& path) {
       return path.base == MemoryPath::BASE_FRESH && !path.name.empty() &&
-             path.name[0] == '<' && path.name != "<temporary>";
+             path.name[0] == '<' && path.name.rfind("<temporary", 0) != 0;
     };
     bool value_reaches_out = false;
     bool value_is_heap_object = false;
@@ -814,11 +812,10 @@ void ReturnCollector::Emit(v1::Function* out) {
   Sources returned;
   for (const clang::Expr* value : returns_) {
     if (type->isReferenceType()) {
-      AddAll(
-          returned,
-          flow_.Passed(flow_.AddressOfPaths(flow_.LValuePaths(value)), value));
+      AddAll(returned,
+             flow_.Passed(flow_.AddressOfPaths(flow_.LValuePaths(value))));
     } else if (CarriesPointer(type)) {
-      AddAll(returned, flow_.Passed(flow_.ValueOf(value), value));
+      AddAll(returned, flow_.Passed(flow_.ValueOf(value)));
     }
   }
   ToProto(returned, out->mutable_returns());

@@ -34,7 +34,8 @@ namespace prism::frontend {
 // 3: ... and pointee_without_pointers and pointer_loaded_from.
 // 4: value sources carry `within` (pointers inside aggregates and passed local
 //    memory).
-inline constexpr char kFrontendVersion[] = "prism-frontend/4";
+// 5: BASE_ESCAPED_LOCAL; temporaries named by their location.
+inline constexpr char kFrontendVersion[] = "prism-frontend/5";
 
 absl::StatusOr<v1::TranslationUnitSummary> SummarizeTranslationUnit(
     const CompileCommand& command);

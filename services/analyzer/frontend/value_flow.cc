@@ -132,6 +132,20 @@ Paths ValueFlow::MemberPaths(const clang::MemberExpr* member) {
   return result;
 }
 
+// A temporary object (a literal, a materialized prvalue), named by where it is
+// so that the link step tells temporaries apart.
+Path ValueFlow::Temporary(const clang::Expr* expr) {
+  Path fresh;
+  fresh.base = MemoryPath::BASE_FRESH;
+  fresh.object = expr;
+  fresh.order = OrderOf(expr);
+  v1::SourceLocation where = context_.Location(expr->getBeginLoc());
+  fresh.name =
+      absl::StrCat("<temporary at ", where.line(), ":", where.column(), ">");
+  object_types_[expr] = expr->getType();
+  return fresh;
+}
+
 Paths ValueFlow::Deref(const Sources& sources, const std::string& selector) {
   Paths result;
   for (const auto& [key, source] : sources) {
@@ -259,11 +273,7 @@ Paths ValueFlow::LValuePaths(const clang::Expr* expr) {
       llvm::isa<clang::CXXConstructExpr>(expr) ||
       llvm::isa<clang::InitListExpr>(expr) ||
       llvm::isa<clang::LambdaExpr>(expr)) {
-    Path fresh;
-    fresh.base = MemoryPath::BASE_FRESH;
-    fresh.object = expr;
-    fresh.order = OrderOf(expr);
-    fresh.name = "<temporary>";
+    Path fresh = Temporary(expr);
     // The temporary holds the expression's value (a compound literal: its
     // initializer's).
     if (const auto* literal =
@@ -280,11 +290,7 @@ Paths ValueFlow::LValuePaths(const clang::Expr* expr) {
           llvm::dyn_cast<clang::MaterializeTemporaryExpr>(expr)) {
     const clang::Expr* sub = temporary->getSubExpr();
     if (sub->isGLValue()) return LValuePaths(sub);
-    Path fresh;
-    fresh.base = MemoryPath::BASE_FRESH;
-    fresh.object = expr;
-    fresh.order = OrderOf(expr);
-    fresh.name = "<temporary>";
+    Path fresh = Temporary(expr);
     initializers_[expr] = sub;  // `begin()` materialized: the iterator's value.
     Add(result, fresh);
     return result;
@@ -341,6 +347,8 @@ Sources ValueFlow::ValueOf(const clang::Expr* expr) {
 }
 
 namespace {
+
+bool IsLocalMemory(const Path& path);
 
 // A cast between pointers to two different structs (not a base and its derived
 // class).
@@ -600,15 +608,18 @@ Sources ValueFlow::RValue(const clang::Expr* expr) {
       }
       return result;
     }
-    // Any other constructor may keep its arguments, or pointers reached
+    // Any other constructor may keep its arguments, what local memory they
+    // point to holds (`iterator(const T& i)` copies *i), or pointers reached
     // from them (`iterator(v._M_start)`), anywhere in the object.
     const std::vector<std::string> anywhere = {within::kAnyPlace};
     for (const clang::Expr* arg : construct->arguments()) {
-      for (const auto& [key, source] : ValueOf(arg)) {
+      for (const auto& [key, passed] : Passed(ValueOf(arg))) {
+        Source source = passed;
+        source.within.clear();
         Add(result, Placed(source, anywhere));
-        if (source.kind != Source::kAddressOf &&
-            source.kind != Source::kLoadedFrom) {
-          continue;
+        if (source.kind == Source::kUnknown || source.kind == Source::kFunction ||
+            (source.kind == Source::kAddressOf && IsLocalMemory(source.path))) {
+          continue;  // Local memory's contents are among the passed values.
         }
         Path reached = source.kind == Source::kAddressOf
                            ? source.path
@@ -865,28 +876,31 @@ Sources ValueFlow::Load(const Path& path) {
       Add(result, LoadedFrom(caller));
     }
   }
-  // Escaped: other code may have stored anything into it.
-  if ((path.object != nullptr && escaped_.count(path.object)) ||
-      flow_incomplete_) {
-    Add(result, Unknown());
-  }
+  AddStoredByOthers(path, &result);
   return result;
 }
 
-bool ValueFlow::EscapedElsewhere(const void* object, const void* site) const {
-  auto it = escaped_.find(object);
-  if (it == escaped_.end()) return false;
-  for (const void* other : it->second) {
-    if (other != site) return true;
+void ValueFlow::AddStoredByOthers(const Path& path, Sources* result) const {
+  if (flow_incomplete_) {
+    Add(*result, Unknown());
+    return;
   }
-  return false;
+  if (path.object == nullptr || !escaped_.count(path.object)) return;
+  if (path.base != MemoryPath::BASE_FRESH ||
+      escaped_to_memory_.count(path.object)) {
+    Add(*result, Unknown());  // Any code may have changed it since.
+    return;
+  }
+  Path stored = path;
+  stored.base = MemoryPath::BASE_ESCAPED_LOCAL;
+  Add(*result, LoadedFrom(std::move(stored)));
 }
 
 // A pointer to local memory handed over: what that memory holds is handed over
 // too, one dereference below (within "*", ...), and so on for local memory it
 // points to, a few levels deep.
-void ValueFlow::AddPassedContents(const Source& pointer, const void* site,
-                                  int depth, Sources* result) {
+void ValueFlow::AddPassedContents(const Source& pointer, int depth,
+                                  Sources* result) {
   if (pointer.kind != Source::kAddressOf || !IsLocalMemory(pointer.path) ||
       pointer.path.object == nullptr) {
     return;
@@ -894,12 +908,17 @@ void ValueFlow::AddPassedContents(const Source& pointer, const void* site,
   // A va_list's contents are the variadic arguments, which the front-end does
   // not follow through it: the library models that take one decide what the
   // arguments may have written (vformat=N), and va_arg yields unknown.
-  // A local that cannot hold a pointer (a char buffer) hands over nothing.
+  // A local that cannot hold a pointer (a char buffer, a string literal)
+  // hands over nothing.
   const auto* var = static_cast<const clang::VarDecl*>(pointer.path.object);
   if (pointer.path.base == MemoryPath::BASE_FRESH && tracked_.contains(var) &&
       (context_.ast().hasSameType(var->getType(),
                                   context_.ast().getBuiltinVaListType()) ||
        !MayHoldPointers(var->getType()))) {
+    return;
+  }
+  if (auto type = object_types_.find(pointer.path.object);
+      type != object_types_.end() && !MayHoldPointers(type->second)) {
     return;
   }
   std::vector<std::string> place = pointer.within;
@@ -915,28 +934,27 @@ void ValueFlow::AddPassedContents(const Source& pointer, const void* site,
     if (it != var_sources_.end()) contents = it->second;
   }
   AddStored(pointer.path, &contents);
-  // Stored into by other code (another call it was passed to): anything.
-  if (EscapedElsewhere(pointer.path.object, site) || flow_incomplete_)
-    Add(contents, Unknown());
+  AddStoredByOthers(pointer.path, &contents);
   for (const auto& [key, source] : contents) {
     Source placed = Placed(source, place);
     Add(*result, placed);
-    AddPassedContents(placed, site, depth + 1, result);
+    AddPassedContents(placed, depth + 1, result);
   }
 }
 
-Sources ValueFlow::Passed(const Sources& value, const void* site) {
+Sources ValueFlow::Passed(const Sources& value) {
   Sources result = value;
-  for (const auto& [key, source] : value)
-    AddPassedContents(source, site, 0, &result);
+  for (const auto& [key, source] : value) AddPassedContents(source, 0, &result);
   return result;
 }
 
-void ValueFlow::MarkEscapes(const Sources& sources, const void* site) {
+void ValueFlow::MarkEscapes(const Sources& sources, bool through_call) {
   for (const auto& [key, source] : sources) {
     if (source.kind != Source::kAddressOf || source.path.object == nullptr)
       continue;
-    if (IsLocalMemory(source.path)) escaped_[source.path.object].insert(site);
+    if (!IsLocalMemory(source.path)) continue;
+    escaped_.insert(source.path.object);
+    if (!through_call) escaped_to_memory_.insert(source.path.object);
   }
 }
 
@@ -1022,7 +1040,7 @@ void ValueFlow::ApplyAssignment(const Assignment& assignment) {
     if (IsLocalMemory(path)) {
       Store(path, value);
     } else {
-      MarkEscapes(Passed(value, assignment.rhs), assignment.rhs);
+      MarkEscapes(Passed(value), /*through_call=*/false);
     }
   }
 }
@@ -1037,8 +1055,7 @@ void ValueFlow::Store(const Path& path, const Sources& value) {
 
 bool ValueFlow::SolveOnce() {
   auto size = [this]() {
-    size_t total = 0;
-    for (const auto& [object, sites] : escaped_) total += sites.size();
+    size_t total = escaped_.size() + escaped_to_memory_.size();
     for (const auto& [key, set] : var_sources_) total += set.size();
     for (const auto& [root, paths] : stored_) {
       for (const auto& [key, stored] : paths) total += stored.values.size();
@@ -1051,19 +1068,17 @@ bool ValueFlow::SolveOnce() {
   // be changed there.
   for (const CallSite& site : calls_) {
     for (const clang::Expr* arg : site.arguments)
-      MarkEscapes(Passed(ValueOf(arg), arg), arg);
+      MarkEscapes(Passed(ValueOf(arg)));
     if (site.this_expr != nullptr) {
       MarkEscapes(Passed(site.this_is_pointer
                              ? ValueOf(site.this_expr)
-                             : AddressOfPaths(LValuePaths(site.this_expr)),
-                         site.this_expr),
-                  site.this_expr);
+                             : AddressOfPaths(LValuePaths(site.this_expr))));
     }
   }
   for (const clang::Expr* value : escaping_values_)
-    MarkEscapes(Passed(ValueOf(value), value), value);
+    MarkEscapes(Passed(ValueOf(value)), /*through_call=*/false);
   for (const clang::Expr* lvalue : escaping_addresses_) {
-    MarkEscapes(AddressOfPaths(LValuePaths(lvalue)), lvalue);
+    MarkEscapes(AddressOfPaths(LValuePaths(lvalue)), /*through_call=*/false);
   }
   size_ = size();
   static const bool debug = std::getenv("PRISM_FLOW_DEBUG") != nullptr;
@@ -1101,6 +1116,7 @@ bool Recordable(const Path& path) {
       return false;
     case MemoryPath::BASE_PARAMETER:
     case MemoryPath::BASE_RETURN:
+    case MemoryPath::BASE_ESCAPED_LOCAL:
       // The variable itself and fields of a by-value struct are local; anything
       // reached through a pointer (even one inside a by-value struct, `v.p->x`)
       // is not.

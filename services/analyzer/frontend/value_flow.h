@@ -61,6 +61,7 @@ struct Path {
     std::string key =
         absl::StrCat(static_cast<int>(base), "|", usr, "|", index, "|");
     if (base == MemoryPath::BASE_FRESH ||
+        base == MemoryPath::BASE_ESCAPED_LOCAL ||
         (base == MemoryPath::BASE_PARAMETER && object)) {
       absl::StrAppend(&key, order, ":", reinterpret_cast<uintptr_t>(object),
                       "|");
@@ -262,10 +263,8 @@ class ValueFlow {
   Sources Load(const Path& path);  // The value read from an lvalue.
   // A value handed to other code (a call's argument or object, a returned
   // value): `value`, plus what the local memory it points to holds
-  // (within "*", ...), which the callee may read. `site` is the expression
-  // handing it over: a local whose address escaped only there holds just what
-  // this function stored into it.
-  Sources Passed(const Sources& value, const void* site);
+  // (within "*", ...), which the callee may read.
+  Sources Passed(const Sources& value);
   Paths Deref(const Sources& sources, const std::string& selector);
   Sources AddressOfPaths(const Paths& paths);
   Paths VariablePaths(const clang::VarDecl* var);
@@ -273,13 +272,19 @@ class ValueFlow {
  private:
   Sources RValue(const clang::Expr* expr);
   Paths MemberPaths(const clang::MemberExpr* member);
-  void MarkEscapes(const Sources& sources, const void* site);
+  Path Temporary(const clang::Expr* expr);
+  // `through_call`: handed to a call, whose stores the link step knows;
+  // otherwise (stored into shared memory, returned, given to asm) any code may
+  // change it later.
+  void MarkEscapes(const Sources& sources, bool through_call = true);
+  // What code other than this function may have stored at `path` (local
+  // memory): nothing if its address never left, else what the calls it was
+  // handed to stored (BASE_ESCAPED_LOCAL), or unknown.
+  void AddStoredByOthers(const Path& path, Sources* result) const;
   // What this function stored at `path`, above or below it (Stored entries
   // and whole-variable values), as the value read from `path`.
   void AddStored(const Path& path, Sources* result);
-  void AddPassedContents(const Source& pointer, const void* site, int depth,
-                         Sources* result);
-  bool EscapedElsewhere(const void* object, const void* site) const;
+  void AddPassedContents(const Source& pointer, int depth, Sources* result);
   void Store(const Path& path, const Sources& value);
   bool SolveOnce();
   void ApplyAssignment(const Assignment& assignment);
@@ -313,9 +318,11 @@ class ValueFlow {
   std::map<std::string, std::map<std::string, Stored>> stored_;
   // Temporaries and compound literals: the expression whose value they hold.
   absl::flat_hash_map<const void*, const clang::Expr*> initializers_;
-  // Local objects whose address left the function, with the expressions that
-  // handed it over.
-  std::map<const void*, std::set<const void*>> escaped_;
+  absl::flat_hash_map<const void*, clang::QualType> object_types_;
+  // Local objects whose address left the function; those that left other than
+  // through a call.
+  std::set<const void*> escaped_;
+  std::set<const void*> escaped_to_memory_;
   bool flow_incomplete_ = false;
   // Bounds the values the flow tracks; past it every load from local memory
   // is unknown (flow_incomplete_).

@@ -1,10 +1,9 @@
 // The address of a local pointer handed to a helper: touch() writes through
 // *cp to the connection c points to, the context. on_touch and on_peek
 // conflict on arg->n (context). on_parse passes &end to strtol, which stores
-// into it: nothing is reached through what end held before, but what strtol
-// leaves there is unknown memory, so on_parse's read of *end conflicts
-// globally with on_touch's context write (unknown memory may be any context).
-// Handlers: 0 on_parse, 1 on_peek, 2 on_touch. MATRIX: [[0,0,1],[0,0,2],[1,2,2]]
+// into it a pointer into its first argument (the model's stores=1:arg0), here
+// the local text: on_parse's read of *end reads its own memory, no conflict.
+// Handlers: 0 on_parse, 1 on_peek, 2 on_touch. MATRIX: [[0,0,0],[0,0,2],[0,2,2]]
 #include <event2/event.h>
 #include <stdlib.h>
 
