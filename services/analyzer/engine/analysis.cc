@@ -430,8 +430,15 @@ class Analysis {
                   HandlerInfo& handler = HandlerFor(callback.function_usr);
                   handler.context_parameters.insert(
                       item.slot.context_parameter);
+                  // The context pointer itself: values placed inside what it
+                  // points to (Value::within), which a wrapper's argument
+                  // brings along, are not the context.
+                  std::vector<Value> context;
+                  for (const Value& value : item.slot.context_values) {
+                    if (value.within.empty()) context.push_back(value);
+                  }
                   handler.registrations.push_back(
-                      {usr, item.slot.context_values, item.slot.api,
+                      {usr, std::move(context), item.slot.api,
                        item.slot.context_parameter, item.slot.passed,
                        item.slot.passed_lvalues});
                   prism::v1::Registration* registration =
