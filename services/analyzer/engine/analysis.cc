@@ -393,6 +393,26 @@ class Analysis {
                       outer.push_back(lvalue);
                       continue;
                     }
+                    if (it->second.number && lvalue.selectors.empty()) {
+                      // The wrapper's integer parameter itself: where the
+                      // caller's argument was read from.
+                      if (lvalue.index < 0 ||
+                          lvalue.index >= call.arguments_size() ||
+                          call.arguments(lvalue.index)
+                                  .integer_loaded_from_size() == 0) {
+                        usable = false;
+                        continue;
+                      }
+                      for (const prism::v1::MemoryPath& from :
+                           call.arguments(lvalue.index).integer_loaded_from()) {
+                        outer.push_back(PathFromProto(from));
+                        if (outer.back().base == BaseKind::kReturn ||
+                            outer.back().base == BaseKind::kEscapedLocal) {
+                          usable = false;
+                        }
+                      }
+                      continue;
+                    }
                     const std::vector<Value>* bound =
                         lvalue.index == kThisParameter ? &this_argument
                         : lvalue.index >= 0 &&

@@ -2,12 +2,11 @@
 // bufferevent_setcb(c->bev, cb, ..., c), so on_read's bufferevent is c->bev
 // of main's c, and tick writing *c->bev conflicts with it through the same
 // context. reg(base, c->fd, tick, c) passes the descriptor as the wrapper's
-// integer parameter, whose origin is not followed into the caller: tick
-// closing its fd is a global release, which as unknown memory conflicts with
-// every context access (other's c->fd++ included). on_read and other touch
+// integer parameter, read from c->fd at the call: tick closing its fd writes
+// c->fd, which other increments (same context). on_read and other touch
 // different fields of the same context: nothing.
 // Handlers sorted: on_read, other, tick.
-// MATRIX: [[2,0,3],[0,2,1],[3,1,3]]
+// MATRIX: [[2,0,2],[0,2,2],[2,2,2]]
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/event.h>
