@@ -1,6 +1,7 @@
 #include "services/analyzer/engine/link.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
@@ -134,10 +135,26 @@ bool ValueIsShared(const Value& value) {
 // Keeps only the stores that can matter for escapes (DESIGN.md: context
 // pointers stored into global memory, global pointers stored into context
 // memory), to bound summary size.
+// A local variable or temporary of some function (the front-end names them
+// by the variable, "<temporary at 12:3>"), as opposed to a heap object
+// ("<malloc at 12:3>", a library's fresh result): it dies with its function,
+// so nothing published keeps it.
+bool IsFunctionLocalObject(const Path& path) {
+  if (path.base != BaseKind::kFresh || !absl::StartsWith(path.key, "site:"))
+    return false;
+  const absl::string_view name = absl::string_view(path.key).substr(5);
+  return name.empty() || name[0] != '<' ||
+         absl::StartsWith(name, "<temporary") ||
+         absl::StartsWith(name, "<constructed object");
+}
+
 void AddStore(Solved* out, const Path& target, const Value& stored,
               const prism::v1::SourceLocation& location, const ViaPtr& via) {
   if (stored.kind == Value::Kind::kFunction || target.base == BaseKind::kReturn)
     return;
+  // What is stored into a local of the caller is followed in the caller's
+  // body (BASE_ESCAPED_LOCAL), from the callee's stores into its parameters.
+  if (IsFunctionLocalObject(target)) return;
   // A pointer held inside an aggregate stored at `target` is stored below it:
   // for escapes, that is a store into `target`.
   Value value = stored;
@@ -164,6 +181,38 @@ void AddStore(Solved* out, const Path& target, const Value& stored,
 void AddReturn(Solved* out, const Value& value) {
   if (value.kind == Value::Kind::kFunction) return;
   out->returns.try_emplace(value.Key(), value);
+}
+
+// Replaces paths and pointer values by the whole objects they lie in (each
+// once): a store of any of the values into any of the paths is then covered
+// by one store per pair of objects, which bounds the work of a store whose
+// target and value each fan out.
+void WholeObjects(std::vector<Path>* paths, std::vector<Value>* values) {
+  std::map<std::string, Path> objects;
+  for (Path path : *paths) {
+    path.selectors.clear();
+    if (path.base == BaseKind::kParameter) path.selectors = {"*"};
+    path.truncated = true;
+    objects.try_emplace(path.Key(), std::move(path));
+  }
+  paths->clear();
+  for (auto& [key, path] : objects) paths->push_back(std::move(path));
+  std::map<std::string, Value> pointers;
+  for (Value value : *values) {
+    value.within.clear();
+    if (value.kind == Value::Kind::kAddressOf ||
+        value.kind == Value::Kind::kLoadedFrom) {
+      value.path.selectors.clear();
+      value.path.truncated = true;
+      if (value.kind == Value::Kind::kAddressOf &&
+          value.path.base == BaseKind::kParameter) {
+        value.kind = Value::Kind::kLoadedFrom;  // The pointer itself.
+      }
+    }
+    pointers.try_emplace(value.Key(), std::move(value));
+  }
+  values->clear();
+  for (auto& [key, value] : pointers) values->push_back(std::move(value));
 }
 
 std::vector<Path> InstantiatePath(
@@ -441,8 +490,12 @@ class LinkedProgram::BodySolver {
         for (const auto& [key, store] : callee.stores) {
           std::vector<Value> values =
               InstantiateValue(store.value, callee_arguments, callee_this);
-          for (const Path& path :
-               InstantiatePath(store.target, callee_arguments, callee_this)) {
+          std::vector<Path> paths =
+              InstantiatePath(store.target, callee_arguments, callee_this);
+          if (paths.size() * values.size() > kMaxStoresPerCalleeStore) {
+            WholeObjects(&paths, &values);
+          }
+          for (const Path& path : paths) {
             for (const Value& value : values) {
               AddStore(out, path, value, store.location,
                        MakeVia(function_.name, store.via));
@@ -656,32 +709,58 @@ class LinkedProgram::BodySolver {
     }
     returns_.clear();  // Computed meanwhile with escaped locals unresolved.
     collecting_locals_ = false;
-    for (const auto& [key, values] : stored) {
-      std::set<std::string> visiting = {key};
-      std::vector<Value>& contents = local_contents_[key];
-      for (const Value& value : values)
-        Follow(value, stored, &visiting, &contents);
+    // What each local holds, with values loaded from escaped locals replaced
+    // by what those hold: a fixpoint (locals may be stored into each other),
+    // bounded; should it not settle, every such local may hold anything.
+    std::map<std::string, std::map<std::string, Value>> contents;
+    std::set<std::string> saturated;  // Past kMaxLocalValues: anything.
+    const Value anything = Placed(UnknownValue(), {within::kAnyPlace});
+    bool changed = true;
+    constexpr int kMaxRounds = 6;
+    for (int round = 0; changed && round < kMaxRounds; ++round) {
+      changed = false;
+      for (const auto& [key, values] : stored) {
+        if (saturated.count(key)) continue;
+        std::map<std::string, Value>& held = contents[key];
+        for (const Value& value : values) {
+          std::vector<Value> reached;
+          Follow(value, contents, &reached);
+          for (Value& one : reached) {
+            std::string value_key = one.Key();
+            changed |=
+                held.try_emplace(std::move(value_key), std::move(one)).second;
+          }
+          if (held.size() > kMaxLocalValues) {
+            held.clear();
+            held.emplace(anything.Key(), anything);
+            saturated.insert(key);
+            break;
+          }
+        }
+      }
+    }
+    for (auto& [key, held] : contents) {
+      std::vector<Value>& out = local_contents_[key];
+      for (auto& [value_key, value] : held) out.push_back(std::move(value));
+      if (changed) out.push_back(Placed(UnknownValue(), {within::kAnyPlace}));
     }
   }
 
-  // `value` as stored into a local, with what it loads from escaped locals
-  // replaced by what those hold.
-  static void Follow(const Value& value,
-                     const std::map<std::string, std::vector<Value>>& stored,
-                     std::set<std::string>* visiting, std::vector<Value>* out) {
+  // `value` as stored into a local, with what it loads from an escaped local
+  // replaced by what that local holds so far.
+  static void Follow(
+      const Value& value,
+      const std::map<std::string, std::map<std::string, Value>>& contents,
+      std::vector<Value>* out) {
     if (value.kind == Value::Kind::kFunction ||
         value.kind == Value::Kind::kUnknown ||
         value.path.base != BaseKind::kEscapedLocal) {
       out->push_back(value);
       return;
     }
-    const std::string& key = value.path.key;
-    if (visiting->count(key)) return;  // Its own contents: nothing new.
     std::vector<Value> held;
-    if (auto it = stored.find(key); it != stored.end()) {
-      visiting->insert(key);
-      for (const Value& one : it->second) Follow(one, stored, visiting, &held);
-      visiting->erase(key);
+    if (auto it = contents.find(value.path.key); it != contents.end()) {
+      for (const auto& [key, one] : it->second) held.push_back(one);
     }
     std::vector<Value> reached;
     if (value.kind == Value::Kind::kLoadedFrom) {
@@ -1149,11 +1228,25 @@ void LinkedProgram::AssumeWorst(const FunctionNode& function, Solved* out) {
 }
 
 void LinkedProgram::SolveFunction(const FunctionNode& function, Solved* out) {
+  static const bool debug = std::getenv("PRISM_ENGINE_DEBUG") != nullptr;
+  const auto start = std::chrono::steady_clock::now();
   for (const Function* body : function.bodies) {
     BodySolver solver(this, function, *body);
     solver.Contribute(this, out);
   }
   Widen(out);
+  if (debug) {
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+            .count();
+    if (seconds > 0.2) {
+      std::fprintf(stderr,
+                   "engine: slow solve %.2fs: %s effects %zu shared %zu stores "
+                   "%zu returns %zu\n",
+                   seconds, function.name.c_str(), out->effects.size(),
+                   out->shared.size(), out->stores.size(), out->returns.size());
+    }
+  }
 }
 
 void LinkedProgram::Solve() {

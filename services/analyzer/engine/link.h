@@ -24,6 +24,12 @@ namespace prism::analyzer {
 inline constexpr size_t kMaxPathsPerBase = 32;
 inline constexpr size_t kMaxStores = 256;
 inline constexpr size_t kMaxReturns = 64;
+// Values one local handed to calls may hold (BASE_ESCAPED_LOCAL); past it, it
+// may hold anything.
+inline constexpr size_t kMaxLocalValues = 64;
+// A callee's pointer store instantiated at a call into more (target, value)
+// pairs than this is summarized over whole objects (link.cc, WholeObjects).
+inline constexpr size_t kMaxStoresPerCalleeStore = 64;
 inline constexpr int kMaxRounds = 50;
 // Indirect calls with more targets than this summarize the targets' stores
 // conservatively (see ContributeCall in link.cc).
