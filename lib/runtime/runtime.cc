@@ -44,6 +44,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "lib/elf/build_id.h"
 #include "lib/runtime/constraints.h"
 #include "lib/runtime/runtime_internal.h"
@@ -733,6 +734,14 @@ prism_runtime* prism_runtime_new(struct event_base* base,
     }
   }
 
+  if (have_constraints && set.serial_reasons_size() > 0) {
+    // The analysis found what worker threads would change whatever the
+    // matrix (a handler using thread-local storage).
+    serial_reason = absl::StrFormat(
+        "the constraints require serial execution (%s); running serial",
+        absl::StrJoin(set.serial_reasons(), "; "));
+    have_constraints = false;
+  }
   if (!have_constraints) {
     if (!serial_reason.empty()) Warn(serial_reason);
     rt->mode = "serial";

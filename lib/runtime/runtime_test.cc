@@ -111,6 +111,17 @@ TEST_F(StartupTest, ForeignBuildIdMeansSerial) {
       << err;
 }
 
+TEST_F(StartupTest, ConstraintsRequiringSerialMeanSerial) {
+  prism::v1::ConstraintSet set = MakeConstraintSet({{"cb", ""}}, {0});
+  set.add_serial_reasons("handler cb uses the thread-local 't_count'");
+  prism_options o =
+      Options(WriteConstraintFile("tls.pb", set), PRISM_SCHEDULER_EXACT);
+  std::string err;
+  EXPECT_EQ(Start(&o, &err), "serial");
+  EXPECT_EQ(CountLines(err), 1) << err;
+  EXPECT_NE(err.find("t_count"), std::string::npos) << err;
+}
+
 TEST_F(StartupTest, CorruptOrMalformedMeansSerial) {
   std::string path = std::string(std::getenv("TEST_TMPDIR")) + "/corrupt.pb";
   FILE* f = fopen(path.c_str(), "wb");

@@ -164,6 +164,10 @@ class Analysis {
     result.mutable_matrix()->set_size(static_cast<uint32_t>(n));
     result.mutable_matrix()->set_cells(cells);
     result.set_complete(program_.complete() && unresolved_.empty());
+    for (const auto& [key, use] : thread_local_uses_) {
+      result.add_serial_reasons(use.message());
+      *result.add_diagnostics() = use;
+    }
     for (const prism::v1::Diagnostic& diagnostic : program_.diagnostics()) {
       *result.add_diagnostics() = diagnostic;
     }
@@ -1009,6 +1013,29 @@ class Analysis {
   // ---- Classification of a handler's effects into global and context
   // accesses.
 
+  // A handler using thread-local storage: on worker threads it would see a
+  // different copy from one invocation to the next, which no matrix can
+  // prevent, so the program must run serially (DESIGN.md: unknown means
+  // serial).
+  void NoteThreadLocal(const HandlerInfo& handler,
+                       const HandlerAccess& access) {
+    if (access.path.base != BaseKind::kGlobal) return;
+    auto it = program_.globals().find(access.path.key);
+    if (it == program_.globals().end() || !it->second->per_thread()) return;
+    const std::string key =
+        absl::StrCat(handler.proto.name(), "|", it->second->name());
+    if (thread_local_uses_.count(key)) return;
+    prism::v1::Diagnostic diagnostic;
+    diagnostic.set_severity(prism::v1::Diagnostic::SEVERITY_WARNING);
+    *diagnostic.mutable_location() = access.location;
+    diagnostic.set_message(absl::StrCat(
+        "handler ", handler.proto.name(), " uses the thread-local '",
+        it->second->name(),
+        "': worker threads each have their own copy, so the constraints "
+        "tell the runtime to run this program serially"));
+    thread_local_uses_.emplace(key, std::move(diagnostic));
+  }
+
   void AddGlobal(HandlerAccesses* out, HandlerAccess access) {
     access.context = false;
     if (access.path.base == BaseKind::kUnknown) {
@@ -1060,6 +1087,7 @@ class Analysis {
                 effect.path.base == BaseKind::kUnknown
                     ? effect.path.name
                     : RenderPath(effect.path.name, effect.path.selectors);
+            NoteThreadLocal(handler, access);
             AddGlobal(&out, std::move(access));
             return;
           }
@@ -1510,6 +1538,7 @@ class Analysis {
   const AnalysisOptions& options_;
   LinkedProgram program_;
   size_t omitted_ = 0;
+  std::map<std::string, prism::v1::Diagnostic> thread_local_uses_;
   std::map<int, int> active_;  // Kind -> conflicts kept for the current pair.
   // Field name -> the declaration whose PRISM_NO_CONFLICT covers it.
   std::map<std::string, const prism::v1::Declaration*> field_overrides_;
@@ -1572,6 +1601,7 @@ prism::v1::ConstraintSet BuildConstraintSet(const AnalysisResult& result,
   *set.mutable_handlers() = result.handlers();
   *set.mutable_matrix() = result.matrix();
   set.set_complete(result.complete());
+  *set.mutable_serial_reasons() = result.serial_reasons();
   // Hue: connected components of the global-conflict graph, numbered in handler
   // order.
   const size_t n = result.handlers_size();

@@ -334,6 +334,30 @@ TEST(Engine, ConstraintSetHues) {
   EXPECT_NE(set.hue(0), set.hue(2));
 }
 
+// A handler using thread-local storage: the ConstraintSet asks for serial
+// execution and says why; a program without one does not.
+TEST(Engine, ThreadLocalMeansSerial) {
+  Builder b;
+  b.Function("a", 3, 1);
+  prism::v1::Access* access = b.summary().mutable_functions(0)->add_accesses();
+  *access->mutable_path() = Global("t_count");
+  access->set_kind(prism::v1::ACCESS_KIND_WRITE);
+  b.Function("main", 0, 30);
+  b.Register("a", {}, 31);
+  prism::v1::TranslationUnitSummary plain = b.summary();
+  EXPECT_EQ(
+      BuildConstraintSet(RunAnalysis({plain}), "abc").serial_reasons_size(), 0);
+  prism::v1::Declaration* declaration = b.summary().add_declarations();
+  declaration->set_kind(prism::v1::Declaration::KIND_GLOBAL);
+  declaration->set_usr(access->path().global_usr());
+  declaration->set_name("t_count");
+  declaration->set_per_thread(true);
+  prism::v1::ConstraintSet set =
+      BuildConstraintSet(RunAnalysis({b.summary()}), "abc");
+  ASSERT_EQ(set.serial_reasons_size(), 1);
+  EXPECT_NE(set.serial_reasons(0).find("t_count"), std::string::npos);
+}
+
 // A recursive component larger than the fixpoint bound gets the worst case:
 // its members conflict with every global access (<unknown>), never nothing.
 TEST(Engine, HugeRecursiveComponentAssumesTheWorst) {

@@ -118,6 +118,8 @@ void DeclarationCollector::Emit(v1::TranslationUnitSummary* out) {
     declaration->set_atomic(IsAtomicType(canonical->getType()));
     declaration->set_override_reason(OverrideReason(canonical));
     declaration->set_address_taken(address_taken_.count(canonical) > 0);
+    declaration->set_per_thread(canonical->getTLSKind() !=
+                                clang::VarDecl::TLS_None);
   }
   for (const clang::FieldDecl* field : fields_) {
     v1::Declaration* declaration = out->add_declarations();

@@ -35,7 +35,8 @@ namespace prism::frontend {
 // 4: value sources carry `within` (pointers inside aggregates and passed local
 //    memory).
 // 5: BASE_ESCAPED_LOCAL; temporaries named by their location.
-inline constexpr char kFrontendVersion[] = "prism-frontend/5";
+// 6: declarations say which globals are thread-local (per_thread).
+inline constexpr char kFrontendVersion[] = "prism-frontend/6";
 
 absl::StatusOr<v1::TranslationUnitSummary> SummarizeTranslationUnit(
     const CompileCommand& command);
