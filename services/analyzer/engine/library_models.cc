@@ -81,6 +81,9 @@ absl::Status ParseModels(absl::string_view text, absl::string_view file_name,
           return error(word, "want stores=N[:argK|:fresh|:same]");
         }
         model.stores.push_back(store);
+      } else if (absl::ConsumePrefix(&value, "locked=")) {
+        if (!ParseArgumentSet(value, &model.locked))
+          return error(word, "bad argument list");
       } else if (absl::ConsumePrefix(&value, "calls=")) {
         if (!ParseArgumentSet(value, &model.calls))
           return error(word, "bad argument list");
@@ -118,10 +121,13 @@ absl::Status ParseModels(absl::string_view text, absl::string_view file_name,
         }
       } else if (absl::ConsumePrefix(&value, "hidden=")) {
         FunctionModel::Hidden hidden;
+        hidden.locked = absl::ConsumeSuffix(&value, ":locked");
         if (absl::ConsumeSuffix(&value, ":write")) {
           hidden.write = true;
         } else if (!absl::ConsumeSuffix(&value, ":read")) {
-          return error(word, "want hidden=NAME:read or hidden=NAME:write");
+          return error(word,
+                       "want hidden=NAME:read or hidden=NAME:write (optionally "
+                       "followed by :locked)");
         }
         if (value.empty()) return error(word, "empty hidden-state name");
         hidden.name = std::string(value);

@@ -43,6 +43,11 @@ struct FunctionModel {
   };
   std::vector<PointerStore> stores;
   ArgumentSet calls;  // Function pointers among these arguments may be called.
+  // What these arguments point to is a stream the library locks for each call
+  // (a stdio FILE): the call is one atomic operation on it, so conflicts only
+  // on it are reported as suggested removals (only the interleaving of whole
+  // calls changes).
+  ArgumentSet locked;
   // Integer arguments naming a resource whose life the call ends (close's
   // descriptor): what their value was read from is written.
   ArgumentSet releases;
@@ -56,6 +61,7 @@ struct FunctionModel {
   struct Hidden {
     std::string name;  // "libc:strtok"
     bool write = false;
+    bool locked = false;  // Locked per call by the library (stdout's FILE).
   };
   std::vector<Hidden> hidden;
   // Unknown memory (any program memory) read or written by the call itself, not

@@ -549,8 +549,9 @@ class LinkedProgram::BodySolver {
           if (!write && !model.reads.Contains(static_cast<int>(i))) continue;
           std::vector<Path> paths;
           PathsThrough(arguments[i], whole, &paths, /*truncated=*/true);
+          const bool locked = model.locked.Contains(static_cast<int>(i));
           for (const Path& path : paths) {
-            AddEffect(out, path, write, false, call.location(), via);
+            AddEffect(out, path, write, locked, call.location(), via);
           }
         }
         // Pointers copied as bytes (memcpy(&g_last, &arg, sizeof arg)): every
@@ -582,7 +583,8 @@ class LinkedProgram::BodySolver {
           path.base = BaseKind::kHiddenState;
           path.key = hidden.name;
           path.name = hidden.name;
-          AddEffect(out, path, hidden.write, false, call.location(), via);
+          AddEffect(out, path, hidden.write, hidden.locked, call.location(),
+                    via);
         }
         continue;
       }

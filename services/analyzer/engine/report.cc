@@ -72,10 +72,10 @@ std::string LocationText(const prism::v1::SourceLocation& location) {
 }
 
 constexpr char kAtomicSuggestion[] =
-    "only atomic objects are involved: if every access is an atomic operation "
-    "this conflict "
-    "can be removed with PRISM_NO_CONFLICT(\"atomic\") on the declaration or "
-    "an overrides line";
+    "only atomic objects (or streams the library locks per call) are "
+    "involved: if every access is one atomic operation this conflict can be "
+    "removed with PRISM_NO_CONFLICT(\"atomic\") on the declaration or an "
+    "overrides line";
 
 std::string HandlerLabel(const prism::v1::Handler& handler) {
   return handler.internal_linkage()

@@ -93,6 +93,11 @@ TEST(Models, BuiltinModelsParse) {
   EXPECT_EQ(models->at("getline").stores.at(0).kind,
             FunctionModel::PointerStore::Kind::kFresh);
   EXPECT_TRUE(models->at("readv").stores.empty());
+  // stdio streams are locked per call; the buffer fgets fills is not.
+  EXPECT_TRUE(models->at("fprintf").locked.Contains(0));
+  EXPECT_TRUE(models->at("fgets").locked.Contains(2));
+  EXPECT_FALSE(models->at("fgets").locked.Contains(0));
+  EXPECT_TRUE(models->at("printf").hidden.at(0).locked);
 }
 
 TEST(Models, RejectsBadLines) {
@@ -110,6 +115,8 @@ TEST(Models, RejectsBadLines) {
   EXPECT_FALSE(ParseModels("f unknown=sometimes", "x.model", &table).ok());
   EXPECT_FALSE(ParseModels("f releases=x", "x.model", &table).ok());
   EXPECT_TRUE(ParseModels("f unknown=write", "x.model", &table).ok());
+  EXPECT_FALSE(ParseModels("f hidden=x:locked", "x.model", &table).ok());
+  EXPECT_FALSE(ParseModels("f locked=q", "x.model", &table).ok());
   ModelTable stores;
   EXPECT_FALSE(ParseModels("f stores=x", "x.model", &stores).ok());
   EXPECT_FALSE(ParseModels("f stores=1:argx", "x.model", &stores).ok());
