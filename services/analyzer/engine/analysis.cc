@@ -173,6 +173,8 @@ class Analysis {
     }
     for (const auto& [key, diagnostic] : unresolved_)
       *result.add_diagnostics() = diagnostic;
+    for (const auto& [key, diagnostic] : resolved_by_type_)
+      *result.add_diagnostics() = diagnostic;
     if (omitted_ > 0) {
       prism::v1::Diagnostic note;
       note.set_severity(prism::v1::Diagnostic::SEVERITY_NOTE);
@@ -444,33 +446,33 @@ class Analysis {
             for (Pending& item : pending) {
               std::vector<std::string> via = {node.name};
               via.insert(via.end(), item.slot.via.begin(), item.slot.via.end());
+              auto register_handler = [&](const std::string& function_usr) {
+                const std::string key = absl::StrCat(
+                    function_usr, "|", LocationKey(call.location()), "|",
+                    item.slot.api, "|", item.slot.context_parameter, "|", usr);
+                if (!registration_keys.insert(key).second) return;
+                HandlerInfo& handler = HandlerFor(function_usr);
+                handler.context_parameters.insert(item.slot.context_parameter);
+                // The context pointer itself: values placed inside what it
+                // points to (Value::within), which a wrapper's argument
+                // brings along, are not the context.
+                std::vector<Value> context;
+                for (const Value& value : item.slot.context_values) {
+                  if (value.within.empty()) context.push_back(value);
+                }
+                handler.registrations.push_back(
+                    {usr, std::move(context), item.slot.api,
+                     item.slot.context_parameter, item.slot.passed,
+                     item.slot.passed_lvalues});
+                prism::v1::Registration* registration =
+                    handler.proto.add_registrations();
+                registration->set_api(item.slot.api);
+                *registration->mutable_location() = call.location();
+                for (const std::string& step : via) registration->add_via(step);
+              };
               for (const Value& callback : argument(item.argument)) {
                 if (callback.kind == Value::Kind::kFunction) {
-                  const std::string key = absl::StrCat(
-                      callback.function_usr, "|", LocationKey(call.location()),
-                      "|", item.slot.api, "|", item.slot.context_parameter, "|",
-                      usr);
-                  if (!registration_keys.insert(key).second) continue;
-                  HandlerInfo& handler = HandlerFor(callback.function_usr);
-                  handler.context_parameters.insert(
-                      item.slot.context_parameter);
-                  // The context pointer itself: values placed inside what it
-                  // points to (Value::within), which a wrapper's argument
-                  // brings along, are not the context.
-                  std::vector<Value> context;
-                  for (const Value& value : item.slot.context_values) {
-                    if (value.within.empty()) context.push_back(value);
-                  }
-                  handler.registrations.push_back(
-                      {usr, std::move(context), item.slot.api,
-                       item.slot.context_parameter, item.slot.passed,
-                       item.slot.passed_lvalues});
-                  prism::v1::Registration* registration =
-                      handler.proto.add_registrations();
-                  registration->set_api(item.slot.api);
-                  *registration->mutable_location() = call.location();
-                  for (const std::string& step : via)
-                    registration->add_via(step);
+                  register_handler(callback.function_usr);
                 } else if (callback.kind == Value::Kind::kLoadedFrom &&
                            callback.path.base == BaseKind::kParameter &&
                            callback.path.selectors.empty() &&
@@ -485,7 +487,32 @@ class Analysis {
                   slots[usr].push_back(std::move(slot));
                   changed = true;
                 } else {
+                  // Read from a table, returned, unknown: any function of the
+                  // slot's type whose address is taken may be the callback.
                   const std::string key = LocationKey(call.location());
+                  const std::string type =
+                      item.argument >= 0 &&
+                              item.argument < call.arguments_size()
+                          ? call.arguments(item.argument).function_type()
+                          : "";
+                  const std::vector<const FunctionNode*> candidates =
+                      type.empty() ? std::vector<const FunctionNode*>()
+                                   : program_.FunctionsOfType(type);
+                  if (!candidates.empty()) {
+                    for (const FunctionNode* candidate : candidates)
+                      register_handler(candidate->usr);
+                    if (resolved_by_type_.count(key)) continue;
+                    prism::v1::Diagnostic& note = resolved_by_type_[key];
+                    note.set_severity(prism::v1::Diagnostic::SEVERITY_NOTE);
+                    *note.mutable_location() = call.location();
+                    note.set_message(absl::StrCat(
+                        "the callback registered through ", item.slot.api,
+                        " in ", node.name,
+                        " is not named here: every function of its type whose "
+                        "address is taken (",
+                        candidates.size(), ") is taken as a handler"));
+                    continue;
+                  }
                   if (unresolved_.count(key)) continue;
                   prism::v1::Diagnostic& diagnostic = unresolved_[key];
                   diagnostic.set_severity(
@@ -1539,6 +1566,8 @@ class Analysis {
   LinkedProgram program_;
   size_t omitted_ = 0;
   std::map<std::string, prism::v1::Diagnostic> thread_local_uses_;
+  // Callbacks the registration does not name, resolved by their type.
+  std::map<std::string, prism::v1::Diagnostic> resolved_by_type_;
   std::map<int, int> active_;  // Kind -> conflicts kept for the current pair.
   // Field name -> the declaration whose PRISM_NO_CONFLICT covers it.
   std::map<std::string, const prism::v1::Declaration*> field_overrides_;

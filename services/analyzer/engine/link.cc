@@ -905,6 +905,22 @@ CallTarget LinkedProgram::TargetByName(const std::string& name) const {
   return target;
 }
 
+std::vector<const FunctionNode*> LinkedProgram::FunctionsOfType(
+    const std::string& type) const {
+  std::vector<const FunctionNode*> out;
+  std::set<const FunctionNode*> seen;
+  if (auto it = address_taken_by_type_.find(type);
+      !type.empty() && it != address_taken_by_type_.end()) {
+    for (const FunctionNode* node : it->second) {
+      if (seen.insert(node).second) out.push_back(node);
+    }
+  }
+  for (const FunctionNode* node : address_cast_) {
+    if (seen.insert(node).second) out.push_back(node);
+  }
+  return out;
+}
+
 std::vector<CallTarget> LinkedProgram::TargetsOf(
     const prism::v1::Call& call) const {
   std::vector<CallTarget> targets = CalleesOf(call);

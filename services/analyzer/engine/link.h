@@ -130,6 +130,11 @@ class LinkedProgram {
   const std::map<std::string, const prism::v1::Declaration*>& globals() const {
     return globals_;
   }
+  // What a pointer to a function of canonical type `type` may point to:
+  // every address-taken function of that type, and every function whose
+  // address was cast to another type.
+  std::vector<const FunctionNode*> FunctionsOfType(
+      const std::string& type) const;
   // Globals (by USR) whose address is taken in some TU: pointers may reach
   // them.
   bool GlobalAddressTaken(const std::string& usr) const {

@@ -684,6 +684,12 @@ void CallCollector::Emit(v1::Function* out) {
       if (PointeeWithoutPointers(arg)) {
         argument->set_pointee_without_pointers(true);
       }
+      if (const auto* pointer = arg->getType()->getAs<clang::PointerType>()) {
+        if (pointer->getPointeeType()->isFunctionType()) {
+          argument->set_function_type(
+              pointer->getPointeeType().getCanonicalType().getAsString());
+        }
+      }
       if (arg->getType()->isPointerType()) {
         // Read from memory (c->bev), not a variable: the lvalues read.
         if (const clang::Expr* read = PointerReadFrom(arg)) {

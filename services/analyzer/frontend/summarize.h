@@ -36,7 +36,8 @@ namespace prism::frontend {
 //    memory).
 // 5: BASE_ESCAPED_LOCAL; temporaries named by their location.
 // 6: declarations say which globals are thread-local (per_thread).
-inline constexpr char kFrontendVersion[] = "prism-frontend/6";
+// 7: function-pointer arguments carry their function type.
+inline constexpr char kFrontendVersion[] = "prism-frontend/7";
 
 absl::StatusOr<v1::TranslationUnitSummary> SummarizeTranslationUnit(
     const CompileCommand& command);
