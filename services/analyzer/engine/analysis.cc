@@ -241,6 +241,12 @@ class Analysis {
           if (source.source_case() != prism::v1::ValueSource::kFunctionUsr) {
             continue;
           }
+          // A function held in memory the argument points to (a struct
+          // sigaction's handler) is handed over only if the library reads
+          // that memory; memset(&sa, 0, sizeof sa) does not.
+          if (source.within_size() > 0 && !target.model->reads.Contains(i)) {
+            continue;
+          }
           const std::string key = LocationKey(call.location());
           if (unresolved_.count(key)) continue;
           const FunctionNode* callback =
