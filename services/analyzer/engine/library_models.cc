@@ -81,6 +81,9 @@ absl::Status ParseModels(absl::string_view text, absl::string_view file_name,
           return error(word, "want stores=N[:argK|:fresh|:same]");
         }
         model.stores.push_back(store);
+      } else if (absl::ConsumePrefix(&value, "deep=")) {
+        if (!ParseArgumentSet(value, &model.deep))
+          return error(word, "bad argument list");
       } else if (absl::ConsumePrefix(&value, "locked=")) {
         if (!ParseArgumentSet(value, &model.locked))
           return error(word, "bad argument list");

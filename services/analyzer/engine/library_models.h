@@ -48,6 +48,19 @@ struct FunctionModel {
   // on it are reported as suggested removals (only the interleaving of whole
   // calls changes).
   ArgumentSet locked;
+  // The call follows pointers held in what these arguments point to (readv's
+  // iovec, getline's *lineptr), so an unknown pointer held there means
+  // unknown memory. Elsewhere a library call touches what an argument points
+  // to and what paths below it name, not what unknown pointers inside lead to.
+  ArgumentSet deep;
+  // Whether stores= says which pointers the call leaves where argument
+  // `position` points (otherwise a write there may leave any).
+  bool DescribesPointers(int position) const {
+    for (const PointerStore& store : stores) {
+      if (store.into == position) return true;
+    }
+    return false;
+  }
   // Integer arguments naming a resource whose life the call ends (close's
   // descriptor): what their value was read from is written.
   ArgumentSet releases;

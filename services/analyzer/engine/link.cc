@@ -155,8 +155,11 @@ void AddStore(Solved* out, const Path& target, const Value& stored,
   // What is stored into a local of the caller is followed in the caller's
   // body (BASE_ESCAPED_LOCAL), from the callee's stores into its parameters.
   if (IsFunctionLocalObject(target)) return;
-  // A pointer held inside an aggregate stored at `target` is stored below it:
-  // for escapes, that is a store into `target`.
+  // What the stored pointer's target holds (within "*", ...) is not stored
+  // here; a pointer held inside an aggregate stored at `target` is stored
+  // below it: for escapes, that is a store into `target`.
+  if (!stored.within.empty() && within::IsDereference(stored.within.front()))
+    return;
   Value value = stored;
   value.within.clear();
   const bool value_shared = ValueIsShared(value);
@@ -181,6 +184,17 @@ void AddStore(Solved* out, const Path& target, const Value& stored,
 void AddReturn(Solved* out, const Value& value) {
   if (value.kind == Value::Kind::kFunction) return;
   out->returns.try_emplace(value.Key(), value);
+}
+
+// `argument` without the unknown pointers held in what it points to: what a
+// library call that does not follow them (not deep=) reaches.
+std::vector<Value> WithoutUnknownContents(const std::vector<Value>& argument) {
+  std::vector<Value> out;
+  for (const Value& value : argument) {
+    if (value.kind == Value::Kind::kUnknown && !value.within.empty()) continue;
+    out.push_back(value);
+  }
+  return out;
 }
 
 // Replaces paths and pointer values by the whole objects they lie in (each
@@ -548,7 +562,10 @@ class LinkedProgram::BodySolver {
               model.FormatMayWrite(static_cast<int>(i), literal_format);
           if (!write && !model.reads.Contains(static_cast<int>(i))) continue;
           std::vector<Path> paths;
-          PathsThrough(arguments[i], whole, &paths, /*truncated=*/true);
+          PathsThrough(model.deep.Contains(static_cast<int>(i))
+                           ? arguments[i]
+                           : WithoutUnknownContents(arguments[i]),
+                       whole, &paths, /*truncated=*/true);
           const bool locked = model.locked.Contains(static_cast<int>(i));
           for (const Path& path : paths) {
             AddEffect(out, path, write, locked, call.location(), via);
@@ -686,6 +703,19 @@ class LinkedProgram::BodySolver {
                   Placed(value, {within::kAnyPlace}));
             }
           }
+        }
+        // A library call writing memory that may hold pointers writes bytes
+        // of its own into it (read(fd, &p, sizeof p)): pointers held there
+        // are unknown afterwards, unless the model says the call keeps them.
+        for (size_t i = 0; i < arguments.size(); ++i) {
+          const int position = static_cast<int>(i);
+          if (!model->writes.Contains(position) ||
+              model->DescribesPointers(position) ||
+              (position < call.arguments_size() &&
+               call.arguments(position).pointee_without_pointers())) {
+            continue;
+          }
+          store_unknown_through(arguments[i]);
         }
         // copies=: the pointers the source holds (memcpy into a local).
         for (const auto& [destination, source] : model->copies) {

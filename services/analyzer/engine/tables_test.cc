@@ -92,7 +92,10 @@ TEST(Models, BuiltinModelsParse) {
   EXPECT_EQ(models->at("strtol").stores[0].from, 0);
   EXPECT_EQ(models->at("getline").stores.at(0).kind,
             FunctionModel::PointerStore::Kind::kFresh);
-  EXPECT_TRUE(models->at("readv").stores.empty());
+  EXPECT_TRUE(models->at("readv").deep.Contains(1));
+  EXPECT_TRUE(models->at("readv").DescribesPointers(1));
+  EXPECT_FALSE(models->at("read").DescribesPointers(1));
+  EXPECT_FALSE(models->at("strcpy").deep.Contains(0));
   // stdio streams are locked per call; the buffer fgets fills is not.
   EXPECT_TRUE(models->at("fprintf").locked.Contains(0));
   EXPECT_TRUE(models->at("fgets").locked.Contains(2));
@@ -117,6 +120,7 @@ TEST(Models, RejectsBadLines) {
   EXPECT_TRUE(ParseModels("f unknown=write", "x.model", &table).ok());
   EXPECT_FALSE(ParseModels("f hidden=x:locked", "x.model", &table).ok());
   EXPECT_FALSE(ParseModels("f locked=q", "x.model", &table).ok());
+  EXPECT_FALSE(ParseModels("f deep=q", "x.model", &table).ok());
   ModelTable stores;
   EXPECT_FALSE(ParseModels("f stores=x", "x.model", &stores).ok());
   EXPECT_FALSE(ParseModels("f stores=1:argx", "x.model", &stores).ok());

@@ -5,8 +5,8 @@
 // modelled as reading everything reachable from its source, here &arg: the
 // pointer and so the context it points to, which on_own writes (same context:
 // bit 2, besides the global bit). The parameter arg, whose address is handed
-// to memcpy, is then treated as holding unknown pointers too (escaped
-// parameters are not followed through the calls they are handed to).
+// to memcpy, may then hold pointers nobody follows; memcpy does not follow
+// pointers inside what it copies, so that adds nothing.
 // Handlers sorted: on_own, on_poke, on_stash.
 // MATRIX: [[3,1,3],[1,1,1],[3,1,1]]
 #include <event2/event.h>
