@@ -1377,11 +1377,16 @@ class Analysis {
   // (the programmer did not remove it). Conflicts are kept one per (kind,
   // resource), but a removed one never hides an active one with the same key:
   // an override removes only conflicts on its own resource.
+  // `named`: the resource as reported, when the two accesses name different
+  // memory that may be the same (an alias).
   bool Record(const HandlerAccess& a, const HandlerAccess& b,
               prism::v1::ConflictKind kind,
-              std::map<ConflictKey, prism::v1::Conflict>* conflicts) {
+              std::map<ConflictKey, prism::v1::Conflict>* conflicts,
+              const std::string* named = nullptr) {
     std::string resource;
-    if (a.unknown || b.unknown) {
+    if (named != nullptr) {
+      resource = *named;
+    } else if (a.unknown || b.unknown) {
       resource = a.unknown ? a.resource : b.resource;
     } else {
       resource = a.path.selectors.size() >= b.path.selectors.size()
@@ -1489,7 +1494,14 @@ class Analysis {
       for (const HandlerAccess* y : b.all_global) {
         if (Saturated(prism::v1::CONFLICT_KIND_GLOBAL)) return;
         if ((x->write || y->write) && MayAlias(*x, *y)) {
-          Record(*x, *y, prism::v1::CONFLICT_KIND_GLOBAL, conflicts);
+          // Named after the memory reached through a pointer, with what it
+          // may be: "*g_cache[] (may be g_stats.connections)".
+          const bool x_pointer = ThroughPointer(*x);
+          const HandlerAccess& pointer = x_pointer ? *x : *y;
+          const HandlerAccess& other = x_pointer ? *y : *x;
+          const std::string resource =
+              absl::StrCat(pointer.resource, " (may be ", other.resource, ")");
+          Record(*x, *y, prism::v1::CONFLICT_KIND_GLOBAL, conflicts, &resource);
         }
       }
     }
