@@ -168,6 +168,10 @@ class Analysis {
       result.add_serial_reasons(use.message());
       *result.add_diagnostics() = use;
     }
+    for (const auto& [key, registration] : unscheduled_) {
+      result.add_serial_reasons(registration.message());
+      *result.add_diagnostics() = registration;
+    }
     for (const prism::v1::Diagnostic& diagnostic : program_.diagnostics()) {
       *result.add_diagnostics() = diagnostic;
     }
@@ -458,6 +462,10 @@ class Analysis {
                     item.slot.api, "|", item.slot.context_parameter, "|", usr);
                 if (!registration_keys.insert(key).second) return;
                 HandlerInfo& handler = HandlerFor(function_usr);
+                if (auto api = apis.find(item.slot.api);
+                    api != apis.end() && api->second.unscheduled) {
+                  NoteUnscheduled(handler, item.slot.api, call.location());
+                }
                 handler.context_parameters.insert(item.slot.context_parameter);
                 // The context pointer itself: values placed inside what it
                 // points to (Value::within), which a wrapper's argument
@@ -1046,6 +1054,24 @@ class Analysis {
   // ---- Classification of a handler's effects into global and context
   // accesses.
 
+  // A handler registered through an API the runtime cannot schedule (no
+  // prism_* wrapper): it would run outside the constraints, so the program
+  // must run serially.
+  void NoteUnscheduled(const HandlerInfo& handler, const std::string& api,
+                       const SourceLocation& location) {
+    const std::string key = absl::StrCat(handler.proto.name(), "|", api);
+    if (unscheduled_.count(key)) return;
+    prism::v1::Diagnostic diagnostic;
+    diagnostic.set_severity(prism::v1::Diagnostic::SEVERITY_WARNING);
+    *diagnostic.mutable_location() = location;
+    diagnostic.set_message(absl::StrCat(
+        "handler ", handler.proto.name(), " is registered through ", api,
+        ", which the Prism runtime cannot schedule (no prism_* wrapper): it "
+        "would run outside the constraints, so the constraints tell the "
+        "runtime to run this program serially"));
+    unscheduled_.emplace(key, std::move(diagnostic));
+  }
+
   // A handler using thread-local storage: on worker threads it would see a
   // different copy from one invocation to the next, which no matrix can
   // prevent, so the program must run serially (DESIGN.md: unknown means
@@ -1584,6 +1610,7 @@ class Analysis {
   LinkedProgram program_;
   size_t omitted_ = 0;
   std::map<std::string, prism::v1::Diagnostic> thread_local_uses_;
+  std::map<std::string, prism::v1::Diagnostic> unscheduled_;
   // Callbacks the registration does not name, resolved by their type.
   std::map<std::string, prism::v1::Diagnostic> resolved_by_type_;
   std::map<int, int> active_;  // Kind -> conflicts kept for the current pair.

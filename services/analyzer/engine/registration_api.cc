@@ -64,6 +64,8 @@ absl::StatusOr<RegistrationApiTable> ParseRegistrationApis(
           }
           api.passes.push_back(passed);
         }
+      } else if (word == "unscheduled") {
+        api.unscheduled = true;
       } else if (absl::ConsumePrefix(&word, "context=")) {
         if (!ParseIndex(word, &api.context_argument)) {
           return absl::InvalidArgumentError(

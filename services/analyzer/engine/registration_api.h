@@ -34,6 +34,10 @@ struct PassedParameter {
 
 struct RegistrationApi {
   std::string name;
+  // The Prism runtime has no prism_* wrapper for it: its callbacks run
+  // outside the scheduler (on the loop thread, or inside other calls), so a
+  // program using it must run serially.
+  bool unscheduled = false;
   std::vector<CallbackSlot> callbacks;
   std::vector<PassedParameter> passes;
   int context_argument =

@@ -13,6 +13,11 @@ TEST(RegistrationApi, BuiltinTableParses) {
   EXPECT_EQ(table.at("event_new").callbacks[0].argument, 3);
   EXPECT_EQ(table.at("event_new").callbacks[0].context_parameter, 2);
   EXPECT_EQ(table.at("event_new").context_argument, 4);
+  // The runtime wraps event_new (prism_event_new), not evhttp's or event_set.
+  EXPECT_FALSE(table.at("event_new").unscheduled);
+  EXPECT_TRUE(table.at("evhttp_set_cb").unscheduled);
+  EXPECT_TRUE(table.at("event_set").unscheduled);
+  EXPECT_FALSE(table.at("prism_event_new_named").unscheduled);
   ASSERT_TRUE(table.count("bufferevent_setcb"));
   EXPECT_EQ(table.at("bufferevent_setcb").callbacks.size(), 3u);
   EXPECT_EQ(table.at("bufferevent_setcb").callbacks[2].context_parameter, 2);
@@ -72,7 +77,7 @@ TEST(Models, BuiltinModelsParse) {
   EXPECT_TRUE(models->count("event_add"));
   EXPECT_EQ(models->at("fork").unknown, FunctionModel::Unknown::kRead);
   EXPECT_TRUE(models->at("close").releases.Contains(0));
-  EXPECT_TRUE(models->at("munmap").writes.Contains(0));
+  EXPECT_TRUE(models->at("munmap").frees.Contains(0));
   EXPECT_EQ(models->at("realloc").returns, FunctionModel::Returns::kArgument);
   EXPECT_TRUE(models->at("dup2").releases.Contains(1));
   EXPECT_FALSE(models->at("dup2").releases.Contains(0));
