@@ -40,6 +40,12 @@ PY
 sarif=$("$prism" analyze --format=sarif "$work/server.c" -- -std=gnu11)
 python3 -c 'import json,sys; s=json.loads(sys.argv[1]); assert s["version"]=="2.1.0"; r=s["runs"][0]["results"]; assert len(r)==1 and len(r[0]["locations"])==2' "$sarif" ||
   fail "bad SARIF: $sarif"
+# The analysis's own diagnostics travel as notifications of the run: a thread-local counter.
+printf '_Thread_local int t_count;\n' >"$work/tls.c"
+sed 's/counter++/t_count++/' "$work/server.c" >>"$work/tls.c"
+sarif=$("$prism" analyze --format=sarif "$work/tls.c" -- -std=gnu11)
+python3 -c 'import json,sys; s=json.loads(sys.argv[1]); n=s["runs"][0]["invocations"][0]["toolExecutionNotifications"]; assert any(x["level"]=="warning" and "t_count" in x["message"]["text"] for x in n), n' "$sarif" ||
+  fail "SARIF without the thread-local warning: $sarif"
 
 echo 'counter: test override' >"$work/overrides"
 json=$("$prism" analyze --format=json --overrides "$work/overrides" "$work/server.c" -- -std=gnu11)

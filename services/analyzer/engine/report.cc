@@ -294,8 +294,35 @@ std::string Sarif(const AnalysisResult& result) {
     }
     out += "}";
   }
-  absl::StrAppend(&out, result.conflicts_size() ? "\n    " : "",
-                  "],\n    \"properties\": {\"complete\": ",
+  absl::StrAppend(&out, result.conflicts_size() ? "\n    " : "", "],\n");
+  // The analysis's own diagnostics (a TU that failed, an unresolved callback,
+  // thread-local storage): notifications of the run.
+  absl::StrAppend(&out,
+                  "    \"invocations\": [{\"executionSuccessful\": true, "
+                  "\"toolExecutionNotifications\": [");
+  for (int i = 0; i < result.diagnostics_size(); ++i) {
+    const prism::v1::Diagnostic& diagnostic = result.diagnostics(i);
+    const char* level =
+        diagnostic.severity() == prism::v1::Diagnostic::SEVERITY_ERROR ? "error"
+        : diagnostic.severity() == prism::v1::Diagnostic::SEVERITY_WARNING
+            ? "warning"
+            : "note";
+    absl::StrAppend(
+        &out, i ? "," : "", "\n      {\"level\": \"", level,
+        "\", \"message\": {\"text\": ", JsonString(diagnostic.message()), "}");
+    if (!diagnostic.location().file().empty()) {
+      absl::StrAppend(
+          &out,
+          ", \"locations\": [{\"physicalLocation\": {\"artifactLocation\": "
+          "{\"uri\": ",
+          JsonString(diagnostic.location().file()),
+          "}, \"region\": {\"startLine\": ",
+          std::max<uint32_t>(1, diagnostic.location().line()), "}}}]");
+    }
+    out += "}";
+  }
+  absl::StrAppend(&out, result.diagnostics_size() ? "\n    " : "",
+                  "]}],\n    \"properties\": {\"complete\": ",
                   result.complete() ? "true" : "false", "}\n  }]\n}\n");
   return out;
 }
