@@ -276,6 +276,33 @@ void PathsThrough(const std::vector<Value>& values,
   }
 }
 
+void AddressesThrough(const std::vector<Value>& values,
+                      const std::vector<std::string>& selectors,
+                      std::vector<Value>* out, bool truncated) {
+  std::vector<Path> paths;
+  PathsThrough(values, selectors, &paths, truncated);
+  for (Path& path : paths) {
+    Value address;
+    address.kind = Value::Kind::kAddressOf;
+    address.path = std::move(path);
+    out->push_back(std::move(address));
+  }
+  for (const Value& value : values) {
+    if (value.within.empty()) continue;
+    for (const within::PlaceMatch& match :
+         within::MatchPlace(value.within, selectors)) {
+      if (match.kind == within::PlaceMatch::Kind::kAbove) continue;
+      std::vector<std::string> place = {"*"};
+      if (truncated) {
+        place.push_back(within::kAnyPlace);
+      } else if (match.kind == within::PlaceMatch::Kind::kBelow) {
+        place.insert(place.end(), match.rest.begin(), match.rest.end());
+      }
+      out->push_back(WithPlace(value, std::move(place)));
+    }
+  }
+}
+
 void ValuesThrough(const std::vector<Value>& values,
                    const std::vector<std::string>& selectors,
                    std::vector<Value>* out, bool truncated) {

@@ -119,6 +119,13 @@ std::vector<Value> ValuesFromProto(const prism::v1::ArgumentValue& proto);
 void PathsThrough(const std::vector<Value>& values,
                   const std::vector<std::string>& selectors,
                   std::vector<Path>* out, bool truncated = false);
+// Addresses of `variable + selectors` (PathsThrough), each with what the
+// values say is held there, one dereference below (within "*", ...): a
+// reference into a local aggregate a callee returns (`std::get<1>(t)`,
+// `arr[0]` of a local std::array) carries the pointers stored there.
+void AddressesThrough(const std::vector<Value>& values,
+                      const std::vector<std::string>& selectors,
+                      std::vector<Value>* out, bool truncated = false);
 // Values held by `variable + selectors`, with their places when what is held
 // there is an aggregate.
 void ValuesThrough(const std::vector<Value>& values,

@@ -300,14 +300,7 @@ class LinkedProgram::BodySolver {
       out->push_back(FreshValue("<temporary>"));
       return;
     }
-    std::vector<Path> paths;
-    PathsThrough(returned, value.path.selectors, &paths, value.path.truncated);
-    for (Path& path : paths) {
-      Value address;
-      address.kind = Value::Kind::kAddressOf;
-      address.path = std::move(path);
-      out->push_back(std::move(address));
-    }
+    AddressesThrough(returned, value.path.selectors, out, value.path.truncated);
   }
 
   std::vector<Path> ResolvePath(const Path& path) {
@@ -1114,14 +1107,7 @@ std::vector<Value> LinkedProgram::InstantiateValue(
   }
   if (!HasDereference(value.path.selectors))
     return out;  // Address of the callee's local.
-  std::vector<Path> paths;
-  PathsThrough(bound, value.path.selectors, &paths, value.path.truncated);
-  for (Path& path : paths) {
-    Value address;
-    address.kind = Value::Kind::kAddressOf;
-    address.path = std::move(path);
-    out.push_back(std::move(address));
-  }
+  AddressesThrough(bound, value.path.selectors, &out, value.path.truncated);
   return out;
 }
 

@@ -78,6 +78,14 @@ class FunctionSummarizer
   bool TraverseCXXRecordDecl(clang::CXXRecordDecl*) { return true; }
   bool TraverseRecordDecl(clang::RecordDecl*) { return true; }
   bool TraverseBlockExpr(clang::BlockExpr*) { return true; }
+  // `auto [c, k] = pair;` over a tuple-like type: each binding is a hidden
+  // reference variable initialized by get<N>(e), which the default traversal
+  // skips.
+  bool TraverseBindingDecl(clang::BindingDecl* binding) {
+    if (clang::VarDecl* holding = binding->getHoldingVar())
+      TraverseDecl(holding);
+    return RecursiveASTVisitor::TraverseBindingDecl(binding);
+  }
   bool TraverseFunctionDecl(clang::FunctionDecl*) { return true; }
 
   bool VisitStmt(clang::Stmt* stmt) {
