@@ -164,13 +164,9 @@ class Analysis {
     result.mutable_matrix()->set_size(static_cast<uint32_t>(n));
     result.mutable_matrix()->set_cells(cells);
     result.set_complete(program_.complete() && unresolved_.empty());
-    for (const auto& [key, use] : thread_local_uses_) {
-      result.add_serial_reasons(use.message());
-      *result.add_diagnostics() = use;
-    }
-    for (const auto& [key, registration] : unscheduled_) {
-      result.add_serial_reasons(registration.message());
-      *result.add_diagnostics() = registration;
+    for (const auto& [key, reason] : serial_reasons_) {
+      result.add_serial_reasons(reason.message());
+      *result.add_diagnostics() = reason;
     }
     for (const prism::v1::Diagnostic& diagnostic : program_.diagnostics()) {
       *result.add_diagnostics() = diagnostic;
@@ -1059,17 +1055,24 @@ class Analysis {
   // must run serially.
   void NoteUnscheduled(const HandlerInfo& handler, const std::string& api,
                        const SourceLocation& location) {
-    const std::string key = absl::StrCat(handler.proto.name(), "|", api);
-    if (unscheduled_.count(key)) return;
-    prism::v1::Diagnostic diagnostic;
+    AddSerialReason(
+        absl::StrCat("2|", handler.proto.name(), "|", api), location,
+        absl::StrCat(
+            "handler ", handler.proto.name(), " is registered through ", api,
+            ", which the Prism runtime cannot schedule (no prism_* wrapper): "
+            "it would run outside the constraints, so the constraints tell "
+            "the runtime to run this program serially"));
+  }
+
+  // What makes the program run serially whatever the matrix, once per key,
+  // reported as a warning at `location` and carried by the ConstraintSet.
+  void AddSerialReason(const std::string& key, const SourceLocation& location,
+                       std::string message) {
+    if (serial_reasons_.count(key)) return;
+    prism::v1::Diagnostic& diagnostic = serial_reasons_[key];
     diagnostic.set_severity(prism::v1::Diagnostic::SEVERITY_WARNING);
     *diagnostic.mutable_location() = location;
-    diagnostic.set_message(absl::StrCat(
-        "handler ", handler.proto.name(), " is registered through ", api,
-        ", which the Prism runtime cannot schedule (no prism_* wrapper): it "
-        "would run outside the constraints, so the constraints tell the "
-        "runtime to run this program serially"));
-    unscheduled_.emplace(key, std::move(diagnostic));
+    diagnostic.set_message(std::move(message));
   }
 
   // A handler using thread-local storage: on worker threads it would see a
@@ -1081,18 +1084,14 @@ class Analysis {
     if (access.path.base != BaseKind::kGlobal) return;
     auto it = program_.globals().find(access.path.key);
     if (it == program_.globals().end() || !it->second->per_thread()) return;
-    const std::string key =
-        absl::StrCat(handler.proto.name(), "|", it->second->name());
-    if (thread_local_uses_.count(key)) return;
-    prism::v1::Diagnostic diagnostic;
-    diagnostic.set_severity(prism::v1::Diagnostic::SEVERITY_WARNING);
-    *diagnostic.mutable_location() = access.location;
-    diagnostic.set_message(absl::StrCat(
-        "handler ", handler.proto.name(), " uses the thread-local '",
-        it->second->name(),
-        "': worker threads each have their own copy, so the constraints "
-        "tell the runtime to run this program serially"));
-    thread_local_uses_.emplace(key, std::move(diagnostic));
+    AddSerialReason(
+        absl::StrCat("1|", handler.proto.name(), "|", it->second->name()),
+        access.location,
+        absl::StrCat("handler ", handler.proto.name(),
+                     " uses the thread-local '", it->second->name(),
+                     "': worker threads each have their own copy, so the "
+                     "constraints tell the runtime to run this program "
+                     "serially"));
   }
 
   void AddGlobal(HandlerAccesses* out, HandlerAccess access) {
@@ -1609,8 +1608,9 @@ class Analysis {
   const AnalysisOptions& options_;
   LinkedProgram program_;
   size_t omitted_ = 0;
-  std::map<std::string, prism::v1::Diagnostic> thread_local_uses_;
-  std::map<std::string, prism::v1::Diagnostic> unscheduled_;
+  // By kind ("1|" thread-local use, "2|" unscheduled registration), handler
+  // and what.
+  std::map<std::string, prism::v1::Diagnostic> serial_reasons_;
   // Callbacks the registration does not name, resolved by their type.
   std::map<std::string, prism::v1::Diagnostic> resolved_by_type_;
   std::map<int, int> active_;  // Kind -> conflicts kept for the current pair.

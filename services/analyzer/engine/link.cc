@@ -620,16 +620,22 @@ class LinkedProgram::BodySolver {
     locals_collected_ = true;
     collecting_locals_ = true;  // Escaped locals stay unresolved meanwhile.
     std::map<std::string, std::vector<Value>> stored;
-    auto store_unknown_through = [&](const std::vector<Value>& argument) {
-      for (const Value& value : argument) {
-        if (value.kind != Value::Kind::kAddressOf ||
-            value.path.base != BaseKind::kFresh) {
+    // `values`, somewhere in each local `argument` points to (and, with
+    // `nested`, in locals that local points to).
+    auto store_through = [&](const std::vector<Value>& argument,
+                             const std::vector<Value>& values, bool nested) {
+      for (const Value& into : argument) {
+        if (into.kind != Value::Kind::kAddressOf ||
+            into.path.base != BaseKind::kFresh ||
+            (!nested && !into.within.empty())) {
           continue;
         }
-        stored[value.path.key].push_back(
-            Placed(UnknownValue(), {within::kAnyPlace}));
+        for (const Value& value : values) {
+          stored[into.path.key].push_back(Placed(value, {within::kAnyPlace}));
+        }
       }
     };
+    const std::vector<Value> unknown = {UnknownValue()};
     for (const prism::v1::Call& call : body_.calls()) {
       std::vector<std::vector<Value>> arguments;
       std::vector<Value> this_argument;
@@ -660,8 +666,8 @@ class LinkedProgram::BodySolver {
         const FunctionModel* model = target.model;
         if (model == nullptr || too_many) {  // Anything.
           for (const std::vector<Value>& argument : arguments)
-            store_unknown_through(argument);
-          store_unknown_through(this_argument);
+            store_through(argument, unknown, /*nested=*/true);
+          store_through(this_argument, unknown, /*nested=*/true);
           continue;
         }
         // Library code stores pointers only where its model says so.
@@ -686,16 +692,7 @@ class LinkedProgram::BodySolver {
             case FunctionModel::PointerStore::Kind::kSame:
               break;
           }
-          for (const Value& into : arguments[store.into]) {
-            if (into.kind != Value::Kind::kAddressOf ||
-                into.path.base != BaseKind::kFresh || !into.within.empty()) {
-              continue;
-            }
-            for (const Value& value : values) {
-              stored[into.path.key].push_back(
-                  Placed(value, {within::kAnyPlace}));
-            }
-          }
+          store_through(arguments[store.into], values, /*nested=*/false);
         }
         // A library call writing memory that may hold pointers writes bytes
         // of its own into it (read(fd, &p, sizeof p)): pointers held there
@@ -708,7 +705,7 @@ class LinkedProgram::BodySolver {
                call.arguments(position).pointee_without_pointers())) {
             continue;
           }
-          store_unknown_through(arguments[i]);
+          store_through(arguments[i], unknown, /*nested=*/true);
         }
         // copies=: the pointers the source holds (memcpy into a local).
         for (const auto& [destination, source] : model->copies) {
@@ -719,16 +716,7 @@ class LinkedProgram::BodySolver {
           }
           std::vector<Value> copied;
           ValuesThrough(arguments[source], {"*"}, &copied, /*truncated=*/true);
-          for (const Value& into : arguments[destination]) {
-            if (into.kind != Value::Kind::kAddressOf ||
-                into.path.base != BaseKind::kFresh || !into.within.empty()) {
-              continue;
-            }
-            for (const Value& value : copied) {
-              stored[into.path.key].push_back(
-                  Placed(value, {within::kAnyPlace}));
-            }
-          }
+          store_through(arguments[destination], copied, /*nested=*/false);
         }
       }
     }
@@ -791,14 +779,8 @@ class LinkedProgram::BodySolver {
     if (value.kind == Value::Kind::kLoadedFrom) {
       ValuesThrough(held, value.path.selectors, &reached, value.path.truncated);
     } else {
-      std::vector<Path> paths;
-      PathsThrough(held, value.path.selectors, &paths, value.path.truncated);
-      for (Path& path : paths) {
-        Value address;
-        address.kind = Value::Kind::kAddressOf;
-        address.path = std::move(path);
-        reached.push_back(std::move(address));
-      }
+      AddressesThrough(held, value.path.selectors, &reached,
+                       value.path.truncated);
     }
     for (Value& one : reached) {
       one.within.insert(one.within.begin(), value.within.begin(),

@@ -1,6 +1,5 @@
 #include "services/analyzer/frontend/function_collectors.h"
 
-#include <functional>
 #include <set>
 #include <string>
 #include <utility>
@@ -179,44 +178,13 @@ void LocalFlowCollector::VisitVariable(const clang::VarDecl* var) {
     }
   }
   if (!var->hasLocalStorage()) return;
-  // Initializer lists of local aggregates: one assignment per (nested) field.
-  std::function<void(const clang::Expr*, std::vector<std::string>)> add =
-      [&](const clang::Expr* e, std::vector<std::string> fields) {
-        const auto* list =
-            llvm::dyn_cast<clang::InitListExpr>(e->IgnoreParenImpCasts());
-        if (list != nullptr && list->getType()->isRecordType() &&
-            fields.size() < 4) {
-          const clang::RecordDecl* record = list->getType()->getAsRecordDecl();
-          unsigned i = 0;
-          for (const clang::FieldDecl* field : record->fields()) {
-            if (field->isUnnamedBitfield()) continue;
-            if (i >= list->getNumInits()) break;
-            std::vector<std::string> sub = fields;
-            if (!record->isUnion() && !field->isBitField() &&
-                !field->getName().empty()) {
-              sub.push_back(std::string(field->getName()));
-            }
-            add(list->getInit(i++), sub);
-            if (record->isUnion()) break;
-          }
-          return;
-        }
-        if (list != nullptr && list->getType()->isArrayType() &&
-            fields.size() < 4) {
-          std::vector<std::string> sub = fields;
-          sub.push_back("[]");
-          for (const clang::Expr* element : list->inits()) add(element, sub);
-          return;
-        }
-        Assignment assignment;
-        assignment.var = var;
-        assignment.fields = std::move(fields);
-        assignment.rhs = e;
-        assignment.rhs_is_address =
-            var->getType()->isReferenceType() && assignment.fields.empty();
-        flow_.AddAssignment(std::move(assignment));
-      };
-  add(init, {});
+  // An initializer list's values keep their places (ValueFlow's value of an
+  // InitListExpr); a reference is bound to its initializer's lvalue.
+  Assignment assignment;
+  assignment.var = var;
+  assignment.rhs = init;
+  assignment.rhs_is_address = var->getType()->isReferenceType();
+  flow_.AddAssignment(std::move(assignment));
 }
 
 void LocalFlowCollector::Visit(const clang::Stmt* stmt) {

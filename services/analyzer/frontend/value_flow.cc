@@ -1,7 +1,5 @@
 #include "services/analyzer/frontend/value_flow.h"
 
-#include <cstdio>
-#include <cstdlib>
 #include <string>
 #include <utility>
 
@@ -617,7 +615,8 @@ Sources ValueFlow::RValue(const clang::Expr* expr) {
         Source source = passed;
         source.within.clear();
         Add(result, Placed(source, anywhere));
-        if (source.kind == Source::kUnknown || source.kind == Source::kFunction ||
+        if (source.kind == Source::kUnknown ||
+            source.kind == Source::kFunction ||
             (source.kind == Source::kAddressOf && IsLocalMemory(source.path))) {
           continue;  // Local memory's contents are among the passed values.
         }
@@ -1017,17 +1016,7 @@ void ValueFlow::ApplyAssignment(const Assignment& assignment) {
                       ? AddressOfPaths(LValuePaths(assignment.rhs))
                       : ValueOf(assignment.rhs);
   if (assignment.var != nullptr) {
-    if (assignment.fields.empty()) {
-      AddVariableSources(assignment.var, value);
-    } else {
-      Path path;
-      path.base = MemoryPath::BASE_FRESH;
-      path.object = assignment.var;
-      path.order = OrderOf(assignment.var);
-      for (const std::string& field : assignment.fields)
-        path = path.With(field);
-      Store(path, value);
-    }
+    AddVariableSources(assignment.var, value);
     return;
   }
   for (const auto& [key, path] : LValuePaths(assignment.lhs)) {
@@ -1081,11 +1070,6 @@ bool ValueFlow::SolveOnce() {
     MarkEscapes(AddressOfPaths(LValuePaths(lvalue)), /*through_call=*/false);
   }
   size_ = size();
-  static const bool debug = std::getenv("PRISM_FLOW_DEBUG") != nullptr;
-  if (debug) {
-    std::fprintf(stderr, "flow: %s: %zu values\n",
-                 function_->getQualifiedNameAsString().c_str(), size_);
-  }
   return size_ != before;
 }
 

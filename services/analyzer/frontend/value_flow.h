@@ -211,9 +211,7 @@ struct CallSite {
 
 struct Assignment {
   const clang::Expr* lhs = nullptr;     // Or:
-  const clang::VarDecl* var = nullptr;  // a tracked variable's initialization,
-  std::vector<std::string>
-      fields;  // optionally of one of its fields (init lists).
+  const clang::VarDecl* var = nullptr;  // a tracked variable's initialization.
   const clang::Expr* rhs = nullptr;
   bool rhs_is_address =
       false;  // Reference binding: the value is the address of rhs.
