@@ -164,6 +164,13 @@ class Analysis {
     result.mutable_matrix()->set_size(static_cast<uint32_t>(n));
     result.mutable_matrix()->set_cells(cells);
     result.set_complete(program_.complete() && unresolved_.empty());
+    for (const std::string& reason : program_.incomplete_reasons())
+      result.add_incomplete_reasons(reason);
+    for (const auto& [key, diagnostic] : unresolved_) {
+      result.add_incomplete_reasons(
+          absl::StrCat(LocationKey(diagnostic.location()), ": ",
+                       diagnostic.message()));
+    }
     for (const auto& [key, reason] : serial_reasons_) {
       result.add_serial_reasons(reason.message());
       *result.add_diagnostics() = reason;
@@ -1676,6 +1683,7 @@ prism::v1::ConstraintSet BuildConstraintSet(const AnalysisResult& result,
   *set.mutable_matrix() = result.matrix();
   set.set_complete(result.complete());
   *set.mutable_serial_reasons() = result.serial_reasons();
+  *set.mutable_incomplete_reasons() = result.incomplete_reasons();
   // Hue: connected components of the global-conflict graph, numbered in handler
   // order.
   const size_t n = result.handlers_size();

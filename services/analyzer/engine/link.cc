@@ -812,6 +812,10 @@ LinkedProgram::LinkedProgram(
   for (const prism::v1::TranslationUnitSummary& summary : *summaries) {
     if (!summary.parsed()) {
       complete_ = false;
+      incomplete_reasons_.push_back(
+          absl::StrCat(summary.main_file(),
+                       ": translation unit failed to parse (its functions "
+                       "are treated as unknown code)"));
       prism::v1::Diagnostic note;
       note.set_severity(prism::v1::Diagnostic::SEVERITY_ERROR);
       note.mutable_location()->set_file(summary.main_file());

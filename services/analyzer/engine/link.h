@@ -144,6 +144,10 @@ class LinkedProgram {
     return fields_;
   }
   bool complete() const { return complete_; }
+  // Why complete() is false: one line per translation unit that failed.
+  const std::vector<std::string>& incomplete_reasons() const {
+    return incomplete_reasons_;
+  }
   const std::vector<prism::v1::Diagnostic>& diagnostics() const {
     return diagnostics_;
   }
@@ -179,6 +183,7 @@ class LinkedProgram {
   std::set<std::string> unknown_functions_;
   std::vector<prism::v1::Diagnostic> diagnostics_;
   bool complete_ = true;
+  std::vector<std::string> incomplete_reasons_;
 };
 
 }  // namespace prism::analyzer
