@@ -1,0 +1,308 @@
+// The analysis proper (engine.h's Analyze): handler discovery, escapes,
+// handler-parameter bindings, classification of each handler's effects, serial
+// reasons, overrides and pairwise conflicts. One class, whose methods live in
+// one file per concern (handler_discovery.cc, escapes.cc,
+// parameter_bindings.cc, classify.cc, serial_reasons.cc, overrides.cc,
+// conflicts.cc); the rules are stated in README.md beside them. Internal to
+// the engine. Not thread-safe: one Analysis per call of Analyze.
+#ifndef PRISM_SERVICES_ANALYZER_ENGINE_ANALYSIS_H_
+#define PRISM_SERVICES_ANALYZER_ENGINE_ANALYSIS_H_
+
+#include <map>
+#include <set>
+#include <string>
+#include <tuple>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "prism/v1/constraints.pb.h"
+#include "services/analyzer/engine/effects.h"
+#include "services/analyzer/engine/engine.h"
+#include "services/analyzer/engine/link.h"
+
+namespace prism::analyzer {
+
+using prism::v1::AnalysisResult;
+using prism::v1::SourceLocation;
+
+// The lvalues a registration's argument was read from: a pointer
+// (ArgumentValue.pointer_loaded_from: the callback's parameter is what they
+// hold) or a descriptor number (integer_loaded_from: releasing the parameter
+// writes them).
+struct PassedLvalues {
+  std::vector<Path> paths;
+  bool number = false;
+};
+
+// A callback slot of a registration API, or of a wrapper function that passes
+// one of its parameters on to such a slot (memcached's `_set_event`), to any
+// depth.
+struct WrapperSlot {
+  int parameter = 0;  // The function's parameter that receives the callback.
+  int context_parameter =
+      0;  // The callback's parameter that receives the context.
+  std::string api;
+  std::vector<Value> context_values;  // The context, in the wrapper's terms.
+  // Callback parameter -> what the registration passes to it (the table's
+  // `passes=`), in the wrapper's terms.
+  std::map<int, std::vector<Value>> passed;
+  // Callback parameter -> the lvalues its argument was read from (c->bev), when
+  // known (ArgumentValue.pointer_loaded_from).
+  std::map<int, PassedLvalues> passed_lvalues;
+  std::vector<std::string>
+      via;  // Wrapper chain from this function to the API call.
+};
+
+struct RegistrationFact {
+  std::string registering_usr;  // Function whose body holds the registration.
+  std::vector<Value> context_values;
+  std::string api;
+  int context_parameter = 0;
+  std::map<int, std::vector<Value>> passed;
+  std::map<int, PassedLvalues> passed_lvalues;
+};
+
+// What a handler's pointer parameter other than the context stands for
+// (README.md, "Handler parameters"): memory reached from the context (values
+// relative to the context parameter), and/or memory no other context reaches.
+// `global`: neither can be shown; its accesses are global.
+struct ParameterBinding {
+  std::vector<Value> context_values;
+  // Objects (allocation sites) only the callbacks of the registrations that
+  // pass them reach, each on the context registered with it.
+  std::set<std::string> own_objects;
+  bool global = false;
+  // Some registration leaves the parameter to the library (not in the
+  // table's passes=): a number released through it may be anyone's.
+  bool library_made = false;
+};
+
+struct HandlerInfo {
+  prism::v1::Handler proto;
+  std::set<std::string> usrs;
+  std::set<int> context_parameters;
+  std::vector<RegistrationFact> registrations;
+};
+
+// One access of a handler, classified.
+struct HandlerAccess {
+  bool context = false;
+  bool unknown = false;  // Global and overlaps every global resource.
+  std::string
+      group;  // Global: the base's identity; context: the role ("ctx", "p0").
+  Path path;
+  std::string resource;
+  bool write = false;
+  bool atomic = false;
+  SourceLocation location;
+  std::vector<std::string> via;
+};
+
+struct HandlerAccesses {
+  std::map<std::string, std::vector<HandlerAccess>> global_groups;
+  std::vector<HandlerAccess> unknown;
+  std::vector<const HandlerAccess*> all_global;
+  std::map<std::string, std::vector<HandlerAccess>> context_groups;
+};
+
+inline std::string LocationKey(const SourceLocation& location) {
+  return absl::StrCat(location.file(), ":", location.line(), ":",
+                      location.column());
+}
+
+inline bool IsSelectorField(const std::string& selector) {
+  return selector != "*" && selector != "[]";
+}
+
+inline bool IsPrefix(const std::vector<std::string>& prefix,
+                     const std::vector<std::string>& of) {
+  if (prefix.size() > of.size()) return false;
+  return SelectorsOverlap(prefix, of);
+}
+
+inline std::string RoleOf(const HandlerInfo& handler, int parameter) {
+  if (handler.context_parameters.count(parameter)) return "ctx";
+  if (parameter == kThisParameter) return "this";
+  return absl::StrCat("p", parameter);
+}
+
+class Analysis {
+ public:
+  Analysis(const std::vector<prism::v1::TranslationUnitSummary>& summaries,
+           const AnalysisOptions& options)
+      : options_(options), program_(&summaries, &options.models) {}
+
+  AnalysisResult Run();
+
+ private:
+  // ---- Handlers.
+
+  HandlerInfo& HandlerFor(const std::string& usr);
+
+  // A function handed to library code that neither registers it as a handler
+  // (registration_apis.txt) nor calls it during the call (`calls=` in its
+  // model) may be run later from the loop or another thread, outside the
+  // matrix: say so, and mark the result incomplete.
+  void NoteUnhandledCallbacks(const FunctionNode& caller,
+                              const prism::v1::Call& call);
+
+  void DiscoverHandlers();
+
+  // ---- Escapes (README.md): which context memory may also be reached from
+  // global memory.
+
+  void AddEscape(const std::string& role, std::vector<std::string> prefix);
+
+  // One fresh object: the front-end's own (allocation sites and locals of
+  // one function) carry no key but a name per site; the link step's have a
+  // key per call.
+  static std::string FreshId(const Path& path);
+
+  // Fresh objects of one function's stores that other code may reach: their
+  // address is stored into shared memory or into another published object,
+  // to any depth. (Stored through a parameter it is reachable from the
+  // caller's memory: the caller's instantiated stores see that.)
+  static std::set<std::string> PublishedFresh(
+      const std::map<std::string, Store>& stores);
+
+  // A context that is the registering function's parameter (setup(c)
+  // registers c) comes from its callers: the context stored into global
+  // memory there (main: publish(x); setup(x)) escapes too. Up to a few
+  // levels of callers.
+  void EscapesInCallers(const std::string& registering_usr,
+                        const std::vector<Value>& context_values, int depth);
+
+  void FindEscapes();
+
+  // ---- Handler parameters other than the context (README.md, "Handler
+  // parameters").
+
+  // The context's own memory at a registration: what a context value points
+  // to. Nothing when unknown.
+  static bool ContextObject(const Value& context, Path* out);
+
+  // Whether `path` lies in `object` (same base, `object`'s selectors a prefix
+  // of its own, selector by selector); the rest of its selectors in `rest`.
+  static bool Within(const Path& path, const Path& object,
+                     std::vector<std::string>* rest);
+
+  // Context-relative place: the context parameter, dereferenced, then `rest`.
+  static Path ContextPath(const RegistrationFact& registration,
+                          const std::vector<std::string>& rest, bool truncated);
+
+  // One value a registration passes to the parameter, in the context's terms;
+  // false when that cannot be shown.
+  bool BindValue(const RegistrationFact& registration, const Value& value,
+                 ParameterBinding* binding);
+
+  // How reports name the handler's parameter `index` (its context).
+  std::string ContextName(const HandlerInfo& handler, int index) const;
+
+  const ParameterBinding& BindingOf(const HandlerInfo& handler, int parameter);
+
+  // ---- Classification of a handler's effects into global and context
+  // accesses.
+
+  // A handler registered through an API the runtime cannot schedule (no
+  // prism_* wrapper): it would run outside the constraints, so the program
+  // must run serially.
+  void NoteUnscheduled(const HandlerInfo& handler, const std::string& api,
+                       const SourceLocation& location);
+
+  // What makes the program run serially whatever the matrix, once per key,
+  // reported as a warning at `location` and carried by the ConstraintSet.
+  void AddSerialReason(const std::string& key, const SourceLocation& location,
+                       std::string message);
+
+  // A handler using thread-local storage: on worker threads it would see a
+  // different copy from one invocation to the next, which no matrix can
+  // prevent, so the program must run serially (DESIGN.md: unknown means
+  // serial).
+  void NoteThreadLocal(const HandlerInfo& handler, const HandlerAccess& access);
+
+  void AddGlobal(HandlerAccesses* out, HandlerAccess access);
+
+  // Whether some registration passes a pointer into the middle of an object
+  // (`&x->out`) as the handler's context.
+  static bool RegisteredWithSubObject(const HandlerInfo& handler);
+
+  HandlerAccesses Classify(const HandlerInfo& handler);
+
+  // ---- Conflicts.
+
+  // True when `selectors[from...]` may go through a pointer: memory the
+  // overridden object points to is not the object (an override of a pointer
+  // never covers its pointee). A subscript ("[]") counts too: summaries do
+  // not tell an array's elements from a pointer's.
+  static bool DereferencesFrom(const std::vector<std::string>& selectors,
+                               size_t from);
+
+  // The programmer's override covering a conflict, if any: one side's access
+  // is to an overridden global or field itself (not through a pointer in it).
+  const Override* FindOverride(const HandlerAccess& a, const HandlerAccess& b,
+                               const std::string& resource,
+                               Override* scratch) const;
+
+  using ConflictKey = std::tuple<int, std::string>;  // kind, resource
+
+  // Records why (a, b) conflict; returns true when the conflict sets its bit
+  // (the programmer did not remove it). Conflicts are kept one per (kind,
+  // resource), but a removed one never hides an active one with the same key:
+  // an override removes only conflicts on its own resource.
+  // `named`: the resource as reported, when the two accesses name different
+  // memory that may be the same (an alias).
+  bool Record(const HandlerAccess& a, const HandlerAccess& b,
+              prism::v1::ConflictKind kind,
+              std::map<ConflictKey, prism::v1::Conflict>* conflicts,
+              const std::string* named = nullptr);
+
+  // Enough explanations of `kind` for the current pair: its bit is set and
+  // the report lists at most kExplanationsPerPair of them anyway.
+  bool Saturated(prism::v1::ConflictKind kind);
+
+  void MatchGroups(
+      const std::map<std::string, std::vector<HandlerAccess>>& a_groups,
+      const std::map<std::string, std::vector<HandlerAccess>>& b_groups,
+      prism::v1::ConflictKind kind,
+      std::map<ConflictKey, prism::v1::Conflict>* conflicts);
+
+  // An access through a global pointer (g_p->x) may reach any global whose
+  // address is taken (g_p = &g_s, or `struct s *g_p = &g_s;`) and anything
+  // another global pointer reaches: the part below the last dereference must
+  // overlap some part of the other access's path (fields are qualified by
+  // their record, so g_p->x and g_s.y never do).
+  static bool ThroughPointer(const HandlerAccess& access);
+  static bool MayReach(const HandlerAccess& pointer,
+                       const HandlerAccess& other);
+  bool MayAlias(const HandlerAccess& a, const HandlerAccess& b) const;
+  void MatchAliases(const HandlerAccesses& a, const HandlerAccesses& b,
+                    std::map<ConflictKey, prism::v1::Conflict>* conflicts);
+
+  void PairConflicts(size_t i, size_t j, const HandlerAccesses& a,
+                     const HandlerAccesses& b, AnalysisResult* result,
+                     std::string* cells);
+
+  static constexpr int kExplanationsPerPair = 8;
+  const AnalysisOptions& options_;
+  LinkedProgram program_;
+  size_t omitted_ = 0;
+  // By kind ("1|" thread-local use, "2|" unscheduled registration), handler
+  // and what.
+  std::map<std::string, prism::v1::Diagnostic> serial_reasons_;
+  // Callbacks the registration does not name, resolved by their type.
+  std::map<std::string, prism::v1::Diagnostic> resolved_by_type_;
+  std::map<int, int> active_;  // Kind -> conflicts kept for the current pair.
+  // Field name -> the declaration whose PRISM_NO_CONFLICT covers it.
+  std::map<std::string, const prism::v1::Declaration*> field_overrides_;
+  std::map<std::string, const prism::v1::Declaration*> bare_field_overrides_;
+  std::map<std::string, HandlerInfo> handlers_;
+  std::map<std::string, std::set<std::vector<std::string>>> escapes_;
+  std::set<std::string> context_objects_;
+  std::map<std::pair<const HandlerInfo*, int>, ParameterBinding> bindings_;
+  std::map<std::string, prism::v1::Diagnostic> unresolved_;
+};
+
+}  // namespace prism::analyzer
+
+#endif  // PRISM_SERVICES_ANALYZER_ENGINE_ANALYSIS_H_

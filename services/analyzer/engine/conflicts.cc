@@ -1,0 +1,228 @@
+// Conflicts between two handlers: matching their accesses by resource,
+// aliases through global pointers and <unknown>, and recording the
+// explanations of each set bit.
+#include <algorithm>
+#include <functional>
+#include <map>
+#include <set>
+#include <tuple>
+#include <utility>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "services/analyzer/engine/analysis.h"
+
+namespace prism::analyzer {
+
+// Records why (a, b) conflict; returns true when the conflict sets its bit
+// (the programmer did not remove it). Conflicts are kept one per (kind,
+// resource), but a removed one never hides an active one with the same key:
+// an override removes only conflicts on its own resource.
+// `named`: the resource as reported, when the two accesses name different
+// memory that may be the same (an alias).
+bool Analysis::Record(const HandlerAccess& a, const HandlerAccess& b,
+                      prism::v1::ConflictKind kind,
+                      std::map<ConflictKey, prism::v1::Conflict>* conflicts,
+                      const std::string* named) {
+  std::string resource;
+  if (named != nullptr) {
+    resource = *named;
+  } else if (a.unknown || b.unknown) {
+    resource = a.unknown ? a.resource : b.resource;
+  } else {
+    resource = a.path.selectors.size() >= b.path.selectors.size() ? a.resource
+                                                                  : b.resource;
+  }
+  Override scratch;
+  const Override* override = FindOverride(a, b, resource, &scratch);
+  auto [it, inserted] = conflicts->try_emplace(ConflictKey{kind, resource});
+  prism::v1::Conflict& conflict = it->second;
+  if (!inserted) {
+    if (override != nullptr || !conflict.removed_by_programmer()) {
+      return override == nullptr;
+    }
+    conflict.Clear();  // An active reason replaces a removed one.
+  }
+  conflict.set_kind(kind);
+  conflict.set_resource(resource);
+  auto site = [](const HandlerAccess& access, prism::v1::AccessSite* out) {
+    *out->mutable_location() = access.location;
+    out->set_access(access.write ? prism::v1::ACCESS_KIND_WRITE
+                                 : prism::v1::ACCESS_KIND_READ);
+    for (const std::string& step : access.via) out->add_via(step);
+  };
+  site(a, conflict.mutable_a_site());
+  site(b, conflict.mutable_b_site());
+  conflict.set_atomic_only(a.atomic && b.atomic);
+  if (override != nullptr) {
+    conflict.set_removed_by_programmer(true);
+    conflict.set_removal_reason(override->reason);
+    *conflict.mutable_removal_declared_at() = override->declared_at;
+    return false;
+  }
+  ++active_[kind];
+  return true;
+}
+
+// Enough explanations of `kind` for the current pair: its bit is set and
+// the report lists at most kExplanationsPerPair of them anyway.
+bool Analysis::Saturated(prism::v1::ConflictKind kind) {
+  return active_[kind] >= kExplanationsPerPair;
+}
+
+void Analysis::MatchGroups(
+    const std::map<std::string, std::vector<HandlerAccess>>& a_groups,
+    const std::map<std::string, std::vector<HandlerAccess>>& b_groups,
+    prism::v1::ConflictKind kind,
+    std::map<ConflictKey, prism::v1::Conflict>* conflicts) {
+  for (const auto& [group, a_list] : a_groups) {
+    auto it = b_groups.find(group);
+    if (it == b_groups.end()) continue;
+    for (const HandlerAccess& a : a_list) {
+      if (Saturated(kind)) return;
+      for (const HandlerAccess& b : it->second) {
+        const bool overlap =
+            kind == prism::v1::CONFLICT_KIND_CONTEXT
+                ? ContextSelectorsOverlap(a.path.selectors, b.path.selectors)
+                : SelectorsOverlap(a.path.selectors, b.path.selectors);
+        if ((a.write || b.write) && overlap) {
+          Record(a, b, kind, conflicts);
+        }
+      }
+    }
+  }
+}
+
+// An access through a global pointer (g_p->x) may reach any global whose
+// address is taken (g_p = &g_s, or `struct s *g_p = &g_s;`) and anything
+// another global pointer reaches: the part below the last dereference must
+// overlap some part of the other access's path (fields are qualified by
+// their record, so g_p->x and g_s.y never do).
+bool Analysis::ThroughPointer(const HandlerAccess& access) {
+  return access.path.base == BaseKind::kGlobal &&
+         std::find(access.path.selectors.begin(), access.path.selectors.end(),
+                   "*") != access.path.selectors.end();
+}
+
+bool Analysis::MayReach(const HandlerAccess& pointer,
+                        const HandlerAccess& other) {
+  const std::vector<std::string>& selectors = pointer.path.selectors;
+  auto last = std::find(selectors.rbegin(), selectors.rend(), "*");
+  const std::vector<std::string> tail(last.base(), selectors.end());
+  const std::vector<std::string>& target = other.path.selectors;
+  for (size_t k = 0; k <= target.size(); ++k) {
+    const std::vector<std::string> part(target.begin() + k, target.end());
+    if (SelectorsOverlap(tail, part)) return true;
+  }
+  return false;
+}
+
+bool Analysis::MayAlias(const HandlerAccess& a, const HandlerAccess& b) const {
+  if (a.path.base != BaseKind::kGlobal || b.path.base != BaseKind::kGlobal)
+    return false;
+  if (a.group == b.group) return false;  // MatchGroups compares those.
+  const bool a_pointer = ThroughPointer(a), b_pointer = ThroughPointer(b);
+  if (a_pointer && (b_pointer || program_.GlobalAddressTaken(b.path.key)) &&
+      MayReach(a, b)) {
+    return true;
+  }
+  return b_pointer && (a_pointer || program_.GlobalAddressTaken(a.path.key)) &&
+         MayReach(b, a);
+}
+
+void Analysis::MatchAliases(
+    const HandlerAccesses& a, const HandlerAccesses& b,
+    std::map<ConflictKey, prism::v1::Conflict>* conflicts) {
+  for (const HandlerAccess* x : a.all_global) {
+    for (const HandlerAccess* y : b.all_global) {
+      if (Saturated(prism::v1::CONFLICT_KIND_GLOBAL)) return;
+      if ((x->write || y->write) && MayAlias(*x, *y)) {
+        // Named after the memory reached through a pointer, with what it
+        // may be: "*g_cache[] (may be g_stats.connections)".
+        const bool x_pointer = ThroughPointer(*x);
+        const HandlerAccess& pointer = x_pointer ? *x : *y;
+        const HandlerAccess& other = x_pointer ? *y : *x;
+        const std::string resource =
+            absl::StrCat(pointer.resource, " (may be ", other.resource, ")");
+        Record(*x, *y, prism::v1::CONFLICT_KIND_GLOBAL, conflicts, &resource);
+      }
+    }
+  }
+}
+
+void Analysis::PairConflicts(size_t i, size_t j, const HandlerAccesses& a,
+                             const HandlerAccesses& b, AnalysisResult* result,
+                             std::string* cells) {
+  std::map<ConflictKey, prism::v1::Conflict> conflicts;
+  active_.clear();
+  MatchGroups(a.global_groups, b.global_groups, prism::v1::CONFLICT_KIND_GLOBAL,
+              &conflicts);
+  // <unknown> (and escaped context) accesses overlap every global resource.
+  auto match_unknown = [&](const std::vector<HandlerAccess>& unknown,
+                           const std::vector<const HandlerAccess*>& others,
+                           bool unknown_is_a) {
+    std::set<std::string> done;
+    for (const HandlerAccess& u : unknown) {
+      if (Saturated(prism::v1::CONFLICT_KIND_GLOBAL)) return;
+      if (done.count(u.resource)) continue;
+      for (const HandlerAccess* other : others) {
+        if (!u.write && !other->write) continue;
+        const bool active =
+            unknown_is_a
+                ? Record(u, *other, prism::v1::CONFLICT_KIND_GLOBAL, &conflicts)
+                : Record(*other, u, prism::v1::CONFLICT_KIND_GLOBAL,
+                         &conflicts);
+        // One active reason per unknown resource is enough; a removed one
+        // is not: keep looking for an access the override does not cover.
+        if (active) {
+          done.insert(u.resource);
+          break;
+        }
+      }
+    }
+  };
+  match_unknown(a.unknown, b.all_global, true);
+  match_unknown(b.unknown, a.all_global, false);
+  MatchAliases(a, b, &conflicts);
+  // <unknown> memory may also be any handler's context, whichever context
+  // that handler runs on: a global conflict with every context access.
+  std::vector<const HandlerAccess*> a_context, b_context;
+  for (const auto& [role, accesses] : a.context_groups) {
+    for (const HandlerAccess& access : accesses) a_context.push_back(&access);
+  }
+  for (const auto& [role, accesses] : b.context_groups) {
+    for (const HandlerAccess& access : accesses) b_context.push_back(&access);
+  }
+  match_unknown(a.unknown, b_context, true);
+  match_unknown(b.unknown, a_context, false);
+  MatchGroups(a.context_groups, b.context_groups,
+              prism::v1::CONFLICT_KIND_CONTEXT, &conflicts);
+  const size_t n = result->handlers_size();
+  std::map<std::pair<int, bool>, int>
+      shown;  // (kind, removed) -> explanations kept
+  for (auto& [key, conflict] : conflicts) {
+    conflict.set_a(static_cast<uint32_t>(i));
+    conflict.set_b(static_cast<uint32_t>(j));
+    if (!conflict.removed_by_programmer()) {
+      const char bit =
+          conflict.kind() == prism::v1::CONFLICT_KIND_GLOBAL ? 1 : 2;
+      (*cells)[i * n + j] |= bit;
+      (*cells)[j * n + i] |= bit;
+    }
+    // Every set bit keeps at least one explanation; beyond a few per pair and
+    // kind the report would drown the reader (linked structures yield one
+    // resource per path).
+    int& count = shown[{conflict.kind(), conflict.removed_by_programmer()}];
+    if (count >= kExplanationsPerPair) {
+      ++omitted_;
+      continue;
+    }
+    ++count;
+    *result->add_conflicts() = std::move(conflict);
+  }
+}
+
+}  // namespace prism::analyzer

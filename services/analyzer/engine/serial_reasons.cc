@@ -1,0 +1,66 @@
+// What makes a program run serially whatever its matrix (README.md,
+// "Thread-local storage"): thread-local state, handlers registered through
+// APIs the runtime cannot schedule.
+#include <algorithm>
+#include <functional>
+#include <map>
+#include <set>
+#include <tuple>
+#include <utility>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "services/analyzer/engine/analysis.h"
+
+namespace prism::analyzer {
+
+// A handler registered through an API the runtime cannot schedule (no
+// prism_* wrapper): it would run outside the constraints, so the program
+// must run serially.
+void Analysis::NoteUnscheduled(const HandlerInfo& handler,
+                               const std::string& api,
+                               const SourceLocation& location) {
+  AddSerialReason(
+      absl::StrCat("2|", handler.proto.name(), "|", api), location,
+      absl::StrCat(
+          "handler ", handler.proto.name(), " is registered through ", api,
+          ", which the Prism runtime cannot schedule (no prism_* wrapper): "
+          "it would run outside the constraints, so the constraints tell "
+          "the runtime to run this program serially"));
+}
+
+// What makes the program run serially whatever the matrix, once per key,
+// reported as a warning at `location` and carried by the ConstraintSet.
+void Analysis::AddSerialReason(const std::string& key,
+                               const SourceLocation& location,
+                               std::string message) {
+  if (serial_reasons_.count(key)) return;
+  prism::v1::Diagnostic& diagnostic = serial_reasons_[key];
+  diagnostic.set_severity(prism::v1::Diagnostic::SEVERITY_WARNING);
+  *diagnostic.mutable_location() = location;
+  diagnostic.set_message(std::move(message));
+}
+
+// A handler using thread-local storage: on worker threads it would see a
+// different copy from one invocation to the next, which no matrix can
+// prevent, so the program must run serially (DESIGN.md: unknown means
+// serial).
+void Analysis::NoteThreadLocal(const HandlerInfo& handler,
+                               const HandlerAccess& access) {
+  if (access.path.base != BaseKind::kGlobal) return;
+  auto it = program_.globals().find(access.path.key);
+  if (it == program_.globals().end() || !it->second->per_thread()) return;
+  AddSerialReason(
+      absl::StrCat("1|", handler.proto.name(), "|", it->second->name()),
+      access.location,
+      absl::StrCat("handler ", handler.proto.name(), " uses the thread-local '",
+                   it->second->name(),
+                   "': worker threads each have their own copy, so the "
+                   "constraints tell the runtime to run this program "
+                   "serially"));
+}
+
+}  // namespace prism::analyzer

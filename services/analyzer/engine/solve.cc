@@ -1,0 +1,207 @@
+// Solving the whole program bottom-up: the call graph's strongly connected
+// components (Tarjan), each iterated to a fixpoint under the bounds of link.h,
+// the worst case for components too large or too slow to converge.
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <functional>
+#include <map>
+#include <set>
+#include <utility>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "services/analyzer/common/within.h"
+#include "services/analyzer/engine/link.h"
+#include "services/analyzer/engine/summary_builder.h"
+
+namespace prism::analyzer {
+
+using prism::v1::Function;
+
+namespace {
+
+template <typename Map>
+bool SameKeys(const Map& a, const Map& b) {
+  if (a.size() != b.size()) return false;
+  for (auto i = a.begin(), j = b.begin(); i != a.end(); ++i, ++j) {
+    if (i->first != j->first) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+void LinkedProgram::AssumeWorst(const FunctionNode& function, Solved* out) {
+  const ViaPtr via = MakeVia(function.name, nullptr);
+  AddEffect(out, UnknownPath(), true, false, function.location, via);
+  for (int i = kThisParameter; i < static_cast<int>(function.parameter_count);
+       ++i) {
+    Path pointee;
+    pointee.base = BaseKind::kParameter;
+    pointee.index = i;
+    pointee.name = i == kThisParameter ? "this" : absl::StrCat("param", i);
+    pointee.selectors = {"*"};
+    pointee.truncated = true;  // Everything reachable from the parameter.
+    AddEffect(out, pointee, true, false, function.location, via);
+    Value pointer;
+    pointer.kind = Value::Kind::kLoadedFrom;
+    pointer.path = pointee;
+    pointer.path.selectors.clear();
+    pointer.path.truncated = false;  // The pointer itself, exactly.
+    AddStore(out, UnknownPath(), pointer, function.location, via);
+    AddStore(out, pointee, UnknownValue(), function.location, via);
+  }
+  AddReturn(out, UnknownValue());
+}
+
+void LinkedProgram::Solve() {
+  // Call graph over functions with bodies.
+  std::map<std::string, std::vector<std::string>>& edges = call_edges_;
+  for (const auto& [usr, node] : functions_) {
+    if (node.bodies.empty()) continue;
+    std::set<std::string> callees;
+    for (const Function* body : node.bodies) {
+      for (const prism::v1::Call& call : body->calls()) {
+        for (const CallTarget& target : TargetsOf(call)) {
+          if (target.function != nullptr) callees.insert(target.function->usr);
+        }
+      }
+    }
+    edges[usr].assign(callees.begin(), callees.end());
+  }
+  // Tarjan's SCCs, iteratively; components come out callees first.
+  std::map<std::string, int> index, lowlink;
+  std::set<std::string> on_stack;
+  std::vector<std::string> stack;
+  std::vector<std::vector<std::string>> components;
+  int next_index = 0;
+  struct Frame {
+    const std::string* usr;
+    size_t next_edge;
+  };
+  for (const auto& [root, unused] : edges) {
+    if (index.count(root)) continue;
+    std::vector<Frame> frames = {{&root, 0}};
+    index[root] = lowlink[root] = next_index++;
+    stack.push_back(root);
+    on_stack.insert(root);
+    while (!frames.empty()) {
+      Frame& frame = frames.back();
+      const std::string& usr = *frame.usr;
+      const std::vector<std::string>& out = edges[usr];
+      if (frame.next_edge < out.size()) {
+        const std::string& callee = out[frame.next_edge++];
+        if (!index.count(callee)) {
+          index[callee] = lowlink[callee] = next_index++;
+          stack.push_back(callee);
+          on_stack.insert(callee);
+          frames.push_back({&edges.find(callee)->first, 0});
+        } else if (on_stack.count(callee)) {
+          lowlink[usr] = std::min(lowlink[usr], index[callee]);
+        }
+        continue;
+      }
+      if (lowlink[usr] == index[usr]) {
+        std::vector<std::string> component;
+        std::string member;
+        do {
+          member = stack.back();
+          stack.pop_back();
+          on_stack.erase(member);
+          component.push_back(member);
+        } while (member != usr);
+        components.push_back(std::move(component));
+      }
+      const std::string finished = usr;
+      frames.pop_back();
+      if (!frames.empty()) {
+        const std::string& parent = *frames.back().usr;
+        lowlink[parent] = std::min(lowlink[parent], lowlink[finished]);
+      }
+    }
+  }
+  if (std::getenv("PRISM_ENGINE_DEBUG") != nullptr) {
+    size_t largest = 0;
+    for (const auto& component : components) {
+      largest = std::max(largest, component.size());
+    }
+    std::fprintf(stderr,
+                 "engine: %zu functions with bodies, %zu SCCs, largest %zu\n",
+                 edges.size(), components.size(), largest);
+  }
+  // Callers within the same component, to re-solve only what a change reaches.
+  std::map<std::string, std::vector<std::string>> callers;
+  for (const auto& [usr, callees] : edges) {
+    for (const std::string& callee : callees) callers[callee].push_back(usr);
+  }
+  size_t solves = 0;
+  for (const std::vector<std::string>& component : components) {
+    const std::set<std::string> members(component.begin(), component.end());
+    // Worklist to a fixpoint. Summaries only grow (up to widening) and
+    // selector chains are bounded (kMaxSelectors), so it ends; a bound on the
+    // work keeps pathological components finite, assuming the worst there.
+    if (component.size() > kMaxFixpointComponent) {
+      // A huge recursive component (an event loop that dispatches through
+      // function pointers to most of the program): one pass for the
+      // explanations it can give, then the worst case for every member, which
+      // covers whatever a fixpoint would have found.
+      for (const std::string& usr : component) {
+        Solved next;
+        SolveFunction(functions_.at(usr), &next);
+        ++solves;
+        solved_[usr] = std::move(next);
+      }
+      for (const std::string& usr : component) {
+        const FunctionNode& node = functions_.at(usr);
+        AssumeWorst(node, &solved_[usr]);
+      }
+      continue;
+    }
+    std::vector<std::string> worklist(component.rbegin(), component.rend());
+    std::set<std::string> queued(component.begin(), component.end());
+    size_t budget = component.size() * static_cast<size_t>(kMaxRounds);
+    while (!worklist.empty()) {
+      if (budget-- == 0) {
+        for (const std::string& usr : component) {
+          AssumeWorst(functions_.at(usr), &solved_[usr]);
+        }
+        break;
+      }
+      const std::string usr = worklist.back();
+      worklist.pop_back();
+      queued.erase(usr);
+      Solved& current = solved_[usr];
+      Solved next;
+      next.widened_bases = current.widened_bases;
+      next.widened_stores = current.widened_stores;
+      next.widened_returns = current.widened_returns;
+      SolveFunction(functions_.at(usr), &next);
+      ++solves;
+      if (std::getenv("PRISM_ENGINE_DEBUG") != nullptr && solves % 2000 == 0) {
+        std::fprintf(stderr,
+                     "engine: solve %zu: %s effects %zu shared %zu stores %zu "
+                     "returns %zu queue %zu\n",
+                     solves, functions_.at(usr).name.c_str(),
+                     next.effects.size(), next.shared.size(),
+                     next.stores.size(), next.returns.size(), worklist.size());
+      }
+      const bool changed = !SameKeys(next.effects, current.effects) ||
+                           !SameKeys(next.returns, current.returns) ||
+                           !SameKeys(next.stores, current.stores);
+      current = std::move(next);
+      if (!changed) continue;
+      for (const std::string& caller : callers[usr]) {
+        if (members.count(caller) && queued.insert(caller).second) {
+          worklist.push_back(caller);
+        }
+      }
+    }
+  }
+  if (std::getenv("PRISM_ENGINE_DEBUG") != nullptr) {
+    std::fprintf(stderr, "engine: %zu function solves\n", solves);
+  }
+}
+
+}  // namespace prism::analyzer

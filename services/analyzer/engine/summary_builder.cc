@@ -1,0 +1,334 @@
+#include "services/analyzer/engine/summary_builder.h"
+
+#include <map>
+#include <set>
+#include <utility>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "services/analyzer/common/within.h"
+
+namespace prism::analyzer {
+
+// "ns::Conn::on_read" -> "on_read"; never empty.
+std::string UnqualifiedName(const std::string& name) {
+  const size_t colons = name.rfind("::");
+  std::string out =
+      colons == std::string::npos ? name : name.substr(colons + 2);
+  return out.empty() ? name : out;
+}
+
+ViaPtr MakeVia(const std::string& function, ViaPtr next) {
+  return std::make_shared<const Via>(Via{function, std::move(next)});
+}
+
+Path UnknownPath() {
+  Path path;
+  path.base = BaseKind::kUnknown;
+  path.name = "<unknown>";
+  return path;
+}
+
+Value UnknownValue() {
+  Value value;
+  value.kind = Value::Kind::kUnknown;
+  value.path = UnknownPath();
+  return value;
+}
+
+void AddEffect(Solved* out, const Path& accessed, bool write, bool atomic,
+               const prism::v1::SourceLocation& location, const ViaPtr& via) {
+  // An escaped local is resolved in its body (BodySolver); should one be left
+  // over, it is unknown memory.
+  const Path path =
+      accessed.base == BaseKind::kEscapedLocal ? UnknownPath() : accessed;
+  if (path.base == BaseKind::kFresh || path.base == BaseKind::kReturn) return;
+  if (path.base == BaseKind::kParameter && !HasDereference(path.selectors))
+    return;  // A local.
+  std::string key = absl::StrCat(path.Key(), write ? "|W" : "|R");
+  auto& map = path.IsShared() ? out->shared : out->effects;
+  auto [it, inserted] = map.try_emplace(std::move(key));
+  if (inserted) {
+    it->second = Effect{path, write, atomic, location, via};
+  } else {
+    it->second.atomic = it->second.atomic && atomic;
+  }
+}
+
+// A helper that releases its integer parameter (`drop(int fd) { close(fd); }`)
+// records {PARAMETER k, ["*", kReleasedNumber]}; its callers write what their
+// argument k was read from instead (library_models.h, releases=).
+
+bool IsReleasedNumber(const Path& path) {
+  return path.base == BaseKind::kParameter && path.index >= 0 &&
+         path.selectors.size() == 2 && path.selectors[1] == kReleasedNumber;
+}
+
+// A write of `path`, which a descriptor's number was read from; the parameter
+// variable itself becomes the marker above.
+void AddRelease(Solved* out, Path path,
+                const prism::v1::SourceLocation& location, const ViaPtr& via) {
+  if (path.base == BaseKind::kParameter && path.index >= 0 &&
+      path.selectors.empty()) {
+    path.selectors = {"*", kReleasedNumber};
+  }
+  AddEffect(out, path, true, false, location, via);
+}
+
+// A function that hands its parameter k to a va_list printf as the format
+// (`log_msg(const char *fmt, ...) { ... vfprintf(f, fmt, ap); }`) records
+// {PARAMETER k, ["*", kPassedFormat]}: at each call the format decides whether
+// a `%n` writes through the arguments (FormatWrites).
+
+bool IsPassedFormat(const Path& path) {
+  return path.base == BaseKind::kParameter && path.index >= 0 &&
+         path.selectors.size() == 2 && path.selectors[1] == kPassedFormat;
+}
+
+// What `%n` may write at a call whose argument `format` is a printf format
+// for the arguments after it or a va_list: nothing for a literal without %n
+// (`literal`); otherwise every argument after the format, and what the
+// format's own callers pass when it is the caller's parameter (the marker
+// above), or unknown memory when it is anything else.
+void FormatWrites(bool literal, int format,
+                  const std::vector<std::vector<Value>>& arguments,
+                  const prism::v1::SourceLocation& location, const ViaPtr& via,
+                  Solved* out) {
+  if (literal || format < 0 ||
+      static_cast<size_t>(format) >= arguments.size()) {
+    return;
+  }
+  const std::vector<std::string> whole = {"*"};
+  for (size_t i = format + 1; i < arguments.size(); ++i) {
+    std::vector<Path> paths;
+    PathsThrough(arguments[i], whole, &paths, /*truncated=*/true);
+    for (const Path& path : paths)
+      AddEffect(out, path, true, false, location, via);
+  }
+  for (const Value& value : arguments[format]) {
+    if (value.kind == Value::Kind::kLoadedFrom &&
+        value.path.base == BaseKind::kParameter && value.path.index >= 0 &&
+        value.path.selectors.empty() && !value.path.truncated) {
+      Path marker = value.path;
+      marker.selectors = {"*", kPassedFormat};
+      AddEffect(out, marker, true, false, location, via);
+    } else if (value.kind != Value::Kind::kFunction) {
+      AddEffect(out, UnknownPath(), true, false, location, via);
+    }
+  }
+}
+
+bool ValueIsShared(const Value& value) {
+  return value.kind == Value::Kind::kUnknown ||
+         (value.kind != Value::Kind::kFunction && value.path.IsShared());
+}
+
+// Keeps only the stores that can matter for escapes (DESIGN.md: context
+// pointers stored into global memory, global pointers stored into context
+// memory), to bound summary size.
+// A local variable or temporary of some function (the front-end names them
+// by the variable, "<temporary at 12:3>"), as opposed to a heap object
+// ("<malloc at 12:3>", a library's fresh result): it dies with its function,
+// so nothing published keeps it.
+bool IsFunctionLocalObject(const Path& path) {
+  if (path.base != BaseKind::kFresh || !absl::StartsWith(path.key, "site:"))
+    return false;
+  const absl::string_view name = absl::string_view(path.key).substr(5);
+  return name.empty() || name[0] != '<' ||
+         absl::StartsWith(name, "<temporary") ||
+         absl::StartsWith(name, "<constructed object");
+}
+
+void AddStore(Solved* out, const Path& target, const Value& stored,
+              const prism::v1::SourceLocation& location, const ViaPtr& via) {
+  if (stored.kind == Value::Kind::kFunction || target.base == BaseKind::kReturn)
+    return;
+  // What is stored into a local of the caller is followed in the caller's
+  // body (BASE_ESCAPED_LOCAL), from the callee's stores into its parameters.
+  if (IsFunctionLocalObject(target)) return;
+  // What the stored pointer's target holds (within "*", ...) is not stored
+  // here; a pointer held inside an aggregate stored at `target` is stored
+  // below it: for escapes, that is a store into `target`.
+  if (!stored.within.empty() && within::IsDereference(stored.within.front()))
+    return;
+  Value value = stored;
+  value.within.clear();
+  const bool value_shared = ValueIsShared(value);
+  const bool value_local =
+      !value_shared && (value.path.base == BaseKind::kParameter ||
+                        value.path.base == BaseKind::kFresh);
+  bool keep = false;
+  if (target.IsShared()) {
+    keep = value_local;
+  } else if (target.base == BaseKind::kParameter) {
+    keep = value_shared || value_local;
+  } else if (target.base == BaseKind::kFresh) {
+    // A context (or another object) linked into fresh memory escapes when
+    // that memory is itself published (a list node linked into a global).
+    keep = value_shared || value_local;
+  }
+  if (!keep) return;
+  std::string key = absl::StrCat(target.Key(), "=", value.Key());
+  out->stores.try_emplace(std::move(key), Store{target, value, location, via});
+}
+
+void AddReturn(Solved* out, const Value& value) {
+  if (value.kind == Value::Kind::kFunction) return;
+  out->returns.try_emplace(value.Key(), value);
+}
+
+// `argument` without the unknown pointers held in what it points to: what a
+// library call that does not follow them (not deep=) reaches.
+std::vector<Value> WithoutUnknownContents(const std::vector<Value>& argument) {
+  std::vector<Value> out;
+  for (const Value& value : argument) {
+    if (value.kind == Value::Kind::kUnknown && !value.within.empty()) continue;
+    out.push_back(value);
+  }
+  return out;
+}
+
+// Replaces paths and pointer values by the whole objects they lie in (each
+// once): a store of any of the values into any of the paths is then covered
+// by one store per pair of objects, which bounds the work of a store whose
+// target and value each fan out.
+void WholeObjects(std::vector<Path>* paths, std::vector<Value>* values) {
+  std::map<std::string, Path> objects;
+  for (Path path : *paths) {
+    path.selectors.clear();
+    if (path.base == BaseKind::kParameter) path.selectors = {"*"};
+    path.truncated = true;
+    objects.try_emplace(path.Key(), std::move(path));
+  }
+  paths->clear();
+  for (auto& [key, path] : objects) paths->push_back(std::move(path));
+  std::map<std::string, Value> pointers;
+  for (Value value : *values) {
+    value.within.clear();
+    if (value.kind == Value::Kind::kAddressOf ||
+        value.kind == Value::Kind::kLoadedFrom) {
+      value.path.selectors.clear();
+      value.path.truncated = true;
+      if (value.kind == Value::Kind::kAddressOf &&
+          value.path.base == BaseKind::kParameter) {
+        value.kind = Value::Kind::kLoadedFrom;  // The pointer itself.
+      }
+    }
+    pointers.try_emplace(value.Key(), std::move(value));
+  }
+  values->clear();
+  for (auto& [key, value] : pointers) values->push_back(std::move(value));
+}
+
+std::vector<Path> InstantiatePath(
+    const Path& path, const std::vector<std::vector<Value>>& arguments,
+    const std::vector<Value>& this_argument) {
+  std::vector<Path> out;
+  if (path.base != BaseKind::kParameter) {
+    out.push_back(path);
+    return out;
+  }
+  if (path.index == kThisParameter) {
+    PathsThrough(this_argument, path.selectors, &out, path.truncated);
+  } else if (path.index >= 0 &&
+             static_cast<size_t>(path.index) < arguments.size()) {
+    PathsThrough(arguments[path.index], path.selectors, &out, path.truncated);
+  }
+  return out;
+}
+
+namespace {
+
+std::string BaseId(const Path& path) {
+  return absl::StrCat(static_cast<int>(path.base), "|", path.key, "|",
+                      path.index);
+}
+
+std::vector<std::string> CommonPrefix(const std::vector<const Path*>& paths) {
+  std::vector<std::string> prefix = paths.front()->selectors;
+  for (const Path* path : paths) {
+    size_t i = 0;
+    while (i < prefix.size() && i < path->selectors.size() &&
+           prefix[i] == path->selectors[i]) {
+      ++i;
+    }
+    prefix.resize(i);
+  }
+  return prefix;
+}
+
+// Bounds a summary: too many paths on one base are replaced by one access of
+// their common prefix, which covers them all (so only conflicts are added).
+void WidenEffects(std::map<std::string, Effect>* effects,
+                  std::set<std::string>* widened_bases) {
+  std::map<std::string, std::vector<std::string>> effects_by_base;
+  for (const auto& [key, effect] : *effects) {
+    effects_by_base[BaseId(effect.path)].push_back(key);
+  }
+  for (const auto& [base, keys] : effects_by_base) {
+    if (keys.size() <= kMaxPathsPerBase && !widened_bases->count(base)) {
+      continue;
+    }
+    widened_bases->insert(base);
+    std::vector<const Path*> paths;
+    bool write = false, atomic = true;
+    for (const std::string& key : keys) {
+      const Effect& effect = effects->at(key);
+      paths.push_back(&effect.path);
+      write = write || effect.write;
+      atomic = atomic && effect.atomic;
+    }
+    Effect widened = effects->at(keys.front());
+    widened.path.selectors = CommonPrefix(paths);
+    widened.path.truncated = true;
+    if (widened.path.base == BaseKind::kParameter &&
+        !HasDereference(widened.path.selectors)) {
+      widened.path.selectors = {"*"};
+    }
+    widened.write = write;
+    widened.atomic = atomic;
+    for (const std::string& key : keys) effects->erase(key);
+    (*effects)[absl::StrCat(widened.path.Key(), write ? "|W" : "|R")] =
+        std::move(widened);
+  }
+}
+
+}  // namespace
+
+void Widen(Solved* solved) {
+  WidenEffects(&solved->effects, &solved->widened_bases);
+  WidenEffects(&solved->shared, &solved->widened_bases);
+  if (solved->stores.size() > kMaxStores || solved->widened_stores) {
+    solved->widened_stores = true;
+    std::map<std::string, Store> widened;
+    for (auto& [key, store] : solved->stores) {
+      // Whole objects on both sides: a store into any part of the target
+      // base, of a pointer to (or loaded from) any part of the value's base.
+      Store copy = store;
+      copy.target.selectors.clear();
+      if (copy.target.base == BaseKind::kParameter)
+        copy.target.selectors = {"*"};
+      copy.target.truncated = true;
+      copy.value.path.selectors.clear();
+      copy.value.path.truncated = true;
+      if (copy.value.kind == Value::Kind::kAddressOf &&
+          copy.value.path.base == BaseKind::kParameter) {
+        copy.value.kind = Value::Kind::kLoadedFrom;  // The pointer itself.
+      }
+      widened.try_emplace(
+          absl::StrCat(copy.target.Key(), "=", copy.value.Key()),
+          std::move(copy));
+    }
+    solved->stores = std::move(widened);
+  }
+  if (solved->returns.size() > kMaxReturns || solved->widened_returns) {
+    solved->widened_returns = true;
+    solved->returns.clear();
+    Value unknown;
+    unknown.kind = Value::Kind::kUnknown;
+    unknown.path.name = "<unknown>";
+    solved->returns.emplace(unknown.Key(), unknown);
+  }
+}
+
+}  // namespace prism::analyzer
