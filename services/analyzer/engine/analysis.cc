@@ -26,7 +26,7 @@ AnalysisResult Analysis::Run() {
   }
   DiscoverHandlers();
   FindEscapes();
-  std::vector<HandlerInfo*> ordered;
+  std::vector<HandlerInfo*>& ordered = ordered_;
   for (auto& [identity, handler] : handlers_) ordered.push_back(&handler);
   std::sort(ordered.begin(), ordered.end(),
             [](const HandlerInfo* a, const HandlerInfo* b) {

@@ -8,6 +8,7 @@
 #ifndef PRISM_SERVICES_ANALYZER_ENGINE_ANALYSIS_H_
 #define PRISM_SERVICES_ANALYZER_ENGINE_ANALYSIS_H_
 
+#include <functional>
 #include <map>
 #include <set>
 #include <string>
@@ -99,11 +100,25 @@ struct HandlerAccess {
   std::vector<std::string> via;
 };
 
+// An access of an object the handler handed to a registration, after the
+// hand-over: `root` is what the registration was given, which `callback`
+// (a function, or unknown: any handler) receives as its parameter `parameter`
+// (-1: any).
+struct HandedAccess {
+  HandlerAccess access;
+  Value root;
+  Value callback;
+  int parameter = 0;
+};
+
 struct HandlerAccesses {
   std::map<std::string, std::vector<HandlerAccess>> global_groups;
   std::vector<HandlerAccess> unknown;
   std::vector<const HandlerAccess*> all_global;
   std::map<std::string, std::vector<HandlerAccess>> context_groups;
+  // Accesses of objects the handler handed to registrations, made after the
+  // hand-over (handed_objects.cc): they race with the registered handlers.
+  std::vector<HandedAccess> handed_over;
 };
 
 inline std::string LocationKey(const SourceLocation& location) {
@@ -279,6 +294,23 @@ class Analysis {
   void MatchAliases(const HandlerAccesses& a, const HandlerAccesses& b,
                     std::map<ConflictKey, prism::v1::Conflict>* conflicts);
 
+  // ---- Objects handed to registrations (handed_objects.cc).
+
+  // The handler's effects that may run after it handed the object they
+  // touch to a registration: through its parameters, classified as usual by
+  // `add`; on memory it allocated, into `out->handed_over`.
+  void CollectHandedOver(
+      const std::string& usr,
+      const std::function<void(const Effect&, std::vector<std::string>)>& add,
+      HandlerAccesses* out);
+  // Conflicts of handler `a`'s handed-over accesses with what handler `b`
+  // does to those objects as its registered context or callback parameter,
+  // or to unknown memory. `a_first`: handler a is the pair's first.
+  void MatchHandedOver(const HandlerInfo& a, const HandlerAccesses& a_accesses,
+                       const HandlerInfo& b, const HandlerAccesses& b_accesses,
+                       bool a_first,
+                       std::map<ConflictKey, prism::v1::Conflict>* conflicts);
+
   void PairConflicts(size_t i, size_t j, const HandlerAccesses& a,
                      const HandlerAccesses& b, AnalysisResult* result,
                      std::string* cells);
@@ -297,6 +329,7 @@ class Analysis {
   std::map<std::string, const prism::v1::Declaration*> field_overrides_;
   std::map<std::string, const prism::v1::Declaration*> bare_field_overrides_;
   std::map<std::string, HandlerInfo> handlers_;
+  std::vector<HandlerInfo*> ordered_;  // Handlers in the result's order.
   std::map<std::string, std::set<std::vector<std::string>>> escapes_;
   std::set<std::string> context_objects_;
   std::map<std::pair<const HandlerInfo*, int>, ParameterBinding> bindings_;

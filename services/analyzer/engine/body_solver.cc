@@ -14,7 +14,9 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "services/analyzer/common/within.h"
+#include "services/analyzer/engine/hand_over.h"
 #include "services/analyzer/engine/link.h"
+#include "services/analyzer/engine/registration_api.h"
 #include "services/analyzer/engine/summary_builder.h"
 
 namespace prism::analyzer {
@@ -106,11 +108,18 @@ class LinkedProgram::BodySolver {
 
   void Contribute(LinkedProgram* program, Solved* out) {
     const ViaPtr here = MakeVia(function_.name, nullptr);
+    // Each access and call contributes through a scratch summary, so that
+    // what it does to objects the body hands over is seen with its place in
+    // the body (hand_over.h).
+    HandOverTracker tracker(body_);
     for (const prism::v1::Access& access : body_.accesses()) {
+      Solved scratch;
       for (const Path& path : ResolvePath(PathFromProto(access.path()))) {
-        AddEffect(out, path, access.kind() == prism::v1::ACCESS_KIND_WRITE,
+        AddEffect(&scratch, path, access.kind() == prism::v1::ACCESS_KIND_WRITE,
                   access.atomic(), access.location(), here);
       }
+      tracker.AddEffects(scratch, access.order(), -1);
+      MergeSummary(scratch, out);
     }
     for (const prism::v1::PointerStore& store : body_.stores()) {
       std::vector<Value> values = Resolve(store.value());
@@ -119,9 +128,14 @@ class LinkedProgram::BodySolver {
           AddStore(out, target, value, store.location(), here);
       }
     }
-    for (const prism::v1::Call& call : body_.calls())
-      ContributeCall(program, call, out);
+    for (const prism::v1::Call& call : body_.calls()) {
+      Solved scratch;
+      ContributeCall(program, call, &scratch, &tracker);
+      tracker.AddEffects(scratch, call.order(), static_cast<int>(call.index()));
+      MergeSummary(scratch, out);
+    }
     for (const Value& value : Resolve(body_.returns())) AddReturn(out, value);
+    tracker.Finish(out->stores, out);
   }
 
  private:
@@ -200,8 +214,46 @@ class LinkedProgram::BodySolver {
     return returns_[index] = std::move(out);
   }
 
+  // What a registration API call hands to the handlers it registers: the
+  // context, the values passed to the callbacks, the object it returns
+  // (registration_apis.txt).
+  void NoteRegistration(const prism::v1::Call& call,
+                        const std::vector<std::vector<Value>>& arguments,
+                        HandOverTracker* tracker) {
+    const RegistrationApiTable& apis = BuiltinRegistrationApis();
+    auto api = apis.find(call.callee_name());
+    if (api == apis.end()) return;
+    auto argument = [&](int position) {
+      static const std::vector<Value>* const kNone = new std::vector<Value>();
+      return position < 0 || static_cast<size_t>(position) >= arguments.size()
+                 ? *kNone
+                 : arguments[position];
+    };
+    auto hand = [&](const Value& object, const Value& callback, int parameter) {
+      tracker->AddHandOver(
+          HandOver{object, object, false, Path(), callback, parameter},
+          call.order(), static_cast<int>(call.index()));
+    };
+    for (const CallbackSlot& slot : api->second.callbacks) {
+      // No pointer (NULL): no callback in that slot.
+      for (const Value& callback : argument(slot.argument)) {
+        for (const Value& context : argument(api->second.context_argument))
+          hand(context, callback, slot.context_parameter);
+        for (const PassedParameter& pass : api->second.passes) {
+          if (pass.argument == PassedParameter::kShared) continue;
+          const std::vector<Value>& passed =
+              pass.argument == PassedParameter::kReturned
+                  ? CallReturns(call.index())
+                  : argument(pass.argument);
+          for (const Value& value : passed)
+            hand(value, callback, pass.parameter);
+        }
+      }
+    }
+  }
+
   void ContributeCall(LinkedProgram* program, const prism::v1::Call& call,
-                      Solved* out) {
+                      Solved* out, HandOverTracker* tracker) {
     std::vector<std::vector<Value>> arguments;
     std::vector<Value> this_argument;
     Arguments(call, &arguments, &this_argument);
@@ -226,6 +278,11 @@ class LinkedProgram::BodySolver {
         }
       }
     }
+    bool has_body = false;
+    for (const CallTarget& target : targets)
+      has_body =
+          has_body || (target.function != nullptr && !target.called_back);
+    if (!has_body) NoteRegistration(call, arguments, tracker);
     // Library code calls a callback with arguments of its own: unknown ones.
     const std::vector<Value> unknown_value = {UnknownValue()};
     for (const CallTarget& target : targets) {
@@ -264,6 +321,22 @@ class LinkedProgram::BodySolver {
                            MakeVia(function_.name, effect.via));
               }
             }
+          }
+        }
+        if (!target.called_back) {
+          // What the callee hands to registrations, and what it does to it
+          // afterwards (hand_over.h).
+          for (const auto& [key, handed] : callee.handed_over) {
+            for (HandOver& one :
+                 InstantiateHandOver(handed, arguments, this_argument)) {
+              tracker->AddHandOver(std::move(one), call.order(),
+                                   static_cast<int>(call.index()));
+            }
+          }
+          for (const auto& [key, handed] : callee.after_handover) {
+            InstantiateHandedEffect(handed, arguments, this_argument,
+                                    MakeVia(function_.name, handed.effect.via),
+                                    out);
           }
         }
         if (summarize_stores) continue;

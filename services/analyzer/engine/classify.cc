@@ -182,6 +182,7 @@ HandlerAccesses Analysis::Classify(const HandlerInfo& handler) {
       for (const auto& [key, effect] : program_.SolvedFor(usr).effects) {
         add(effect, ViaToVector(effect.via));
       }
+      CollectHandedOver(usr, add, &out);
       // Shared effects arise where they happen; collect them from every
       // function the handler reaches, nearest first (shortest call chain).
       for (const auto& [function, chain] : program_.Reachable(usr)) {

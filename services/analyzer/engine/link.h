@@ -54,6 +54,33 @@ struct FunctionNode {
   std::vector<const prism::v1::Function*> bodies;
 };
 
+// An object a function hands to a handler registration, in the function's
+// terms: from then on the registered handler may run on another thread and
+// reach it. `root` is the object the registration was given (the context, or
+// a value passed to the callbacks), which the callback `callback` (a function,
+// or unknown: any handler) receives as its parameter `parameter`; `object` is
+// what is reached: the root itself or, `aliased`, an object held inside it
+// at `alias` (`c->bev = bev` with c registered: bev is `*c->bev`).
+struct HandOver {
+  Value object;
+  Value root;
+  bool aliased = false;
+  Path alias;
+  Value callback;
+  int parameter = 0;
+  std::string Key() const;
+};
+
+// An effect that may run after a hand-over of the object it touches, its path
+// named from the hand-over's root (`*c->bev` for the bufferevent held in c).
+struct HandedEffect {
+  Effect effect;
+  Value root;
+  Value callback;
+  int parameter = 0;
+  std::string Key() const;
+};
+
 struct Solved {
   // Effects through parameters (and `this`), by Path::Key() + access: what
   // callers instantiate with their arguments.
@@ -66,11 +93,21 @@ struct Solved {
   std::map<std::string, Effect> shared;
   std::map<std::string, Value> returns;  // By Value::Key().
   std::map<std::string, Store> stores;
+  // Objects handed to registrations while the function runs (by
+  // HandOver::Key), and the effects that may run after the object they touch
+  // was handed over (README.md, "Objects handed to registrations"): effects on
+  // memory the function or its callees allocated, or through parameters.
+  std::map<std::string, HandOver> handed_over;
+  std::map<std::string, HandedEffect> after_handover;
+  // While a body is solved only: effects on memory the function or its
+  // callees allocated (never kept in a finished summary).
+  std::map<std::string, Effect> fresh;
   // Widening decisions stick across fixpoint rounds, so rounds only grow
   // summaries and the fixpoint is reached.
   std::set<std::string> widened_bases;
   bool widened_stores = false;
   bool widened_returns = false;
+  bool widened_handed = false;
 };
 
 // What a call may invoke.

@@ -13,6 +13,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "services/analyzer/common/within.h"
+#include "services/analyzer/engine/hand_over.h"
 #include "services/analyzer/engine/link.h"
 #include "services/analyzer/engine/summary_builder.h"
 
@@ -52,6 +53,13 @@ void LinkedProgram::AssumeWorst(const FunctionNode& function, Solved* out) {
     pointer.path.truncated = false;  // The pointer itself, exactly.
     AddStore(out, UnknownPath(), pointer, function.location, via);
     AddStore(out, pointee, UnknownValue(), function.location, via);
+    // It may hand its parameters to any handler's registration and go on
+    // using them.
+    HandOver handed{pointer, pointer, false, Path(), UnknownValue(), -1};
+    out->handed_over.try_emplace(handed.Key(), handed);
+    HandedEffect after{Effect{pointee, true, false, function.location, via},
+                       pointer, UnknownValue(), -1};
+    out->after_handover.try_emplace(after.Key(), after);
   }
   AddReturn(out, UnknownValue());
 }
@@ -177,6 +185,7 @@ void LinkedProgram::Solve() {
       next.widened_bases = current.widened_bases;
       next.widened_stores = current.widened_stores;
       next.widened_returns = current.widened_returns;
+      next.widened_handed = current.widened_handed;
       SolveFunction(functions_.at(usr), &next);
       ++solves;
       if (std::getenv("PRISM_ENGINE_DEBUG") != nullptr && solves % 2000 == 0) {
@@ -187,9 +196,12 @@ void LinkedProgram::Solve() {
                      next.effects.size(), next.shared.size(),
                      next.stores.size(), next.returns.size(), worklist.size());
       }
-      const bool changed = !SameKeys(next.effects, current.effects) ||
-                           !SameKeys(next.returns, current.returns) ||
-                           !SameKeys(next.stores, current.stores);
+      const bool changed =
+          !SameKeys(next.effects, current.effects) ||
+          !SameKeys(next.returns, current.returns) ||
+          !SameKeys(next.stores, current.stores) ||
+          !SameKeys(next.handed_over, current.handed_over) ||
+          !SameKeys(next.after_handover, current.after_handover);
       current = std::move(next);
       if (!changed) continue;
       for (const std::string& caller : callers[usr]) {

@@ -7,6 +7,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "services/analyzer/common/within.h"
+#include "services/analyzer/engine/hand_over.h"
 
 namespace prism::analyzer {
 
@@ -42,7 +43,14 @@ void AddEffect(Solved* out, const Path& accessed, bool write, bool atomic,
   // over, it is unknown memory.
   const Path path =
       accessed.base == BaseKind::kEscapedLocal ? UnknownPath() : accessed;
-  if (path.base == BaseKind::kFresh || path.base == BaseKind::kReturn) return;
+  if (path.base == BaseKind::kReturn) return;
+  if (path.base == BaseKind::kFresh) {
+    // Not shared unless handed over: kept for the body's hand-over check.
+    std::string key = absl::StrCat(path.Key(), write ? "|W" : "|R");
+    out->fresh.try_emplace(std::move(key),
+                           Effect{path, write, atomic, location, via});
+    return;
+  }
   if (path.base == BaseKind::kParameter && !HasDereference(path.selectors))
     return;  // A local.
   std::string key = absl::StrCat(path.Key(), write ? "|W" : "|R");
@@ -295,8 +303,23 @@ void WidenEffects(std::map<std::string, Effect>* effects,
 
 }  // namespace
 
+void MergeSummary(const Solved& from, Solved* into) {
+  for (const auto* maps : {&from.effects, &from.shared}) {
+    auto& target = maps == &from.effects ? into->effects : into->shared;
+    for (const auto& [key, effect] : *maps) {
+      auto [it, inserted] = target.try_emplace(key, effect);
+      if (!inserted) it->second.atomic = it->second.atomic && effect.atomic;
+    }
+  }
+  for (const auto& [key, store] : from.stores)
+    into->stores.try_emplace(key, store);
+  for (const auto& [key, effect] : from.after_handover)
+    into->after_handover.try_emplace(key, effect);
+}
+
 void Widen(Solved* solved) {
   WidenEffects(&solved->effects, &solved->widened_bases);
+  WidenHandOvers(solved);
   WidenEffects(&solved->shared, &solved->widened_bases);
   if (solved->stores.size() > kMaxStores || solved->widened_stores) {
     solved->widened_stores = true;

@@ -92,6 +92,10 @@ std::vector<Path> InstantiatePath(
     const Path& path, const std::vector<std::vector<Value>>& arguments,
     const std::vector<Value>& this_argument);
 
+// Adds `from`'s effects, shared effects, stores and after-hand-over effects to
+// `into` (a scratch summary of one access or call into the body's).
+void MergeSummary(const Solved& from, Solved* into);
+
 // Bounds a summary (link.h: kMaxPathsPerBase, kMaxStores, kMaxReturns): too
 // many paths on one base become one access of their common prefix, too many
 // stores become stores of whole objects, too many returned values "anything".

@@ -25,6 +25,14 @@ v1::SourceLocation SiteLocation(SummaryContext& context,
   return where;
 }
 
+// Memory the function allocated (`<calloc at 12:3>`, `<new>`), as opposed
+// to its locals and temporaries.
+bool IsHeapObject(const Path& path) {
+  return path.base == MemoryPath::BASE_FRESH && !path.name.empty() &&
+         path.name[0] == '<' && path.name.rfind("<temporary", 0) != 0 &&
+         path.name != "<literal>";
+}
+
 const clang::CXXMethodDecl* DirectMethod(const clang::CallExpr* call) {
   return llvm::dyn_cast_or_null<clang::CXXMethodDecl>(call->getDirectCallee());
 }
@@ -238,6 +246,7 @@ void AccessCollector::Add(const clang::Expr* lvalue, bool read, bool write,
   event.location = location;
   event.through_pointer = through_pointer;
   event.force_atomic = force_atomic;
+  event.order = visiting_order_;
   event.type = lvalue->getType();
   if (through_pointer && event.type->isPointerType())
     event.type = event.type->getPointeeType();
@@ -245,6 +254,7 @@ void AccessCollector::Add(const clang::Expr* lvalue, bool read, bool write,
 }
 
 void AccessCollector::Visit(const clang::Stmt* stmt) {
+  visiting_order_ = order_.Of(stmt);
   if (const auto* cast = llvm::dyn_cast<clang::ImplicitCastExpr>(stmt)) {
     if (cast->getCastKind() == clang::CK_LValueToRValue) {
       Add(cast->getSubExpr(), /*read=*/true, /*write=*/false,
@@ -325,6 +335,7 @@ void AccessCollector::Visit(const clang::Stmt* stmt) {
     event.unknown = true;
     event.write = true;
     event.location = where;
+    event.order = visiting_order_;
     events_.push_back(std::move(event));
   }
 }
@@ -346,18 +357,28 @@ void AccessCollector::Emit(v1::Function* out) {
   SummaryContext& context = flow_.context();
   std::set<std::string>
       seen;  // Identical accesses at one location are recorded once.
+  // Memory the function allocated, or a local whose address left it, may be
+  // handed to other code (registered as a handler's context): the link step
+  // needs what the function does to it after that. Other local memory is the
+  // function's own.
+  auto handed_out = [&](const Path& path) {
+    if (path.base != MemoryPath::BASE_FRESH) return false;
+    if (IsHeapObject(path)) return true;
+    return !path.name.empty() && path.name[0] != '<' && flow_.AddressLeft(path);
+  };
   auto emit = [&](const Path& path, v1::AccessKind kind,
-                  clang::SourceLocation loc, bool atomic) {
-    if (!Recordable(path)) return;
+                  clang::SourceLocation loc, bool atomic, uint32_t order) {
+    if (!Recordable(path) && !handed_out(path)) return;
     v1::SourceLocation where = SiteLocation(context, loc, *out);
     std::string key = absl::StrCat(path.Key(), "#", kind, "#", where.line(),
-                                   ":", where.column());
+                                   ":", where.column(), "#", order);
     if (!seen.insert(key).second) return;
     v1::Access* access = out->add_accesses();
     ToProto(path, access->mutable_path());
     access->set_kind(kind);
     *access->mutable_location() = std::move(where);
     access->set_atomic(atomic);
+    access->set_order(order);
   };
   for (const Event& event : events_) {
     Paths paths;
@@ -372,9 +393,10 @@ void AccessCollector::Emit(v1::Function* out) {
     }
     bool atomic = event.force_atomic || IsAtomicType(event.type);
     for (const auto& [key, path] : paths) {
-      if (event.read) emit(path, v1::ACCESS_KIND_READ, event.location, atomic);
+      if (event.read)
+        emit(path, v1::ACCESS_KIND_READ, event.location, atomic, event.order);
       if (event.write)
-        emit(path, v1::ACCESS_KIND_WRITE, event.location, atomic);
+        emit(path, v1::ACCESS_KIND_WRITE, event.location, atomic, event.order);
     }
   }
 }
@@ -628,6 +650,7 @@ void CallCollector::Emit(v1::Function* out) {
     const CallSite& site = calls[i];
     v1::Call* call = out->add_calls();
     call->set_index(static_cast<uint32_t>(i));
+    call->set_order(order_.Of(site.expr));
     *call->mutable_location() = SiteLocation(context, site.location, *out);
     if (site.callee != nullptr) {
       call->set_callee_usr(context.Usr(site.callee));
@@ -707,6 +730,7 @@ void StoreCollector::Visit(const clang::Stmt* stmt) {
   store.lhs = lhs;
   store.rhs = rhs;
   store.location = lhs->getBeginLoc();
+  store.order = order_.Of(stmt);
   stores_.push_back(std::move(store));
 }
 
@@ -739,10 +763,7 @@ void StoreCollector::Emit(v1::Function* out) {
     // `node->c = c`) is recorded too: either may become a handler's context
     // or be linked into global memory, and then the other is reachable from
     // there.
-    auto heap_object = [](const Path& path) {
-      return path.base == MemoryPath::BASE_FRESH && !path.name.empty() &&
-             path.name[0] == '<' && path.name.rfind("<temporary", 0) != 0;
-    };
+    auto heap_object = [](const Path& path) { return IsHeapObject(path); };
     bool value_reaches_out = false;
     bool value_is_heap_object = false;
     for (const auto& [source_key, source] : value) {
@@ -766,6 +787,7 @@ void StoreCollector::Emit(v1::Function* out) {
       ToProto(value, proto.mutable_value());
       *proto.mutable_location() =
           SiteLocation(flow_.context(), store.location, *out);
+      proto.set_order(store.order);
       if (!stored.insert(proto.SerializeAsString()).second) continue;
       *out->add_stores() = std::move(proto);
     }

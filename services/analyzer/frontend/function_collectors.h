@@ -25,13 +25,15 @@
 #include "clang/AST/Expr.h"
 #include "clang/AST/Stmt.h"
 #include "prism/v1/summary.pb.h"
+#include "services/analyzer/frontend/statement_order.h"
 #include "services/analyzer/frontend/value_flow.h"
 
 namespace prism::frontend {
 
 class Collector {
  public:
-  explicit Collector(ValueFlow& flow) : flow_(flow) {}
+  Collector(ValueFlow& flow, const StatementOrder& order)
+      : flow_(flow), order_(order) {}
   virtual ~Collector() = default;
   Collector(const Collector&) = delete;
   Collector& operator=(const Collector&) = delete;
@@ -51,6 +53,7 @@ class Collector {
 
  protected:
   ValueFlow& flow_;
+  const StatementOrder& order_;  // Where in the body each node runs.
 };
 
 class LocalFlowCollector : public Collector {
@@ -84,11 +87,13 @@ class AccessCollector : public Collector {
     Path path;  // When there is no expression (member initializers).
     clang::QualType type;
     clang::SourceLocation location;
+    uint32_t order = 0;  // StatementOrder; 0: anywhere.
   };
   void Add(const clang::Expr* lvalue, bool read, bool write,
            clang::SourceLocation location, bool through_pointer = false,
            bool force_atomic = false);
   std::vector<Event> events_;
+  uint32_t visiting_order_ = 0;  // Of the node Visit is looking at.
 };
 
 class CallCollector : public Collector {
@@ -130,6 +135,7 @@ class StoreCollector : public Collector {
     Path target;
     const clang::Expr* rhs = nullptr;
     clang::SourceLocation location;
+    uint32_t order = 0;  // StatementOrder; 0: anywhere.
   };
   std::vector<Store> stores_;
 };

@@ -7,6 +7,7 @@
 #include "clang/AST/ExprCXX.h"
 #include "clang/AST/RecursiveASTVisitor.h"
 #include "services/analyzer/frontend/function_collectors.h"
+#include "services/analyzer/frontend/statement_order.h"
 #include "services/analyzer/frontend/value_flow.h"
 
 namespace prism::frontend {
@@ -23,11 +24,11 @@ class FunctionSummarizer
       : flow_(context, function), function_(function) {
     // LocalFlowCollector first: it registers construction targets the others
     // read.
-    collectors_.push_back(std::make_unique<LocalFlowCollector>(flow_));
-    collectors_.push_back(std::make_unique<AccessCollector>(flow_));
-    collectors_.push_back(std::make_unique<CallCollector>(flow_));
-    collectors_.push_back(std::make_unique<StoreCollector>(flow_));
-    collectors_.push_back(std::make_unique<ReturnCollector>(flow_));
+    collectors_.push_back(std::make_unique<LocalFlowCollector>(flow_, order_));
+    collectors_.push_back(std::make_unique<AccessCollector>(flow_, order_));
+    collectors_.push_back(std::make_unique<CallCollector>(flow_, order_));
+    collectors_.push_back(std::make_unique<StoreCollector>(flow_, order_));
+    collectors_.push_back(std::make_unique<ReturnCollector>(flow_, order_));
   }
 
   void Run(v1::Function* out) {
@@ -54,6 +55,7 @@ class FunctionSummarizer
     for (auto& collector : collectors_) collector->EndBody();
     flow_.Solve();
     for (auto& collector : collectors_) collector->Emit(out);
+    order_.EmitLoops(out);
   }
 
   bool shouldVisitTemplateInstantiations() const { return true; }
@@ -88,6 +90,16 @@ class FunctionSummarizer
   }
   bool TraverseFunctionDecl(clang::FunctionDecl*) { return true; }
 
+  // Every statement and expression, before and after its children.
+  bool dataTraverseStmtPre(clang::Stmt* stmt) {
+    order_.Enter(stmt);
+    return true;
+  }
+  bool dataTraverseStmtPost(clang::Stmt* stmt) {
+    order_.Leave(stmt);
+    return true;
+  }
+
   bool VisitStmt(clang::Stmt* stmt) {
     for (auto& collector : collectors_) collector->Visit(stmt);
     return true;
@@ -98,6 +110,7 @@ class FunctionSummarizer
   }
 
  private:
+  StatementOrder order_;
   ValueFlow flow_;
   const clang::FunctionDecl* function_;
   std::vector<std::unique_ptr<Collector>> collectors_;

@@ -37,7 +37,9 @@ namespace prism::frontend {
 // 5: BASE_ESCAPED_LOCAL; temporaries named by their location.
 // 6: declarations say which globals are thread-local (per_thread).
 // 7: function-pointer arguments carry their function type.
-inline constexpr char kFrontendVersion[] = "prism-frontend/7";
+// 8: statement order (accesses, calls, stores, loops); accesses of memory the
+//    function allocated and of locals whose address left it.
+inline constexpr char kFrontendVersion[] = "prism-frontend/8";
 
 absl::StatusOr<v1::TranslationUnitSummary> SummarizeTranslationUnit(
     const CompileCommand& command);

@@ -266,6 +266,11 @@ class ValueFlow {
   Paths Deref(const Sources& sources, const std::string& selector);
   Sources AddressOfPaths(const Paths& paths);
   Paths VariablePaths(const clang::VarDecl* var);
+  // Whether the address of the local object `path` lies in left the function
+  // (handed to a call, stored, returned).
+  bool AddressLeft(const Path& path) const {
+    return path.object != nullptr && escaped_.count(path.object) > 0;
+  }
 
  private:
   Sources RValue(const clang::Expr* expr);

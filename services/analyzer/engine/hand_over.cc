@@ -1,0 +1,312 @@
+#include "services/analyzer/engine/hand_over.h"
+
+#include <algorithm>
+#include <set>
+
+#include "absl/strings/str_cat.h"
+#include "services/analyzer/engine/summary_builder.h"
+
+namespace prism::analyzer {
+namespace {
+
+// `path`, which lies in the object of `handed`, named from the hand-over's
+// root: through the alias when the object is held inside the root.
+Path FromRoot(const HandOver& handed, const Path& path) {
+  if (!handed.aliased) return path;
+  std::vector<std::string> rest;
+  bool truncated = false;
+  if (!InHandedObject(path, handed.object, &rest, &truncated)) return path;
+  Path out = handed.alias;
+  out.selectors.push_back("*");
+  out.selectors.insert(out.selectors.end(), rest.begin(), rest.end());
+  out.truncated = out.truncated || truncated;
+  if (out.selectors.size() > kMaxSelectors) {
+    out.selectors.resize(kMaxSelectors);
+    out.truncated = true;
+  }
+  return out;
+}
+
+// A callback value at a call: a function stays itself; anything else is what
+// the caller passed, or unknown (then any handler may be the one).
+std::vector<Value> InstantiateCallback(
+    const Value& callback, const std::vector<std::vector<Value>>& arguments,
+    const std::vector<Value>& this_argument) {
+  if (callback.kind == Value::Kind::kFunction ||
+      callback.kind == Value::Kind::kUnknown) {
+    return {callback};
+  }
+  std::vector<Value> out =
+      LinkedProgram::InstantiateValue(callback, arguments, this_argument);
+  if (out.empty()) out.push_back(UnknownValue());
+  return out;
+}
+
+// Where an effect may be recorded as running after a hand-over: memory the
+// function may hand on (not shared memory, not its own locals).
+bool Recordable(const Path& path) {
+  return !path.IsShared() && path.base != BaseKind::kReturn &&
+         path.base != BaseKind::kEscapedLocal && !IsFunctionLocalObject(path) &&
+         !(path.base == BaseKind::kParameter &&
+           !HasDereference(path.selectors));
+}
+
+void AddHandedEffect(HandedEffect handed, Solved* out) {
+  if (!Recordable(handed.effect.path)) return;
+  std::string key = handed.Key();
+  out->after_handover.try_emplace(std::move(key), std::move(handed));
+}
+
+// The whole base a value's path lies on.
+Value WholeObject(Value value) {
+  value.path.selectors.clear();
+  value.path.truncated = true;
+  if (value.kind == Value::Kind::kAddressOf &&
+      value.path.base == BaseKind::kParameter) {
+    value.kind = Value::Kind::kLoadedFrom;  // The pointer itself.
+  }
+  return value;
+}
+
+Path WholePath(Path path) {
+  path.selectors.clear();
+  if (path.base == BaseKind::kParameter) path.selectors = {"*"};
+  path.truncated = true;
+  return path;
+}
+
+}  // namespace
+
+std::string HandOver::Key() const {
+  return absl::StrCat(object.Key(), "#", root.Key(), "#",
+                      aliased ? alias.Key() : "", "#", callback.Key(), "#",
+                      parameter);
+}
+
+std::string HandedEffect::Key() const {
+  return absl::StrCat(effect.path.Key(), effect.write ? "|W#" : "|R#",
+                      root.Key(), "#", callback.Key(), "#", parameter);
+}
+
+bool CanBeHandedOver(const Value& value) {
+  if (value.kind != Value::Kind::kAddressOf &&
+      value.kind != Value::Kind::kLoadedFrom) {
+    return false;
+  }
+  if (!value.within.empty()) return false;  // Held inside an aggregate.
+  const Path& path = value.path;
+  if (path.base == BaseKind::kFresh) return true;
+  if (path.base != BaseKind::kParameter) return false;
+  // The address of a parameter variable is a local's.
+  return value.kind == Value::Kind::kLoadedFrom ||
+         HasDereference(path.selectors);
+}
+
+bool InHandedObject(const Path& path, const Value& object,
+                    std::vector<std::string>* rest, bool* rest_truncated) {
+  const Path& base = object.path;
+  if (path.base != base.base || path.key != base.key ||
+      path.index != base.index) {
+    return false;
+  }
+  std::vector<std::string> region = base.selectors;
+  if (object.kind == Value::Kind::kLoadedFrom) region.push_back("*");
+  if (!SelectorsOverlap(region, path.selectors)) return false;
+  if (base.truncated || path.selectors.size() < region.size()) {
+    // The whole object (or more): everything in it.
+    rest->clear();
+    *rest_truncated = true;
+    return true;
+  }
+  rest->assign(path.selectors.begin() + region.size(), path.selectors.end());
+  *rest_truncated = path.truncated;
+  return true;
+}
+
+std::vector<HandOver> InstantiateHandOver(
+    const HandOver& handed, const std::vector<std::vector<Value>>& arguments,
+    const std::vector<Value>& this_argument) {
+  std::vector<HandOver> out;
+  const std::vector<Value> callbacks =
+      InstantiateCallback(handed.callback, arguments, this_argument);
+  const std::vector<Value> objects =
+      LinkedProgram::InstantiateValue(handed.object, arguments, this_argument);
+  if (!handed.aliased) {
+    for (const Value& object : objects) {
+      if (!CanBeHandedOver(object)) continue;
+      for (const Value& callback : callbacks) {
+        out.push_back(HandOver{object, object, false, Path(), callback,
+                               handed.parameter});
+      }
+    }
+    return out;
+  }
+  const std::vector<Value> roots =
+      LinkedProgram::InstantiateValue(handed.root, arguments, this_argument);
+  const std::vector<Path> aliases =
+      InstantiatePath(handed.alias, arguments, this_argument);
+  for (const Value& object : objects) {
+    if (!CanBeHandedOver(object)) continue;
+    for (const Value& root : roots) {
+      if (!CanBeHandedOver(root)) continue;
+      for (const Path& alias : aliases) {
+        if (!Recordable(alias)) continue;
+        for (const Value& callback : callbacks) {
+          out.push_back(
+              HandOver{object, root, true, alias, callback, handed.parameter});
+        }
+      }
+    }
+  }
+  return out;
+}
+
+void InstantiateHandedEffect(const HandedEffect& handed,
+                             const std::vector<std::vector<Value>>& arguments,
+                             const std::vector<Value>& this_argument,
+                             const ViaPtr& via, Solved* out) {
+  const std::vector<Value> callbacks =
+      InstantiateCallback(handed.callback, arguments, this_argument);
+  const std::vector<Value> roots =
+      LinkedProgram::InstantiateValue(handed.root, arguments, this_argument);
+  for (const Path& path :
+       InstantiatePath(handed.effect.path, arguments, this_argument)) {
+    for (const Value& root : roots) {
+      std::vector<std::string> rest;
+      bool truncated = false;
+      if (!CanBeHandedOver(root) ||
+          !InHandedObject(path, root, &rest, &truncated)) {
+        continue;
+      }
+      for (const Value& callback : callbacks) {
+        HandedEffect one = handed;
+        one.effect.path = path;
+        one.effect.via = via;
+        one.root = root;
+        one.callback = callback;
+        AddHandedEffect(std::move(one), out);
+      }
+    }
+  }
+}
+
+HandOverTracker::HandOverTracker(const prism::v1::Function& body) {
+  for (const prism::v1::StatementRange& loop : body.loops())
+    loops_.emplace_back(loop.first(), loop.last());
+}
+
+bool HandOverTracker::MayRunAfter(const Timed& event,
+                                  const Timed& effect) const {
+  // The registering call's own effects are the registration's (libevent's,
+  // under its lock) or, for a callee that registers, in its own summary.
+  if (effect.item >= 0 && effect.item == event.item) return false;
+  if (event.order == 0 || effect.order == 0 || event.order <= effect.order)
+    return true;
+  for (const auto& [first, last] : loops_) {
+    if (first <= event.order && event.order <= last && first <= effect.order &&
+        effect.order <= last) {
+      return true;
+    }
+  }
+  return false;
+}
+
+void HandOverTracker::AddEffects(const Solved& scratch, uint32_t order,
+                                 int item) {
+  for (const auto* map : {&scratch.fresh, &scratch.effects}) {
+    for (const auto& [key, effect] : *map)
+      effects_.push_back({effect, Timed{order, item}});
+  }
+}
+
+void HandOverTracker::AddHandOver(HandOver handed, uint32_t order, int item) {
+  if (!CanBeHandedOver(handed.object) || !CanBeHandedOver(handed.root)) return;
+  handed_.push_back({std::move(handed), Timed{order, item}});
+}
+
+void HandOverTracker::Finish(const std::map<std::string, Store>& stores,
+                             Solved* out) {
+  if (handed_.empty()) return;
+  // What handed objects hold is reached with them: handed over at the same
+  // time, named through where it is held.
+  std::set<std::string> seen;
+  auto key = [](const HandOver& handed, const Timed& when) {
+    return absl::StrCat(handed.Key(), "#", when.order, "#", when.item);
+  };
+  for (const auto& [handed, when] : handed_) seen.insert(key(handed, when));
+  size_t done = 0;
+  for (int round = 0; round < kMaxHeldRounds && done < handed_.size();
+       ++round) {
+    const size_t end = handed_.size();
+    for (size_t i = done; i < end; ++i) {
+      const HandOver holder = handed_[i].first;
+      const Timed when = handed_[i].second;
+      for (const auto& [store_key, store] : stores) {
+        std::vector<std::string> rest;
+        bool truncated = false;
+        if (!CanBeHandedOver(store.value) ||
+            !InHandedObject(store.target, holder.object, &rest, &truncated)) {
+          continue;
+        }
+        HandOver held{store.value,
+                      holder.root,
+                      true,
+                      FromRoot(holder, store.target),
+                      holder.callback,
+                      holder.parameter};
+        if (!seen.insert(key(held, when)).second) continue;
+        handed_.push_back({std::move(held), when});
+      }
+    }
+    done = end;
+  }
+  for (const auto& [handed, when] : handed_) {
+    if (IsFunctionLocalObject(handed.root.path)) continue;  // Dies here.
+    out->handed_over.try_emplace(handed.Key(), handed);
+  }
+  for (const auto& [effect, at] : effects_) {
+    for (const auto& [handed, when] : handed_) {
+      std::vector<std::string> rest;
+      bool truncated = false;
+      if (!InHandedObject(effect.path, handed.object, &rest, &truncated) ||
+          !MayRunAfter(when, at)) {
+        continue;
+      }
+      HandedEffect after{effect, handed.root, handed.callback,
+                         handed.parameter};
+      after.effect.path = FromRoot(handed, effect.path);
+      AddHandedEffect(std::move(after), out);
+    }
+  }
+}
+
+void WidenHandOvers(Solved* solved) {
+  if (solved->handed_over.size() > kMaxHandOvers ||
+      solved->after_handover.size() > kMaxHandedEffects) {
+    solved->widened_handed = true;
+  }
+  if (!solved->widened_handed) return;
+  {
+    std::map<std::string, HandOver> whole;
+    for (auto& [key, one] : solved->handed_over) {
+      HandOver widened = one;
+      widened.object = WholeObject(widened.object);
+      widened.root = WholeObject(widened.root);
+      if (widened.aliased) widened.alias = WholePath(widened.alias);
+      whole.try_emplace(widened.Key(), std::move(widened));
+    }
+    solved->handed_over = std::move(whole);
+  }
+  {
+    std::map<std::string, HandedEffect> whole;
+    for (auto& [key, one] : solved->after_handover) {
+      HandedEffect widened = one;
+      widened.effect.path = WholePath(widened.effect.path);
+      widened.root = WholeObject(widened.root);
+      whole.try_emplace(widened.Key(), std::move(widened));
+    }
+    solved->after_handover = std::move(whole);
+  }
+}
+
+}  // namespace prism::analyzer
