@@ -253,10 +253,15 @@ class Analysis {
   static bool DereferencesFrom(const std::vector<std::string>& selectors,
                                size_t from);
 
-  // The programmer's override covering a conflict, if any: one side's access
-  // is to an overridden global or field itself (not through a pointer in it).
+  // Every override covering one access (the overridden global or field
+  // itself, not memory reached through a pointer in it).
+  std::vector<Override> OverridesOfAccess(const HandlerAccess& access) const;
+
+  // The programmer's override covering a conflict, if any: one override that
+  // covers both sides' accesses, or one naming the reported resource exactly
+  // (`resource_named`: the report names memory both sides may reach).
   const Override* FindOverride(const HandlerAccess& a, const HandlerAccess& b,
-                               const std::string& resource,
+                               const std::string& resource, bool resource_named,
                                Override* scratch) const;
 
   using ConflictKey = std::tuple<int, std::string>;  // kind, resource
