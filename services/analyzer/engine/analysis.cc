@@ -24,6 +24,11 @@ AnalysisResult Analysis::Run() {
     field_overrides_[name] = declaration;
     bare_field_overrides_[FieldName(name)] = declaration;
   }
+  for (const auto& [name, model] : options_.models) {
+    for (const FunctionModel::Hidden& hidden : model.hidden) {
+      if (hidden.per_thread) per_thread_states_.insert(hidden.name);
+    }
+  }
   DiscoverHandlers();
   FindEscapes();
   std::vector<HandlerInfo*>& ordered = ordered_;

@@ -333,6 +333,9 @@ class Analysis {
   // Field name -> the declaration whose PRISM_NO_CONFLICT covers it.
   std::map<std::string, const prism::v1::Declaration*> field_overrides_;
   std::map<std::string, const prism::v1::Declaration*> bare_field_overrides_;
+  // Hidden library state kept per thread (models'
+  // `hidden=NAME:...:per_thread`).
+  std::set<std::string> per_thread_states_;
   std::map<std::string, HandlerInfo> handlers_;
   std::vector<HandlerInfo*> ordered_;  // Handlers in the result's order.
   std::map<std::string, std::set<std::vector<std::string>>> escapes_;

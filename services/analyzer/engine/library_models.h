@@ -75,6 +75,9 @@ struct FunctionModel {
     std::string name;  // "libc:strtok"
     bool write = false;
     bool locked = false;  // Locked per call by the library (stdout's FILE).
+    // One copy per thread (pthread_getspecific's keys, errno): handlers on
+    // worker threads would each see their own, which no matrix prevents.
+    bool per_thread = false;
   };
   std::vector<Hidden> hidden;
   // Unknown memory (any program memory) read or written by the call itself, not
