@@ -73,6 +73,8 @@ AnalysisResult Analysis::Run() {
     *result.add_diagnostics() = diagnostic;
   for (const auto& [key, diagnostic] : resolved_by_type_)
     *result.add_diagnostics() = diagnostic;
+  for (const auto& [key, diagnostic] : async_callbacks_)
+    *result.add_diagnostics() = diagnostic;
   if (omitted_ > 0) {
     prism::v1::Diagnostic note;
     note.set_severity(prism::v1::Diagnostic::SEVERITY_NOTE);

@@ -155,10 +155,9 @@ class Analysis {
 
   HandlerInfo& HandlerFor(const std::string& usr);
 
-  // A function handed to library code that neither registers it as a handler
-  // (registration_apis.txt) nor calls it during the call (`calls=` in its
-  // model) may be run later from the loop or another thread, outside the
-  // matrix: say so, and mark the result incomplete.
+  // A function handed to code that neither registers it as a handler nor
+  // only calls it during the call may run later outside the matrix: a
+  // serial reason (a signal handler, `async=`: a note).
   void NoteUnhandledCallbacks(const FunctionNode& caller,
                               const prism::v1::Call& call);
 
@@ -342,6 +341,8 @@ class Analysis {
   std::set<std::string> context_objects_;
   std::map<std::pair<const HandlerInfo*, int>, ParameterBinding> bindings_;
   std::map<std::string, prism::v1::Diagnostic> unresolved_;
+  // Signal handlers installed (models' `async=`): notes, by callback and API.
+  std::map<std::string, prism::v1::Diagnostic> async_callbacks_;
 };
 
 }  // namespace prism::analyzer

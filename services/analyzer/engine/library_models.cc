@@ -94,6 +94,9 @@ absl::Status ParseModels(absl::string_view text, absl::string_view file_name,
       } else if (absl::ConsumePrefix(&value, "deep=")) {
         if (!ParseArgumentSet(value, &model.deep))
           return error(word, "bad argument list");
+      } else if (absl::ConsumePrefix(&value, "async=")) {
+        if (!ParseArgumentSet(value, &model.async))
+          return error(word, "bad argument list");
       } else if (absl::ConsumePrefix(&value, "locked=")) {
         if (!ParseArgumentSet(value, &model.locked))
           return error(word, "bad argument list");

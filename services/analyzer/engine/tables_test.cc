@@ -106,6 +106,11 @@ TEST(Models, BuiltinModelsParse) {
   EXPECT_TRUE(models->at("fgets").locked.Contains(2));
   EXPECT_FALSE(models->at("fgets").locked.Contains(0));
   EXPECT_TRUE(models->at("printf").hidden.at(0).locked);
+  // Signal handlers are installed, not called; thread-specific data is per
+  // thread.
+  EXPECT_TRUE(models->at("sigaction").async.Contains(1));
+  EXPECT_FALSE(models->at("sigaction").async.Contains(0));
+  EXPECT_TRUE(models->at("pthread_setspecific").hidden.at(0).per_thread);
 }
 
 TEST(Models, RejectsBadLines) {
