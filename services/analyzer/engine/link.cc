@@ -90,7 +90,9 @@ LinkedProgram::LinkedProgram(
     }
   }
   for (const auto& [usr, node] : functions_) {
-    if (!node.bodies.empty() && node.name.find("::") != std::string::npos) {
+    // Methods with or without a body: an override defined where Prism has
+    // not looked (another library) is unknown code, never nothing.
+    if (node.name.find("::") != std::string::npos) {
       const std::string method = UnqualifiedName(node.name);
       methods_by_name_[method[0] == '~' ? "~" : method].push_back(&node);
     }

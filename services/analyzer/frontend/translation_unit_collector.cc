@@ -46,6 +46,17 @@ class FunctionCollector : public clang::RecursiveASTVisitor<FunctionCollector> {
   }
 
   bool VisitFunctionDecl(clang::FunctionDecl* function) {
+    // A virtual method defined elsewhere (another library) may run at any
+    // virtual call of its name: the link step needs to know it exists, to
+    // count it as unknown code. Library classes in system headers cannot
+    // override the program's methods, so their declarations are left out.
+    if (const auto* method = llvm::dyn_cast<clang::CXXMethodDecl>(function);
+        method != nullptr && method->isVirtual() && !method->isPure() &&
+        !method->hasBody() && !method->isDependentContext() &&
+        !context_.ast().getSourceManager().isInSystemHeader(
+            method->getLocation())) {
+      Reference(method);
+    }
     if (!function->doesThisDeclarationHaveABody()) return true;
     if (function->isDependentContext() || function->getBody() == nullptr)
       return true;
