@@ -162,6 +162,13 @@ std::vector<CallTarget> LinkedProgram::CalleesOf(
   };
   for (const FunctionNode* node : it->second) add(node);
   for (const FunctionNode* node : address_cast_) add(node);
+  if (const std::string* foreign = ForeignReason(call.indirect_type())) {
+    CallTarget outside;
+    outside.unknown_name =
+        absl::StrCat("<function from outside the program through ",
+                     call.indirect_type(), ": ", *foreign, ">");
+    targets.push_back(std::move(outside));
+  }
   return targets;
 }
 

@@ -343,6 +343,25 @@ void Analysis::DiscoverHandlers() {
                 const std::vector<const FunctionNode*> candidates =
                     type.empty() ? std::vector<const FunctionNode*>()
                                  : program_.FunctionsOfType(type);
+                if (!candidates.empty() && program_.ForeignReason(type)) {
+                  // The callback may also be a function from outside the
+                  // program, whose handler would be missing.
+                  for (const FunctionNode* candidate : candidates)
+                    register_handler(candidate->usr);
+                  if (unresolved_.count(key)) continue;
+                  prism::v1::Diagnostic& diagnostic = unresolved_[key];
+                  diagnostic.set_severity(
+                      prism::v1::Diagnostic::SEVERITY_WARNING);
+                  *diagnostic.mutable_location() = call.location();
+                  diagnostic.set_message(absl::StrCat(
+                      "the callback registered through ", item.slot.api, " in ",
+                      node.name,
+                      " may be a function from outside the program (",
+                      *program_.ForeignReason(type),
+                      "); the handlers it may run are missing from the "
+                      "matrix (incomplete)"));
+                  continue;
+                }
                 if (!candidates.empty()) {
                   for (const FunctionNode* candidate : candidates)
                     register_handler(candidate->usr);
