@@ -180,12 +180,35 @@ class Analysis {
   static std::set<std::string> PublishedFresh(
       const std::map<std::string, Store>& stores);
 
-  // A context that is the registering function's parameter (setup(c)
-  // registers c) comes from its callers: the context stored into global
-  // memory there (main: publish(x); setup(x)) escapes too. Up to a few
-  // levels of callers.
-  void EscapesInCallers(const std::string& registering_usr,
-                        const std::vector<Value>& context_values, int depth);
+  // Whether other code holding the pointer `stored` may reach the memory
+  // `context` points to (the same object, at or above it).
+  static bool Reaches(const Value& stored, const Value& context);
+
+  // Pointers the function `usr` stores into shared memory (or into its fresh
+  // objects linked into shared memory), callees' stores instantiated.
+  const std::vector<Value>& ExposedBy(const std::string& usr);
+
+  // Whether the context, as the function `usr` sees it, is reachable from
+  // shared memory: read from it, or stored there by `usr` (an allocation
+  // site: by any function).
+  bool ContextExposed(const std::string& usr, const Value& context);
+
+  // One call that may run a function: `call` of `body` in `caller`.
+  struct CallSite {
+    const FunctionNode* caller = nullptr;
+    const prism::v1::Function* body = nullptr;
+    int call = 0;
+    bool called_back = false;  // Library code calls it with its own arguments.
+  };
+  const std::vector<CallSite>& CallersOf(const std::string& usr);
+  const CallArguments& ArgumentsAt(const CallSite& site);
+
+  // Whether a registration's context escapes where it comes from: in the
+  // registering function, in any of its callers (direct or indirect, to any
+  // depth), in the registrations of a handler that registers its own
+  // parameter, or, for memory allocated for it, wherever that memory goes
+  // (returned to a caller that publishes it: g_conns[n] = conn_new(fd)).
+  bool ContextEscapesAtOrigin(const RegistrationFact& registration);
 
   void FindEscapes();
 
@@ -339,6 +362,15 @@ class Analysis {
   std::vector<HandlerInfo*> ordered_;  // Handlers in the result's order.
   std::map<std::string, std::set<std::vector<std::string>>> escapes_;
   std::set<std::string> context_objects_;
+  // Caches of the escape search (escapes.cc).
+  std::map<std::string, std::vector<Value>> exposed_;
+  // Exposed values of allocation sites, by FreshId, over the whole program.
+  std::map<std::string, std::vector<Value>> exposed_fresh_;
+  bool exposed_fresh_built_ = false;
+  std::map<std::string, std::vector<CallSite>> callers_;
+  bool callers_built_ = false;
+  std::map<const prism::v1::Function*, std::vector<CallArguments>>
+      call_arguments_;
   std::map<std::pair<const HandlerInfo*, int>, ParameterBinding> bindings_;
   std::map<std::string, prism::v1::Diagnostic> unresolved_;
   // Signal handlers installed (models' `async=`): notes, by callback and API.
