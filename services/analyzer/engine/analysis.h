@@ -265,6 +265,7 @@ class Analysis {
   static bool RegisteredWithSubObject(const HandlerInfo& handler);
 
   HandlerAccesses Classify(const HandlerInfo& handler);
+  bool InConstantStorage(const Path& path) const;
 
   // ---- Conflicts.
 

@@ -677,6 +677,38 @@ void setup(void) {
   EXPECT_TRUE(Find(summary, "legacy")->address_cast());
 }
 
+// Globals defined const (their elements, for arrays) and not volatile are
+// marked constant, with their array rank; a pointer to const is not const
+// itself, and a C++ record with a mutable member is never constant.
+TEST(SummarizeTest, ConstantGlobalsAndArrayRanks) {
+  v1::TranslationUnitSummary summary = Summarize("constant.cc", R"(
+struct Counter { mutable int hits; };
+struct Plain { int n; };
+const int kLimit = 3;
+const Plain kTable[2][3] = {};
+const char *g_name = "x";
+const char *const kName = "y";
+const volatile int kRegister = 0;
+const Counter kCounter = {};
+int g_plain[4];
+int use() { return kLimit + kTable[0][0].n + g_name[0] + kName[0] + kRegister + kCounter.hits + g_plain[0]; }
+)");
+  std::map<std::string, std::pair<bool, uint32_t>> globals;
+  for (const v1::Declaration& declaration : summary.declarations()) {
+    if (declaration.kind() != v1::Declaration::KIND_GLOBAL) continue;
+    globals[declaration.name()] = {declaration.constant(),
+                                   declaration.array_rank()};
+  }
+  using Facts = std::pair<bool, uint32_t>;
+  EXPECT_EQ(globals["kLimit"], Facts(true, 0));
+  EXPECT_EQ(globals["kTable"], Facts(true, 2));
+  EXPECT_EQ(globals["g_name"], Facts(false, 0));
+  EXPECT_EQ(globals["kName"], Facts(true, 0));
+  EXPECT_EQ(globals["kRegister"], Facts(false, 0));
+  EXPECT_EQ(globals["kCounter"], Facts(false, 0));
+  EXPECT_EQ(globals["g_plain"], Facts(false, 1));
+}
+
 TEST(SummarizeTest, GlobalsWhoseAddressIsTakenAreMarked) {
   v1::TranslationUnitSummary summary = Summarize("address.c", R"(
 struct s { int x; int a[4]; };
