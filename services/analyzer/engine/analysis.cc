@@ -100,6 +100,7 @@ AnalysisResult Analysis::Run() {
                                   total > names.size() ? ", ..." : ""));
     *result.add_diagnostics() = note;
   }
+  AddRemovalPlan(kExplanationsPerPair, &result);
   return result;
 }
 

@@ -142,6 +142,11 @@ inline std::string RoleOf(const HandlerInfo& handler, int parameter) {
   return absl::StrCat("p", parameter);
 }
 
+// Ranks what holds handler pairs back (removal_plan.cc): fills
+// result->removal_plan from its global conflicts; a pair with
+// `explanations_per_pair` active ones may have more and counts for none.
+void AddRemovalPlan(int explanations_per_pair, AnalysisResult* result);
+
 class Analysis {
  public:
   Analysis(const std::vector<prism::v1::TranslationUnitSummary>& summaries,

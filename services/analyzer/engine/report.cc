@@ -71,6 +71,9 @@ std::string LocationText(const prism::v1::SourceLocation& location) {
                       ":", location.line(), ":", location.column());
 }
 
+// The text report lists the first steps of the removal plan; JSON has all.
+constexpr int kPlanStepsShown = 10;
+
 constexpr char kAtomicSuggestion[] =
     "only atomic objects (or streams the library locks per call) are "
     "involved: if every access is one atomic operation this conflict can be "
@@ -121,6 +124,26 @@ std::string Text(const AnalysisResult& result) {
     } else {
       absl::StrAppend(&out, LocationText(diagnostic.location()), ": ", severity,
                       ": ", diagnostic.message(), "\n");
+    }
+  }
+  if (result.removal_plan_size() > 0) {
+    const size_t pairs = n * (n + 1) / 2;
+    absl::StrAppend(
+        &out, "Removal plan (handler pairs, of ", pairs,
+        ", that one group alone keeps from running in parallel):\n");
+    int shown = 0;
+    for (const prism::v1::RemovalStep& step : result.removal_plan()) {
+      if (++shown > kPlanStepsShown) {
+        absl::StrAppend(&out, "  ... ", result.removal_plan_size() - shown + 1,
+                        " more in --format=json\n");
+        break;
+      }
+      absl::StrAppend(&out, "  ", shown, ". ", step.group(), ": frees ",
+                      step.pairs(), " pair(s) (", step.cumulative_pairs(),
+                      " so far); ", step.suggestion(), "\n");
+      if (!step.override_line().empty()) {
+        absl::StrAppend(&out, "     override: ", step.override_line(), "\n");
+      }
     }
   }
   for (const prism::v1::Conflict& conflict : result.conflicts()) {
@@ -212,6 +235,24 @@ std::string Json(const AnalysisResult& result) {
     out += "}";
   }
   out += result.conflicts_size() ? "\n  ],\n" : "],\n";
+  if (result.removal_plan_size() > 0) {
+    out += "  \"removal_plan\": [";
+    for (int i = 0; i < result.removal_plan_size(); ++i) {
+      const prism::v1::RemovalStep& step = result.removal_plan(i);
+      absl::StrAppend(&out, i ? "," : "",
+                      "\n    {\"group\": ", JsonString(step.group()),
+                      ", \"pairs\": ", step.pairs(),
+                      ", \"cumulative_pairs\": ", step.cumulative_pairs(),
+                      ", \"resources\": [");
+      for (int r = 0; r < step.resources_size(); ++r) {
+        absl::StrAppend(&out, r ? ", " : "", JsonString(step.resources(r)));
+      }
+      absl::StrAppend(
+          &out, "],\n     \"override\": ", JsonString(step.override_line()),
+          ", \"suggestion\": ", JsonString(step.suggestion()), "}");
+    }
+    out += "\n  ],\n";
+  }
   absl::StrAppend(&out,
                   "  \"complete\": ", result.complete() ? "true" : "false",
                   ",\n  \"diagnostics\": [");
