@@ -234,9 +234,12 @@ void HandOverTracker::Finish(const std::map<std::string, Store>& stores,
     return absl::StrCat(handed.Key(), "#", when.order, "#", when.item);
   };
   for (const auto& [handed, when] : handed_) seen.insert(key(handed, when));
+  // Past the bound (a body storing into hundreds of places), every effect
+  // that may follow a hand-over counts, as touching its object somewhere.
+  bool coarse = handed_.size() > kMaxHeldObjects;
   size_t done = 0;
-  for (int round = 0; round < kMaxHeldRounds && done < handed_.size();
-       ++round) {
+  for (int round = 0;
+       round < kMaxHeldRounds && done < handed_.size() && !coarse; ++round) {
     const size_t end = handed_.size();
     for (size_t i = done; i < end; ++i) {
       const HandOver holder = handed_[i].first;
@@ -255,26 +258,36 @@ void HandOverTracker::Finish(const std::map<std::string, Store>& stores,
                       holder.callback,
                       holder.parameter};
         if (!seen.insert(key(held, when)).second) continue;
+        if (handed_.size() >= kMaxHeldObjects) {
+          coarse = true;
+          break;
+        }
         handed_.push_back({std::move(held), when});
       }
+      if (coarse) break;
     }
     done = end;
   }
+  // Held objects not followed (rounds or size exhausted) may be anywhere
+  // below what was handed over.
+  if (done < handed_.size()) coarse = true;
   for (const auto& [handed, when] : handed_) {
     if (IsFunctionLocalObject(handed.root.path)) continue;  // Dies here.
     out->handed_over.try_emplace(handed.Key(), handed);
   }
   for (const auto& [effect, at] : effects_) {
     for (const auto& [handed, when] : handed_) {
+      if (!MayRunAfter(when, at)) continue;
       std::vector<std::string> rest;
       bool truncated = false;
-      if (!InHandedObject(effect.path, handed.object, &rest, &truncated) ||
-          !MayRunAfter(when, at)) {
-        continue;
-      }
+      const bool inside =
+          InHandedObject(effect.path, handed.object, &rest, &truncated);
+      if (!inside && !coarse) continue;
       HandedEffect after{effect, handed.root, handed.callback,
                          handed.parameter};
-      after.effect.path = FromRoot(handed, effect.path);
+      // Outside the object's known places (coarse): named by its own path,
+      // which matches the registered handler's accesses anywhere.
+      if (inside) after.effect.path = FromRoot(handed, effect.path);
       AddHandedEffect(std::move(after), out);
     }
   }

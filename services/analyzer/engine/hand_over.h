@@ -26,6 +26,9 @@ namespace prism::analyzer {
 inline constexpr size_t kMaxHandOvers = 64;
 inline constexpr size_t kMaxHandedEffects = 256;
 inline constexpr int kMaxHeldRounds = 4;
+// Objects one body hands over, held ones included, before every effect after
+// a hand-over counts (coarse: only more conflicts).
+inline constexpr size_t kMaxHeldObjects = 256;
 
 // Whether the object may be reached by other code through `value` at all: a
 // pointer to memory the function allocated or reached through a parameter
