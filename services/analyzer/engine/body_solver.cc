@@ -442,6 +442,13 @@ class LinkedProgram::BodySolver {
           AddEffect(out, path, hidden.write, hidden.locked, call.location(),
                     via);
         }
+        // Pointers the call may keep anywhere (a new thread's argument).
+        for (size_t i = 0; i < arguments.size(); ++i) {
+          if (!model.keeps.Contains(static_cast<int>(i))) continue;
+          for (const Value& value : arguments[i]) {
+            AddStore(out, UnknownPath(), value, call.location(), via);
+          }
+        }
         continue;
       }
       // No body and no model: reads and writes everything reachable from its

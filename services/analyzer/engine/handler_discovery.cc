@@ -76,11 +76,11 @@ void Analysis::NoteUnhandledCallbacks(const FunctionNode& caller,
           note.set_severity(prism::v1::Diagnostic::SEVERITY_NOTE);
           *note.mutable_location() = call.location();
           note.set_message(absl::StrCat(
-              caller.name, " installs ", name, " with ", api,
-              ": a signal handler runs asynchronously in the serial program "
-              "too, interrupting whatever runs; it is not part of the "
-              "matrix and Prism does not change how it interleaves with "
-              "handlers, so it must stay async-signal-safe"));
+              caller.name, " hands ", name, " to ", api,
+              ", which runs it asynchronously to the handlers (a signal "
+              "handler, a thread) in the serial program too: it is not part "
+              "of the matrix, and Prism does not change how it interleaves "
+              "with handlers"));
           continue;
         }
         AddSerialReason(

@@ -100,6 +100,9 @@ absl::Status ParseModels(absl::string_view text, absl::string_view file_name,
       } else if (absl::ConsumePrefix(&value, "locked=")) {
         if (!ParseArgumentSet(value, &model.locked))
           return error(word, "bad argument list");
+      } else if (absl::ConsumePrefix(&value, "keeps=")) {
+        if (!ParseArgumentSet(value, &model.keeps))
+          return error(word, "bad argument list");
       } else if (absl::ConsumePrefix(&value, "calls=")) {
         if (!ParseArgumentSet(value, &model.calls))
           return error(word, "bad argument list");

@@ -44,9 +44,12 @@ struct FunctionModel {
   std::vector<PointerStore> stores;
   ArgumentSet calls;  // Function pointers among these arguments may be called.
   // Functions passed in these arguments (or held in what they point to: a
-  // struct sigaction) are installed as POSIX signal handlers, which run
-  // asynchronously in the serial program too.
+  // struct sigaction) run asynchronously to the handlers in the serial
+  // program too: POSIX signal handlers, a new thread's start routine.
   ArgumentSet async;
+  // Pointers passed in these arguments may be kept anywhere (handed to a new
+  // thread, a registry): stored into unknown memory, an escape.
+  ArgumentSet keeps;
   // What these arguments point to is a stream the library locks for each call
   // (a stdio FILE): the call is one atomic operation on it, so conflicts only
   // on it are reported as suggested removals (only the interleaving of whole

@@ -111,6 +111,10 @@ TEST(Models, BuiltinModelsParse) {
   EXPECT_TRUE(models->at("sigaction").async.Contains(1));
   EXPECT_FALSE(models->at("sigaction").async.Contains(0));
   EXPECT_TRUE(models->at("pthread_setspecific").hidden.at(0).per_thread);
+  EXPECT_TRUE(models->at("pthread_create").async.Contains(2));
+  EXPECT_TRUE(models->at("pthread_create").keeps.Contains(3));
+  EXPECT_FALSE(models->at("pthread_create").keeps.Contains(2));
+  EXPECT_TRUE(models->at("pthread_once").calls.Contains(1));
 }
 
 TEST(Models, RejectsBadLines) {

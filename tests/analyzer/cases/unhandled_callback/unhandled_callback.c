@@ -4,12 +4,14 @@
 //   loop when accepting fails, outside the constraints: a serial reason naming
 //   the callback and the API (the program runs serially; the analysis itself
 //   is complete, exit status 0);
-// - signal() installs on_hangup as a signal handler, which runs asynchronously
-//   in the serial program too: a note, nothing more.
+// - signal() installs on_hangup as a signal handler, and pthread_create starts
+//   reloader on a thread: both run asynchronously to the handlers in the
+//   serial program too: a note each, nothing more.
 // Neither is a handler. on_read is analysed as usual.
 // Handlers: 0 on_read. MATRIX: [[1]]
 #include <event2/event.h>
 #include <event2/listener.h>
+#include <pthread.h>
 #include <signal.h>
 
 long g_reloads;
@@ -20,6 +22,12 @@ static void on_listen_error(struct evconnlistener *listener, void *arg) {
   g_reloads++;
 }
 
+static void *reloader(void *arg) {
+  (void)arg;
+  g_reloads = 0;
+  return NULL;
+}
+
 static void on_read(evutil_socket_t fd, short what, void *arg) {
   g_reloads = 0;
 }
@@ -27,6 +35,8 @@ static void on_read(evutil_socket_t fd, short what, void *arg) {
 int main(void) {
   struct event_base *base = event_base_new();
   signal(SIGHUP, on_hangup);
+  pthread_t thread;
+  pthread_create(&thread, NULL, reloader, NULL);
   struct evconnlistener *listener =
       evconnlistener_new(base, NULL, NULL, 0, -1, 3);
   evconnlistener_set_error_cb(listener, on_listen_error);
