@@ -19,6 +19,7 @@
 
 #include <thread>
 
+#include "lib/runtime/runtime_internal.h"
 #include "lib/runtime/runtime_state.h"
 
 using prism::runtime::Job;
@@ -243,6 +244,11 @@ namespace runtime {
 
 bool IsEventBridgeCallback(event_callback_fn cb) {
   return cb == EventTrampoline || cb == OnceTrampoline;
+}
+
+int RuntimeEventRow(const prism_runtime* rt, event* ev) {
+  EventRecord* t = RecordOf(ev);
+  return t != nullptr ? t->job.handler : rt->handlers.unknown();
 }
 
 }  // namespace runtime

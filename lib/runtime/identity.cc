@@ -131,18 +131,46 @@ std::string SymbolTable::Describe(const CodeIdentity& id) {
 
 int prism_runtime::Row(const void* callback, const char* name,
                        const char* file) {
-  // Name-based for now; see Resolve below.
-  (void)callback;
-  int row = handlers.Resolve(name, file);
-  if (row != handlers.unknown() || name == nullptr) return row;
-  std::string key = std::string(name) + "@" + (file != nullptr ? file : "");
+  if (callback == nullptr) return handlers.unknown();
+  prism::runtime::CodeIdentity id = symbols->Identify(callback);
+  int row;
+  std::string who;
+  std::string stripped;  // Non-empty: the object has no symbol table.
+  if (id.object_has_symtab) {
+    row = id.name.has_value()
+              ? handlers.ResolveQualified(*id.name,
+                                          id.local ? id.file.c_str() : nullptr)
+              : handlers.unknown();
+    who = prism::runtime::SymbolTable::Describe(id);
+  } else {
+    row = handlers.Resolve(name, file);
+    who = absl::StrFormat("'%s' (%s)", name != nullptr ? name : "?",
+                          file != nullptr ? file : "?");
+    stripped = id.in_program ? "this program" : id.object;
+  }
+  if (row != handlers.unknown() && stripped.empty()) return row;
+  bool say_stripped = false, say_unknown = false;
   {
     std::lock_guard<std::mutex> lock(registry_mu);
-    if (!reported_unknown.insert(key).second) return row;
+    if (!stripped.empty()) {
+      say_stripped = reported_unknown.insert("symtab:" + stripped).second;
+    }
+    if (row == handlers.unknown()) {
+      say_unknown = reported_unknown.insert(who).second;
+    }
   }
-  prism::runtime::Warn(absl::StrFormat(
-      "handler '%s' (%s) is not in the constraints: it runs alone, as if it "
-      "conflicted with every handler",
-      name, file != nullptr ? file : "?"));
+  if (say_stripped) {
+    prism::runtime::Warn(absl::StrFormat(
+        "%s has no symbol table (stripped?): its handlers are identified by "
+        "the names their registrations spell, which a callback passed "
+        "through a variable does not have",
+        stripped));
+  }
+  if (say_unknown) {
+    prism::runtime::Warn(absl::StrFormat(
+        "handler %s is not in the constraints: it runs alone, as if it "
+        "conflicted with every handler",
+        who));
+  }
   return row;
 }
