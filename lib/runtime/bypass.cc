@@ -21,6 +21,7 @@
 #include <cstddef>
 #include <cstring>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_format.h"
 #include "lib/runtime/identity.h"
 #include "lib/runtime/runtime_state.h"
@@ -70,10 +71,14 @@ bufferevent* BuffereventOf(const Seen& s) {
 std::string FindBypass(prism_runtime* rt) {
   std::vector<Seen> seen;
   event_base_foreach_event(rt->base, Collect, &seen);
+  // A base holds many events but few distinct callbacks: ask dladdr once each.
+  absl::flat_hash_map<event_callback_fn, bool> in_libevent;
   for (const Seen& s : seen) {
     if (IsEventBridgeCallback(s.cb) || IsLoopEventCallback(s.cb)) continue;
     const void* code = reinterpret_cast<const void*>(s.cb);
-    if (!InLibevent(code)) {
+    auto [known, fresh] = in_libevent.try_emplace(s.cb, false);
+    if (fresh) known->second = InLibevent(code);
+    if (!known->second) {
       return absl::StrFormat(
           "callback %s was registered with libevent directly (event_new, "
           "event_assign, ...), not through a prism_* wrapper",

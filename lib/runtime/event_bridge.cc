@@ -29,6 +29,7 @@ namespace runtime {
 
 struct EventRecord {
   Job job;  // First member: Job* and EventRecord* convert.
+  // nullptr once the runtime was freed before the event (DetachRecord).
   prism_runtime* rt = nullptr;
   event_callback_fn cb = nullptr;
   void* arg = nullptr;
@@ -49,6 +50,11 @@ struct EventRecord {
 
 void ReleaseRecord(EventRecord* t) {
   if (t->refs.fetch_sub(1, std::memory_order_acq_rel) == 1) delete t;
+}
+
+void DetachRecord(EventRecord* t) {
+  std::lock_guard<std::mutex> lock(t->mu);
+  t->rt = nullptr;
 }
 
 }  // namespace runtime
@@ -159,6 +165,11 @@ void Remember(prism_runtime* rt, event* ev, EventRecord* t) {
 EventRecord* RecordOf(event* ev) {
   if (event_get_callback(ev) != EventTrampoline) return nullptr;
   return static_cast<EventRecord*>(event_get_callback_arg(ev));
+}
+
+bool Detached(EventRecord* t) {
+  std::lock_guard<std::mutex> lock(t->mu);
+  return t->rt == nullptr;
 }
 
 // After libevent's event_del(ev): its trampoline neither runs nor will run,
@@ -296,13 +307,19 @@ int prism_event_del(prism_runtime*, struct event* ev) {
   if (ev == nullptr) return -1;
   EventRecord* t = RecordOf(ev);
   int r = event_del(ev);
-  if (t != nullptr) CancelOrAwait(t);
+  if (t != nullptr && !Detached(t)) CancelOrAwait(t);
   return r;
 }
 
 void prism_event_free(prism_runtime*, struct event* ev) {
   if (ev == nullptr) return;
   EventRecord* t = RecordOf(ev);
+  if (t != nullptr && Detached(t)) {
+    // The runtime was freed first (and drained): only the record is left.
+    event_free(ev);
+    ReleaseRecord(t);
+    return;
+  }
   if (t != nullptr) {
     event_del(ev);
     CancelOrAwait(t);

@@ -43,7 +43,7 @@ void prism_runtime_free(prism_runtime* rt) {
   // workers.
   if (rt->scheduler != nullptr) rt->scheduler->Drain();
   rt->scheduler.reset();
-  for (auto& entry : rt->events) prism::runtime::ReleaseRecord(entry.second);
+  for (auto& entry : rt->events) prism::runtime::DetachRecord(entry.second);
   for (auto& entry : rt->bevs) prism::runtime::ReleaseRecord(entry.second);
   for (auto* l : rt->listeners) prism::runtime::DeleteRecord(l);
   for (auto* o : rt->once_pending) prism::runtime::DeleteRecord(o);

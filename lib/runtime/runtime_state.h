@@ -50,6 +50,10 @@ void Warn(const std::string& message);
 
 // Each bridge frees what it keeps for the runtime (prism_runtime_free).
 void ReleaseRecord(EventRecord* record);
+// prism_runtime_free: the event may still be freed afterwards (event_free),
+// so its record stays, without its runtime. (Records of events freed without
+// prism/runtime.h's event_free cannot be told apart and stay too.)
+void DetachRecord(EventRecord* record);
 void ReleaseRecord(BevRecord* record);
 void DeleteRecord(ListenerRecord* record);
 void DeleteRecord(OnceRecord* record);  // Frees its event too.

@@ -247,6 +247,20 @@ TEST_F(StartupTest, SaysOnceWhenAHandlerIsNotInTheConstraints) {
   prism_runtime_free(rt);
 }
 
+TEST_F(StartupTest, EventsMayBeFreedAfterTheRuntime) {
+  std::string path = WriteConstraintFile(
+      "after.pb", MakeConstraintSet({H("on_unnamed")}, {0}));
+  prism_options o = Options(path, PRISM_SCHEDULER_EXACT);
+  prism_runtime* rt = prism_runtime_new(base_, &o);
+  ASSERT_NE(rt, nullptr);
+  event* ev = prism_evtimer_new(rt, on_unnamed, nullptr);
+  timeval hour = {3600, 0};
+  event_add(ev, &hour);
+  prism_runtime_free(rt);
+  EXPECT_EQ(event_del(ev), 0);
+  event_free(ev);
+}
+
 static void on_from_table(evutil_socket_t, short, void*) {}
 
 TEST_F(StartupTest, HandlerIdentityComesFromTheCallbackAddress) {
