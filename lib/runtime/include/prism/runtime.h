@@ -158,10 +158,11 @@ struct evconnlistener *prism_evconnlistener_new_named(prism_runtime *rt, evconnl
  * argument may be NULL: the event's own record names its runtime. Any other event (serial mode, an
  * event the runtime did not create) is handed to libevent unchanged.
  *
- * This header maps plain event_del(ev) and event_free(ev) to them, so the usual teardown
- * `event_free(c->ev); free(c);` stays correct unmodified in every file that includes it. Files
- * that free events of the runtime without including it get libevent's functions, and an
- * invocation queued before them still runs (on intact records, with its arguments). Define
+ * This header maps plain event_del(ev), event_del_block(ev) and event_free(ev) to them, so the
+ * usual teardown `event_free(c->ev); free(c);` stays correct unmodified in every file that
+ * includes it. Files that free events of the runtime without including it get libevent's
+ * functions, and an invocation queued before them still runs (on intact records, with its
+ * arguments), as it does after event_del_noblock (which must not wait: left to libevent). Define
  * PRISM_NO_TEARDOWN_MACROS before including to keep libevent's names untouched. */
 int prism_event_del(prism_runtime *rt, struct event *ev);
 void prism_event_free(prism_runtime *rt, struct event *ev);
@@ -169,6 +170,7 @@ void prism_event_free(prism_runtime *rt, struct event *ev);
 #ifndef PRISM_NO_TEARDOWN_MACROS
 #define event_del(ev) prism_event_del(NULL, (ev))
 #define event_free(ev) prism_event_free(NULL, (ev))
+#define event_del_block(ev) prism_event_del(NULL, (ev))
 #endif
 
 /* ---- Telemetry: where parallelism was lost, per constraint. */
