@@ -39,7 +39,7 @@ namespace prism::frontend {
 // 7: function-pointer arguments carry their function type.
 // 8: statement order (accesses, calls, stores, loops); accesses of memory the
 //    function allocated and of locals whose address left it.
-inline constexpr char kFrontendVersion[] = "prism-frontend/8";
+inline constexpr char kFrontendVersion[] = "prism-frontend/11";
 
 absl::StatusOr<v1::TranslationUnitSummary> SummarizeTranslationUnit(
     const CompileCommand& command);
