@@ -52,10 +52,39 @@ bool InLibevent(const void* code) {
   return std::strncmp(base, "libevent", 8) == 0;
 }
 
-// The bufferevent whose read or write event `s` is (libevent keeps both in
-// the public struct bufferevent and passes the bufferevent as their
-// argument), or nullptr. Address arithmetic only: `s.arg` may be anything.
+// The callbacks libevent gives a socket bufferevent's read and write events
+// (static functions inside libevent), learned once from a bufferevent on a
+// scratch base.
+struct SocketBuffereventCallbacks {
+  event_callback_fn read = nullptr;
+  event_callback_fn write = nullptr;
+};
+
+const SocketBuffereventCallbacks& LearnedSocketBuffereventCallbacks() {
+  static const SocketBuffereventCallbacks learned = [] {
+    SocketBuffereventCallbacks out;
+    event_base* scratch = event_base_new();
+    if (scratch == nullptr) return out;
+    if (bufferevent* bev = bufferevent_socket_new(scratch, -1, 0)) {
+      out.read = event_get_callback(&bev->ev_read);
+      out.write = event_get_callback(&bev->ev_write);
+      bufferevent_free(bev);
+    }
+    event_base_free(scratch);
+    return out;
+  }();
+  return learned;
+}
+
+// The socket bufferevent whose read or write event `s` is (libevent keeps
+// both in the public struct bufferevent, calls its own callbacks for them and
+// passes the bufferevent as their argument), or nullptr. Only compares
+// addresses until the callback proves `s.arg` is a bufferevent.
 bufferevent* BuffereventOf(const Seen& s) {
+  const SocketBuffereventCallbacks& known = LearnedSocketBuffereventCallbacks();
+  if (s.cb == nullptr || (s.cb != known.read && s.cb != known.write)) {
+    return nullptr;
+  }
   const char* arg = static_cast<const char*>(s.arg);
   const char* ev = reinterpret_cast<const char*>(s.ev);
   if (arg == nullptr) return nullptr;
@@ -111,6 +140,8 @@ std::string FindBypass(prism_runtime* rt) {
 }
 
 }  // namespace
+
+void PrepareBypassCheck() { LearnedSocketBuffereventCallbacks(); }
 
 void NoteListener(prism_runtime* rt, const evconnlistener* listener) {
   std::lock_guard<std::mutex> lock(rt->registry_mu);

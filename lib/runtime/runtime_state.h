@@ -76,6 +76,9 @@ bool CreateLoopEvents(prism_runtime* rt);
 // flight; at most every 100 ms): when a callback on the base is not the
 // runtime's, says which and turns on rt->serial_fallback.
 void CheckForBypass(prism_runtime* rt);
+// Learns what libevent's own bufferevent events call (once per process), so
+// that the first check does not do it on the loop thread.
+void PrepareBypassCheck();
 
 }  // namespace runtime
 }  // namespace prism

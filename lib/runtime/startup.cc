@@ -266,6 +266,7 @@ prism_runtime* prism_runtime_new(struct event_base* base,
       wanted == PRISM_SCHEDULER_HUECOLOR ? Policy::kHueColor : Policy::kExact;
   rt->mode = wanted == PRISM_SCHEDULER_HUECOLOR ? "huecolor" : "exact";
   rt->symbols = std::make_unique<prism::runtime::SymbolTable>();
+  prism::runtime::PrepareBypassCheck();
   rt->scheduler = std::make_unique<Scheduler>(policy, rt->matrix.get(), workers,
                                               rt->checker.get());
   return rt.release();
