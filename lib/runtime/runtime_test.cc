@@ -774,6 +774,21 @@ TEST_F(BypassTest, RawBuffereventCallbackIsNamed) {
   close(fds[1]);
 }
 
+TEST_F(BypassTest, RawSetcbOverTheRuntimesCallbacksIsNamed) {
+  int fds[2];
+  ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, fds), 0);
+  bufferevent* bev =
+      bufferevent_socket_new(base_, fds[0], BEV_OPT_CLOSE_ON_FREE);
+  prism_bufferevent_setcb(rt_, bev, on_raw_read, nullptr, nullptr, nullptr);
+  bufferevent_setcb(bev, on_raw_read, nullptr, nullptr, nullptr);
+  bufferevent_enable(bev, EV_READ);
+  std::string err = RunListedHandler();
+  EXPECT_STREQ(prism_runtime_mode(rt_), "serial");
+  EXPECT_NE(err.find("on_raw_read"), std::string::npos) << err;
+  bufferevent_free(bev);
+  close(fds[1]);
+}
+
 TEST_F(BypassTest, RuntimeRegistrationsAreNotABypass) {
   int fds[2];
   ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, fds), 0);
