@@ -77,6 +77,9 @@ for round in $(seq 1 "$rounds"); do
       p99[${names[i]},$route]+="$p "
     done
     httpd_stop || echo "warning: ${names[i]} did not exit cleanly"
+    if grep -q "^prism: .*running serial from now on" "$HTTPD_WORK/${names[i]}.err"; then
+      echo "warning: ${names[i]} fell back to serial: $(grep '^prism: ' "$HTTPD_WORK/${names[i]}.err")"
+    fi
   done
 done
 median() { tr ' ' '\n' <<<"$1" | grep . | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }

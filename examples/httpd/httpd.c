@@ -1205,6 +1205,11 @@ int main(int argc, char **argv) {
 
   event_base_dispatch(base);
 
+#ifdef HTTPD_USE_PRISM
+  /* on_accept invocations still queued use the listener: let every queued
+   * and running handler finish before freeing what they use. */
+  prism_runtime_drain(g_rt);
+#endif
   evconnlistener_free(listener);
 #ifdef HTTPD_THREADED
   for (int i = 0; i < g_config.threads; ++i) {

@@ -8,18 +8,12 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "lib/elf/elf_reader.h"
 
 namespace prism {
 namespace {
 
 constexpr char kGnuNoteName[] = "GNU";
-
-// Reads `size` bytes at `offset`; false on a short read.
-bool ReadAt(std::ifstream& file, uint64_t offset, void* out, size_t size) {
-  file.seekg(static_cast<std::streamoff>(offset));
-  file.read(static_cast<char*>(out), static_cast<std::streamsize>(size));
-  return static_cast<size_t>(file.gcount()) == size;
-}
 
 uint64_t AlignUp4(uint64_t n) { return (n + 3) & ~uint64_t{3}; }
 
@@ -37,32 +31,23 @@ std::string ToHex(const unsigned char* bytes, size_t size) {
 }  // namespace
 
 absl::StatusOr<std::string> ReadGnuBuildId(const std::string& path) {
-  std::ifstream file(path, std::ios::binary);
-  if (!file) {
-    return absl::NotFoundError(
-        absl::StrCat("cannot open ", path, ": ", std::strerror(errno)));
-  }
+  std::ifstream file;
   Elf64_Ehdr header;
-  if (!ReadAt(file, 0, &header, sizeof header) ||
-      std::memcmp(header.e_ident, ELFMAG, SELFMAG) != 0 ||
-      header.e_ident[EI_CLASS] != ELFCLASS64 ||
-      header.e_ident[EI_DATA] != ELFDATA2LSB) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(path, " is not a 64-bit little-endian ELF file"));
-  }
+  absl::Status opened = elf::OpenElf64(path, &file, &header);
+  if (!opened.ok()) return opened;
   if (header.e_phentsize != sizeof(Elf64_Phdr) || header.e_phnum > 4096) {
     return absl::InvalidArgumentError(
         absl::StrCat(path, " has a malformed program header"));
   }
   for (unsigned i = 0; i < header.e_phnum; ++i) {
     Elf64_Phdr segment;
-    if (!ReadAt(file, header.e_phoff + uint64_t{i} * sizeof segment, &segment,
-                sizeof segment)) {
+    if (!elf::ReadAt(file, header.e_phoff + uint64_t{i} * sizeof segment,
+                     &segment, sizeof segment)) {
       return absl::InvalidArgumentError(absl::StrCat(path, " is truncated"));
     }
     if (segment.p_type != PT_NOTE || segment.p_filesz > (1u << 20)) continue;
     std::vector<unsigned char> notes(segment.p_filesz);
-    if (!ReadAt(file, segment.p_offset, notes.data(), notes.size())) {
+    if (!elf::ReadAt(file, segment.p_offset, notes.data(), notes.size())) {
       return absl::InvalidArgumentError(absl::StrCat(path, " is truncated"));
     }
     uint64_t at = 0;

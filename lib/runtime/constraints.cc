@@ -184,7 +184,12 @@ HandlerTable::HandlerTable(const prism::v1::ConstraintSet& set) {
 
 int HandlerTable::Resolve(const char* name, const char* file) const {
   if (name == nullptr) return unknown();
-  auto it = by_name_.find(NormalizeHandlerName(name));
+  return ResolveQualified(NormalizeHandlerName(name), file);
+}
+
+int HandlerTable::ResolveQualified(const std::string& name,
+                                   const char* file) const {
+  auto it = by_name_.find(name);
   if (it == by_name_.end()) return unknown();
   int found = -1;
   for (const Entry& e : it->second) {

@@ -66,7 +66,12 @@ class HandlerTable {
  public:
   HandlerTable() = default;
   explicit HandlerTable(const prism::v1::ConstraintSet& set);
+  // `name` as a registration spelled it (`#cb`: casts, '&' and spaces are
+  // dropped).
   int Resolve(const char* name, const char* file) const;
+  // `name` exactly as the analyzer names handlers (from the symbol table:
+  // qualified, no parameter list); `file` only for internal linkage.
+  int ResolveQualified(const std::string& name, const char* file) const;
   int unknown() const { return static_cast<int>(names_.size()); }
   // Row names; the unknown row is "<handlers not in the constraints>".
   const std::string& name(int row) const;

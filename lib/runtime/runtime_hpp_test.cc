@@ -5,6 +5,7 @@
 
 #include <atomic>
 
+#include "lib/runtime/runtime_internal.h"
 #include "lib/runtime/test_constraints.h"
 #include "prism/runtime.hpp"
 
@@ -22,8 +23,11 @@ TEST(RuntimeHppTest, RegistersLambdasAndStaticMembers) {
   ASSERT_EQ(evthread_use_pthreads(), 0);
   event_base* base = event_base_new();
   std::string path = runtime::WriteConstraintFile(
-      "hpp.pb", runtime::MakeConstraintSet(
-                    {{"Counter::OnTimer", ""}, {"bump", ""}}, {0, 0, 0, 0}));
+      "hpp.pb",
+      runtime::MakeConstraintSet(
+          {{"prism::(anonymous namespace)::Counter::OnTimer", __FILE__},
+           {"bump", ""}},
+          {0, 0, 0, 0}));
   prism_options o;
   prism_options_init(&o);
   o.constraints_path = path.c_str();
@@ -38,6 +42,10 @@ TEST(RuntimeHppTest, RegistersLambdasAndStaticMembers) {
     event* b = rt.TimerNew([](evutil_socket_t, short,
                               void* arg) { ++static_cast<Counter*>(arg)->n; },
                            &counter, "bump");
+    // The handler is its address: the static member is row 0; the lambda has
+    // no name the analyzer gives it, whatever the call says.
+    EXPECT_EQ(runtime::RuntimeEventRow(rt, a), 0);
+    EXPECT_EQ(runtime::RuntimeEventRow(rt, b), 2);
     timeval tv = {0, 0};
     event_add(a, &tv);
     event_add(b, &tv);

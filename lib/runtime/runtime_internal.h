@@ -19,9 +19,12 @@ prism::v1::RuntimeTelemetry RuntimeTelemetrySnapshot(const prism_runtime* rt);
 // serial).
 const Checker* RuntimeChecker(const prism_runtime* rt);
 // The matrix row a registration named `name` in `file` resolves to (unknown()
-// when unnamed).
+// when unnamed) by name, as for code without a symbol table.
 int RuntimeHandlerRow(const prism_runtime* rt, const char* name,
                       const char* file);
+// The matrix row the invocations of `ev` run as (unknown() for an event the
+// runtime does not schedule).
+int RuntimeEventRow(const prism_runtime* rt, event* ev);
 
 }  // namespace runtime
 }  // namespace prism

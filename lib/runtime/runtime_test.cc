@@ -38,6 +38,12 @@ const auto kSigpipe = signal(SIGPIPE, SIG_IGN);
 
 const char* kFile = __FILE__;
 
+// A handler of this file as the analyzer names it: qualified (they live in
+// prism::runtime's anonymous namespace), with its file (internal linkage).
+TestHandler H(const std::string& name) {
+  return {"prism::runtime::(anonymous namespace)::" + name, kFile};
+}
+
 prism_options Options(const std::string& constraints, prism_scheduler scheduler,
                       int workers = 4) {
   prism_options o;
@@ -120,6 +126,29 @@ TEST_F(StartupTest, ConstraintsRequiringSerialMeanSerial) {
   EXPECT_EQ(Start(&o, &err), "serial");
   EXPECT_EQ(CountLines(err), 1) << err;
   EXPECT_NE(err.find("t_count"), std::string::npos) << err;
+}
+
+TEST_F(StartupTest, IncompleteConstraintsMeanSerialWithEveryReason) {
+  prism::v1::ConstraintSet set = MakeConstraintSet({{"cb", ""}}, {0});
+  set.set_complete(false);
+  set.add_incomplete_reasons("server.c failed to parse");
+  set.add_incomplete_reasons("callback passed to 'evhttp_set_gencb'");
+  prism_options o =
+      Options(WriteConstraintFile("incomplete.pb", set), PRISM_SCHEDULER_EXACT);
+  std::string err;
+  EXPECT_EQ(Start(&o, &err), "serial");
+  EXPECT_EQ(CountLines(err), 1) << err;
+  for (const std::string& reason : set.incomplete_reasons()) {
+    size_t at = err.find(reason);
+    EXPECT_NE(at, std::string::npos) << err;
+    EXPECT_EQ(err.find(reason, at + 1), std::string::npos) << err;
+  }
+  // Incomplete without a recorded reason still runs serial, and says why.
+  set.clear_incomplete_reasons();
+  prism_options o2 = Options(WriteConstraintFile("incomplete2.pb", set),
+                             PRISM_SCHEDULER_EXACT);
+  EXPECT_EQ(Start(&o2, &err), "serial");
+  EXPECT_NE(err.find("incomplete"), std::string::npos) << err;
 }
 
 TEST_F(StartupTest, CorruptOrMalformedMeansSerial) {
@@ -210,8 +239,46 @@ TEST_F(StartupTest, SaysOnceWhenAHandlerIsNotInTheConstraints) {
   event* b = prism_evtimer_new(rt, on_unnamed, nullptr);
   std::string err = ::testing::internal::GetCapturedStderr();
   EXPECT_EQ(CountLines(err), 1) << err;
-  EXPECT_NE(err.find("'on_unnamed'"), std::string::npos) << err;
+  EXPECT_NE(err.find("::on_unnamed' (runtime_test.cc)"), std::string::npos)
+      << err;
   EXPECT_EQ(RuntimeHandlerRow(rt, "on_unnamed", kFile), 1);  // The unknown row.
+  event_free(a);
+  event_free(b);
+  prism_runtime_free(rt);
+}
+
+TEST_F(StartupTest, EventsMayBeFreedAfterTheRuntime) {
+  std::string path = WriteConstraintFile(
+      "after.pb", MakeConstraintSet({H("on_unnamed")}, {0}));
+  prism_options o = Options(path, PRISM_SCHEDULER_EXACT);
+  prism_runtime* rt = prism_runtime_new(base_, &o);
+  ASSERT_NE(rt, nullptr);
+  event* ev = prism_evtimer_new(rt, on_unnamed, nullptr);
+  timeval hour = {3600, 0};
+  event_add(ev, &hour);
+  prism_runtime_free(rt);
+  EXPECT_EQ(event_del(ev), 0);
+  event_free(ev);
+}
+
+static void on_from_table(evutil_socket_t, short, void*) {}
+
+TEST_F(StartupTest, HandlerIdentityComesFromTheCallbackAddress) {
+  std::string path = WriteConstraintFile(
+      "identity.pb",
+      MakeConstraintSet({H("on_from_table"), H("on_unnamed")}, {0, 0, 0, 0}));
+  prism_options o = Options(path, PRISM_SCHEDULER_EXACT);
+  prism_runtime* rt = prism_runtime_new(base_, &o);
+  ASSERT_NE(rt, nullptr);
+  // Through a table and a variable: the macro spells "cb".
+  const event_callback_fn table[] = {on_from_table, on_unnamed};
+  event_callback_fn cb = table[0];
+  event* a = prism_evtimer_new(rt, cb, nullptr);
+  EXPECT_EQ(RuntimeEventRow(rt, a), 0);
+  // A spelled name cannot make a callback pass for another handler.
+  event* b = prism_event_new_named(rt, -1, 0, table[1], nullptr,
+                                   "on_from_table", kFile);
+  EXPECT_EQ(RuntimeEventRow(rt, b), 1);
   event_free(a);
   event_free(b);
   prism_runtime_free(rt);
@@ -255,7 +322,7 @@ static void on_timer(evutil_socket_t, short, void* arg) {
 }
 
 TEST_P(EventTest, TimerReArmedByItsHandlerKeepsTheLoopAlive) {
-  StartRuntime({{"on_timer", kFile}}, {0});
+  StartRuntime({H("on_timer")}, {0});
   TimerState s;
   s.ev = prism_evtimer_new(rt_, on_timer, &s);
   timeval tv = {0, 100};
@@ -276,7 +343,7 @@ static void on_once(evutil_socket_t, short what, void* arg) {
 }
 
 TEST_P(EventTest, BaseOnceRuns) {
-  StartRuntime({{"on_once", kFile}}, {0});
+  StartRuntime({H("on_once")}, {0});
   g_once_runs = 0;
   timeval tv = {0, 0};
   for (int i = 0; i < 10; ++i) {
@@ -304,7 +371,7 @@ static void on_signal(evutil_socket_t signum, short what, void* arg) {
 static void on_raise(evutil_socket_t, short, void*) { raise(SIGUSR1); }
 
 TEST_P(EventTest, SignalsAreDelivered) {
-  StartRuntime({{"on_signal", kFile}, {"on_raise", kFile}}, {0, 0, 0, 0});
+  StartRuntime({H("on_signal"), H("on_raise")}, {0, 0, 0, 0});
   SignalState s;
   s.ev = prism_evsignal_new(rt_, SIGUSR1, on_signal, &s);
   event_add(s.ev, nullptr);
@@ -341,7 +408,7 @@ TEST_P(EventTest, PersistentLevelEventNeverOverlapsItself) {
   // The matrix even allows on_pipe to run concurrently with itself on one
   // context: the runtime still never overlaps two invocations of one event, and
   // loses no readiness.
-  StartRuntime({{"on_pipe", kFile}}, {0});
+  StartRuntime({H("on_pipe")}, {0});
   int fds[2];
   ASSERT_EQ(pipe(fds), 0);
   PipeState s;
@@ -363,11 +430,12 @@ TEST_P(EventTest, PersistentLevelEventNeverOverlapsItself) {
 }
 
 // X tears down Y's context while Y's invocation is queued behind X.
+enum class TeardownCall { kEventFree, kPrismEventFree, kEventDel };
 struct Teardown {
   event* x;
   event* y;
   event* w;
-  bool use_prism_free;
+  TeardownCall call = TeardownCall::kEventFree;
   std::mutex mu;
   std::condition_variable cv;
   bool w_ran = false;
@@ -382,12 +450,19 @@ static void on_x(evutil_socket_t, short, void* arg) {
     std::unique_lock<std::mutex> lock(t->mu);
     t->cv.wait_for(lock, std::chrono::seconds(20), [t] { return t->w_ran; });
   }
-  if (t->use_prism_free) {
-    prism_event_free(t->rt, t->y);
-  } else {
-    event_free(t->y);
+  switch (t->call) {
+    case TeardownCall::kEventFree:
+      event_free(t->y);
+      t->y = nullptr;
+      break;
+    case TeardownCall::kPrismEventFree:
+      prism_event_free(t->rt, t->y);
+      t->y = nullptr;
+      break;
+    case TeardownCall::kEventDel:
+      event_del(t->y);
+      break;
   }
-  t->y = nullptr;
 }
 static void on_y(evutil_socket_t, short, void* arg) {
   ++static_cast<Teardown*>(arg)->y_runs;
@@ -404,12 +479,14 @@ TEST_P(EventTest, FreeingAQueuedEventIsSafe) {
     GTEST_SKIP() << "nothing is queued in serial mode";
   // on_x and on_y conflict on their shared context; on_w conflicts with
   // nothing.
-  StartRuntime({{"on_x", kFile}, {"on_y", kFile}, {"on_w", kFile}},
-               {0, 2, 0, 2, 0, 0, 0, 0, 0}, 2);
-  for (bool use_prism_free : {false, true}) {
+  StartRuntime({H("on_x"), H("on_y"), H("on_w")}, {0, 2, 0, 2, 0, 0, 0, 0, 0},
+               2);
+  for (TeardownCall call :
+       {TeardownCall::kEventFree, TeardownCall::kPrismEventFree,
+        TeardownCall::kEventDel}) {
     Teardown t;
     t.rt = rt_;
-    t.use_prism_free = use_prism_free;
+    t.call = call;
     t.x = prism_evtimer_new(rt_, on_x, &t);
     t.y = prism_evtimer_new(rt_, on_y, &t);
     t.w = prism_event_new(rt_, -1, 0, on_w, &t);
@@ -418,13 +495,100 @@ TEST_P(EventTest, FreeingAQueuedEventIsSafe) {
     event_active(t.w, EV_TIMEOUT, 0);
     event_base_dispatch(base_);
     prism_runtime_drain(rt_);
-    // Plain event_free: the invocation queued before it still runs, on intact
-    // records. prism_event_free cancels it, as event_del cancels an active
-    // event in libevent.
-    EXPECT_EQ(t.y_runs.load(), use_prism_free ? 0 : 1);
+    // Plain event_free and event_del (mapped by prism/runtime.h) keep
+    // libevent's promise like prism_event_free: the invocation queued before
+    // them never runs.
+    EXPECT_EQ(t.y_runs.load(), 0);
+    if (call == TeardownCall::kEventDel) {
+      // Deleted, not gone: activated again, it runs.
+      event_active(t.y, EV_TIMEOUT, 0);
+      event_base_dispatch(base_);
+      prism_runtime_drain(rt_);
+      EXPECT_EQ(t.y_runs.load(), 1);
+      event_free(t.y);
+    }
     event_free(t.x);
     event_free(t.w);
   }
+}
+
+// event_del/event_free from another handler while the event's invocation is
+// running on a worker: libevent's promise is that the callback is not running
+// (and will not run) once they return.
+struct RunningTeardown {
+  event* victim = nullptr;
+  std::mutex mu;
+  std::condition_variable cv;
+  bool victim_started = false;
+  bool freeing = false;
+  std::atomic<bool> victim_done{false};
+  bool done_when_freed = false;
+};
+
+static void on_victim(evutil_socket_t, short, void* arg) {
+  RunningTeardown* t = static_cast<RunningTeardown*>(arg);
+  {
+    std::unique_lock<std::mutex> lock(t->mu);
+    t->victim_started = true;
+    t->cv.notify_all();
+    t->cv.wait_for(lock, std::chrono::seconds(20), [t] { return t->freeing; });
+  }
+  // Still using its context after the other handler asked to free the event.
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  t->victim_done = true;
+}
+
+static void on_reaper(evutil_socket_t, short, void* arg) {
+  RunningTeardown* t = static_cast<RunningTeardown*>(arg);
+  {
+    std::unique_lock<std::mutex> lock(t->mu);
+    t->cv.wait_for(lock, std::chrono::seconds(20),
+                   [t] { return t->victim_started; });
+    t->freeing = true;
+    t->cv.notify_all();
+  }
+  event_free(t->victim);
+  t->done_when_freed = t->victim_done.load();
+}
+
+TEST_P(EventTest, EventFreeWaitsForARunningInvocation) {
+  if (GetParam() == PRISM_SCHEDULER_SERIAL)
+    GTEST_SKIP() << "nothing runs beside the loop in serial mode";
+  // No conflict: the two run at the same time on two workers.
+  StartRuntime({H("on_victim"), H("on_reaper")}, {0, 0, 0, 0}, 2);
+  RunningTeardown t;
+  t.victim = prism_evtimer_new(rt_, on_victim, &t);
+  event* reaper = prism_evtimer_new(rt_, on_reaper, &t);
+  event_active(t.victim, EV_TIMEOUT, 0);
+  event_active(reaper, EV_TIMEOUT, 0);
+  event_base_dispatch(base_);
+  prism_runtime_drain(rt_);
+  EXPECT_TRUE(t.victim_started);
+  EXPECT_TRUE(t.done_when_freed);
+  event_free(reaper);
+}
+
+// A handler freeing its own event (the usual `event_free(c->ev); free(c);`
+// in its own callback) must not wait for itself.
+struct SelfTeardown {
+  event* ev = nullptr;
+  std::atomic<int> runs{0};
+};
+
+static void on_self_teardown(evutil_socket_t, short, void* arg) {
+  SelfTeardown* s = static_cast<SelfTeardown*>(arg);
+  ++s->runs;
+  event_free(s->ev);
+}
+
+TEST_P(EventTest, EventFreeFromItsOwnHandlerReturns) {
+  StartRuntime({H("on_self_teardown")}, {0});
+  SelfTeardown s;
+  s.ev = prism_evtimer_new(rt_, on_self_teardown, &s);
+  event_active(s.ev, EV_TIMEOUT, 0);
+  event_base_dispatch(base_);
+  prism_runtime_drain(rt_);
+  EXPECT_EQ(s.runs.load(), 1);
 }
 
 // A long invocation holds back many conflicting ones (a large backlog and a
@@ -466,15 +630,13 @@ TEST_P(EventTest, BacklogBehindALongInvocationDoesNotStallTheLoop) {
     GTEST_SKIP() << "no backlog in serial mode";
   // on_long conflicts globally with on_queued and on_queued_pipe; on_tick with
   // nothing.
-  StartRuntime({{"on_long", kFile},
-                {"on_queued", kFile},
-                {"on_queued_pipe", kFile},
-                {"on_tick", kFile}},
-               {0, 1, 1, 0,  //
-                1, 0, 0, 0,  //
-                1, 0, 0, 0,  //
-                0, 0, 0, 0},
-               2);
+  StartRuntime(
+      {H("on_long"), H("on_queued"), H("on_queued_pipe"), H("on_tick")},
+      {0, 1, 1, 0,  //
+       1, 0, 0, 0,  //
+       1, 0, 0, 0,  //
+       0, 0, 0, 0},
+      2);
   Backlog b;
   event* long_ev = prism_evtimer_new(rt_, on_long, &b);
   event_active(long_ev, EV_TIMEOUT, 0);
@@ -517,7 +679,7 @@ static void on_self(evutil_socket_t, short, void* arg) {
 }
 
 TEST_P(EventTest, AssignAndSelfCallbackArgument) {
-  StartRuntime({{"on_self", kFile}}, {0});
+  StartRuntime({H("on_self")}, {0});
   g_self_runs = 0;
   // prism_event_assign into caller-owned storage.
   void* storage = std::calloc(1, event_get_struct_event_size());
@@ -538,6 +700,163 @@ TEST_P(EventTest, AssignAndSelfCallbackArgument) {
   prism_runtime_drain(rt_);
   EXPECT_EQ(g_self_runs.load(), 3);
   event_free(ev2);
+}
+
+// ---- Callbacks registered past the runtime.
+
+class BypassTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    base_ = event_base_new();
+    std::string path = WriteConstraintFile(
+        "bypass.pb", MakeConstraintSet({H("BypassTest::on_listed")}, {0}));
+    prism_options o = Options(path, PRISM_SCHEDULER_EXACT, 2);
+    rt_ = prism_runtime_new(base_, &o);
+    ASSERT_NE(rt_, nullptr);
+  }
+  void TearDown() override {
+    prism_runtime_free(rt_);
+    event_base_free(base_);
+  }
+  // Runs one invocation of a listed handler through the runtime; returns what
+  // the runtime printed meanwhile.
+  std::string RunListedHandler() {
+    event* listed = prism_evtimer_new(rt_, on_listed, &listed_runs_);
+    ::testing::internal::CaptureStderr();
+    event_active(listed, EV_TIMEOUT, 0);
+    event_base_loop(base_, EVLOOP_ONCE);
+    prism_runtime_drain(rt_);
+    std::string err = ::testing::internal::GetCapturedStderr();
+    event_free(listed);
+    return err;
+  }
+  static void on_listed(evutil_socket_t, short, void* arg) {
+    ++*static_cast<std::atomic<int>*>(arg);
+  }
+
+  event_base* base_ = nullptr;
+  prism_runtime* rt_ = nullptr;
+  std::atomic<int> listed_runs_{0};
+};
+
+static void on_raw_timer(evutil_socket_t, short, void*) {}
+static void on_raw_read(bufferevent*, void*) {}
+
+TEST_F(BypassTest, RawEventIsNamedAndTheRuntimeTurnsSerial) {
+  event* raw = event_new(base_, -1, EV_PERSIST, on_raw_timer, nullptr);
+  timeval hour = {3600, 0};
+  event_add(raw, &hour);
+  std::string err = RunListedHandler();
+  EXPECT_EQ(listed_runs_.load(), 1);
+  EXPECT_STREQ(prism_runtime_mode(rt_), "serial");
+  EXPECT_EQ(CountLines(err), 1) << err;
+  EXPECT_NE(err.find("on_raw_timer"), std::string::npos) << err;
+  EXPECT_NE(err.find("runtime_test.cc"), std::string::npos) << err;
+  // Serial from now on, and said once.
+  err = RunListedHandler();
+  EXPECT_EQ(listed_runs_.load(), 2);
+  EXPECT_EQ(err, "");
+  event_free(raw);
+}
+
+TEST_F(BypassTest, RawBuffereventCallbackIsNamed) {
+  int fds[2];
+  ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, fds), 0);
+  bufferevent* bev =
+      bufferevent_socket_new(base_, fds[0], BEV_OPT_CLOSE_ON_FREE);
+  bufferevent_setcb(bev, on_raw_read, nullptr, nullptr, nullptr);
+  bufferevent_enable(bev, EV_READ);
+  std::string err = RunListedHandler();
+  EXPECT_STREQ(prism_runtime_mode(rt_), "serial");
+  EXPECT_NE(err.find("on_raw_read"), std::string::npos) << err;
+  EXPECT_NE(err.find("bufferevent_setcb"), std::string::npos) << err;
+  bufferevent_free(bev);
+  close(fds[1]);
+}
+
+TEST_F(BypassTest, RawSetcbOverTheRuntimesCallbacksIsNamed) {
+  int fds[2];
+  ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, fds), 0);
+  bufferevent* bev =
+      bufferevent_socket_new(base_, fds[0], BEV_OPT_CLOSE_ON_FREE);
+  prism_bufferevent_setcb(rt_, bev, on_raw_read, nullptr, nullptr, nullptr);
+  bufferevent_setcb(bev, on_raw_read, nullptr, nullptr, nullptr);
+  bufferevent_enable(bev, EV_READ);
+  std::string err = RunListedHandler();
+  EXPECT_STREQ(prism_runtime_mode(rt_), "serial");
+  EXPECT_NE(err.find("on_raw_read"), std::string::npos) << err;
+  bufferevent_free(bev);
+  close(fds[1]);
+}
+
+TEST_F(BypassTest, RuntimeRegistrationsAreNotABypass) {
+  int fds[2];
+  ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, fds), 0);
+  bufferevent* bev =
+      bufferevent_socket_new(base_, fds[0], BEV_OPT_CLOSE_ON_FREE);
+  prism_bufferevent_setcb(rt_, bev, on_raw_read, nullptr, nullptr, nullptr);
+  bufferevent_enable(bev, EV_READ);
+  event* timer = prism_evtimer_new(rt_, on_raw_timer, nullptr);
+  timeval hour = {3600, 0};
+  event_add(timer, &hour);
+  prism_base_once(rt_, -1, EV_TIMEOUT, on_raw_timer, nullptr, &hour);
+  event* sig = prism_evsignal_new(rt_, SIGUSR2, on_raw_timer, nullptr);
+  event_add(sig, nullptr);
+  std::string err = RunListedHandler();
+  EXPECT_STREQ(prism_runtime_mode(rt_), "exact");
+  EXPECT_EQ(err.find("running serial"), std::string::npos) << err;
+  event_free(sig);
+  event_free(timer);
+  bufferevent_free(bev);
+  close(fds[1]);
+}
+
+// ---- Bufferevent callbacks queued behind a running one.
+
+struct RingState {
+  int reads = 0;
+  int writes = 0;
+  int event_calls = 0;
+  int eof_calls = 0;
+};
+
+static void on_ring_read(bufferevent* bev, void* arg) {
+  RingState* r = static_cast<RingState*>(arg);
+  if (r->reads++ != 0) return;
+  // While this invocation runs: many event callbacks, a write callback, and
+  // then the end of the stream. None may be lost.
+  for (int i = 0; i < 7; ++i)
+    bufferevent_trigger_event(bev, BEV_EVENT_TIMEOUT | BEV_EVENT_READING, 0);
+  bufferevent_trigger(bev, EV_WRITE, 0);
+  bufferevent_trigger_event(bev, BEV_EVENT_EOF, 0);
+}
+static void on_ring_write(bufferevent*, void* arg) {
+  ++static_cast<RingState*>(arg)->writes;
+}
+static void on_ring_event(bufferevent*, short what, void* arg) {
+  RingState* r = static_cast<RingState*>(arg);
+  ++r->event_calls;
+  if (what & BEV_EVENT_EOF) ++r->eof_calls;
+}
+
+TEST_P(EventTest, NoBuffereventCallbackIsLostBehindARunningOne) {
+  StartRuntime({H("on_ring_read"), H("on_ring_write"), H("on_ring_event")},
+               {2, 2, 2, 2, 2, 2, 2, 2, 2});
+  int fds[2];
+  ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, fds), 0);
+  bufferevent* bev =
+      bufferevent_socket_new(base_, fds[0], BEV_OPT_CLOSE_ON_FREE);
+  RingState r;
+  prism_bufferevent_setcb(rt_, bev, on_ring_read, on_ring_write, on_ring_event,
+                          &r);
+  bufferevent_trigger(bev, EV_READ, 0);
+  prism_runtime_drain(rt_);
+  EXPECT_EQ(r.reads, 1);
+  EXPECT_EQ(r.writes, 1);
+  EXPECT_EQ(r.eof_calls, 1);
+  EXPECT_EQ(r.event_calls, 8);
+  bufferevent_free(bev);
+  close(fds[1]);
 }
 
 INSTANTIATE_TEST_SUITE_P(
@@ -681,11 +1000,10 @@ std::vector<std::string> RunEchoServer(prism_scheduler scheduler,
   event_base* base = event_base_new();
   std::string path = WriteConstraintFile(
       "echo.pb",
-      MakeConstraintSet(
-          {{"on_accept", kFile}, {"on_line", kFile}, {"on_close", kFile}},
-          {1, 0, 1,  //
-           0, 2, 2,  //
-           1, 2, 3}));
+      MakeConstraintSet({H("on_accept"), H("on_line"), H("on_close")},
+                        {1, 0, 1,  //
+                         0, 2, 2,  //
+                         1, 2, 3}));
   prism_options o = Options(path, scheduler);
   EchoServer server;
   server.base = base;
@@ -731,6 +1049,9 @@ std::vector<std::string> RunEchoServer(prism_scheduler scheduler,
   }
   event_base_loopbreak(base);
   loop.join();
+  // Nothing the server registered bypassed the runtime.
+  EXPECT_STREQ(prism_runtime_mode(server.rt), expected_mode);
+  prism_runtime_drain(server.rt);
   evconnlistener_free(listener);
   prism_runtime_free(server.rt);
   event_base_free(base);
@@ -776,9 +1097,8 @@ TEST(ShutdownTest, FreeWhileBuffereventInvocationsAreQueued) {
     event_base* base = event_base_new();
     std::string path = WriteConstraintFile(
         "shutdown.pb",
-        MakeConstraintSet(
-            {{"on_accept", kFile}, {"on_line", kFile}, {"on_close", kFile}},
-            {1, 0, 1, 0, 2, 2, 1, 2, 3}));
+        MakeConstraintSet({H("on_accept"), H("on_line"), H("on_close")},
+                          {1, 0, 1, 0, 2, 2, 1, 2, 3}));
     prism_options o = Options(path, scheduler, 2);
     EchoServer server;
     server.base = base;
@@ -819,8 +1139,10 @@ TEST(ShutdownTest, FreeWhileBuffereventInvocationsAreQueued) {
     }
     event_base_loopbreak(base);
     loop.join();
+    // Queued accepts use the listener: drain before freeing it.
+    prism_runtime_drain(server.rt);
     evconnlistener_free(listener);
-    prism_runtime_free(server.rt);  // Drains the queued invocations.
+    prism_runtime_free(server.rt);
     g_line_delay_us = 0;
     for (auto& [bev, conn] :
          server.open) {  // Still open when the loop stopped.
@@ -839,16 +1161,14 @@ TEST(TelemetryTest, NamesHandlersOfTheConstraint) {
   // constraint.
   event_base* base = event_base_new();
   std::string path = WriteConstraintFile(
-      "telemetry.pb",
-      MakeConstraintSet({{"on_x", kFile}, {"on_y", kFile}, {"on_w", kFile}},
-                        {0, 1, 0, 1, 0, 0, 0, 0, 0}));
+      "telemetry.pb", MakeConstraintSet({H("on_x"), H("on_y"), H("on_w")},
+                                        {0, 1, 0, 1, 0, 0, 0, 0, 0}));
   prism_options o = Options(path, PRISM_SCHEDULER_EXACT, 2);
   prism_runtime* rt = prism_runtime_new(base, &o);
   ASSERT_NE(rt, nullptr);
   Teardown t;  // Reuses on_x's wait: X holds its slot until W ran; Y
                // (conflicting) waits.
   t.rt = rt;
-  t.use_prism_free = false;
   t.x = prism_evtimer_new(rt, on_x, &t);
   t.y = prism_evtimer_new(rt, on_y, &t);
   t.w = prism_event_new(rt, -1, 0, on_w, &t);
@@ -861,8 +1181,8 @@ TEST(TelemetryTest, NamesHandlersOfTheConstraint) {
   size_t n = prism_runtime_constraint_stats(rt, stats, 8);
   bool found = false;
   for (size_t i = 0; i < n && i < 8; ++i) {
-    if (std::string(stats[i].waiting_handler) == "on_y" &&
-        std::string(stats[i].running_handler) == "on_x" && stats[i].kind == 1) {
+    if (stats[i].waiting_handler == H("on_y").name &&
+        stats[i].running_handler == H("on_x").name && stats[i].kind == 1) {
       found = stats[i].waits >= 1;
     }
   }

@@ -25,6 +25,7 @@ inline prism::v1::ConstraintSet MakeConstraintSet(
   prism::v1::ConstraintSet set;
   set.set_format_version(1);
   set.set_program("test");
+  set.set_complete(true);  // What a complete analysis writes.
   absl::StatusOr<std::string> id = ReadGnuBuildId("/proc/self/exe");
   set.set_build_id(id.ok() ? *id : "");
   for (const TestHandler& h : handlers) {

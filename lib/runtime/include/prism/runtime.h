@@ -26,11 +26,16 @@
  *  - Handlers run on worker threads, or inline on the loop thread when a hand-off cannot pay
  *    (short or exclusive invocations), as in plain libevent. Nothing queued is ever dropped:
  *    prism_runtime_drain/prism_runtime_free wait for every queued and running invocation.
- *  - Every callback must be registered through a prism_* wrapper. A callback registered directly
- *    with libevent (event_new, evhttp_set_cb, evbuffer_add_cb, ...) runs on the loop thread while
- *    workers run handlers, outside the constraints; `prism analyze` reports such APIs.
- *  - Freeing an event or bufferevent from any handler is safe. An event invocation queued before a
- *    plain event_free still runs with its arguments; prism_event_free/prism_event_del cancel it.
+ *  - Every callback must be registered through a prism_* wrapper. Before workers get work after
+ *    being idle, the runtime checks every event on the base; on one whose callback was registered
+ *    directly with libevent (event_new, bufferevent_setcb, evconnlistener_new, evhttp, ...) it
+ *    names the callback on stderr and runs serial from then on. (Callbacks that never become
+ *    events, such as evbuffer_add_cb, it cannot see; `prism analyze` reports such APIs.)
+ *  - A handler is identified by the callback's address, through this binary's symbol table
+ *    (name, plus file for `static` handlers); the spelled name (#cb) is used only for code without
+ *    a symbol table (a stripped binary), which the runtime says once on stderr.
+ *  - Freeing an event or bufferevent from any handler is safe. event_del/event_free keep
+ *    libevent's promise: once they return, the event's handler does not run (see Teardown).
  *  - In a parallel mode libevent calls a runtime trampoline, so event_get_callback() and
  *    event_get_callback_arg() (and bufferevent_getcb()) return the runtime's values, not yours.
  *    Bufferevents given to prism_bufferevent_setcb get libevent's locking turned on.
@@ -145,13 +150,28 @@ struct evconnlistener *prism_evconnlistener_new_named(prism_runtime *rt, evconnl
 #define prism_evconnlistener_new(rt, cb, arg, flags, backlog, fd) \
   prism_evconnlistener_new_named((rt), (cb), (arg), (flags), (backlog), (fd), #cb, __FILE__)
 
-/* ---- Optional: event_del / event_free that also cancel an invocation of the event that is
- * queued but has not begun (libevent's event_del cancels an active event the same way). Plain
- * event_del / event_free stay safe in every mode (no record dangles), but an invocation queued
- * before them still runs, with the arguments it was queued with. Use these when a handler tears
- * down another event's context. */
+/* ---- Teardown: libevent's promise that an event's callback does not run after event_del or
+ * event_free returns. In a parallel mode an invocation may be queued or running on a worker when
+ * the server deletes its event, so these cancel an invocation that has not begun and wait for one
+ * that is running on another thread (not when called from that invocation itself, exactly as
+ * libevent's event_del does with threads), then do libevent's event_del/event_free. The runtime
+ * argument may be NULL: the event's own record names its runtime. Any other event (serial mode, an
+ * event the runtime did not create) is handed to libevent unchanged.
+ *
+ * This header maps plain event_del(ev), event_del_block(ev) and event_free(ev) to them, so the
+ * usual teardown `event_free(c->ev); free(c);` stays correct unmodified in every file that
+ * includes it. Files that free events of the runtime without including it get libevent's
+ * functions, and an invocation queued before them still runs (on intact records, with its
+ * arguments), as it does after event_del_noblock (which must not wait: left to libevent). Define
+ * PRISM_NO_TEARDOWN_MACROS before including to keep libevent's names untouched. */
 int prism_event_del(prism_runtime *rt, struct event *ev);
 void prism_event_free(prism_runtime *rt, struct event *ev);
+
+#ifndef PRISM_NO_TEARDOWN_MACROS
+#define event_del(ev) prism_event_del(NULL, (ev))
+#define event_free(ev) prism_event_free(NULL, (ev))
+#define event_del_block(ev) prism_event_del(NULL, (ev))
+#endif
 
 /* ---- Telemetry: where parallelism was lost, per constraint. */
 

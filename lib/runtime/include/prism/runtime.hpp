@@ -7,11 +7,12 @@
 //   ~Runtime drains and frees
 //
 // Handlers are plain functions, static members or captureless lambdas (they
-// convert to libevent callback pointers). The matching against the
-// ConstraintSet uses the name: the macros pass the spelled name; the functions
-// take it explicitly (a lambda has no name the analyzer knows, so it stays
-// "unknown" and conflicts with everything unless you name it as the analyzer
-// does).
+// convert to libevent callback pointers). A handler is matched to the
+// ConstraintSet by its address, through the program's symbol table (see
+// prism/runtime.h); the names the macros spell or the functions take are used
+// only for code without a symbol table. A lambda has no symbol the analyzer's
+// name for it matches, so it runs as the unknown row (conflicting with every
+// handler), whatever name it is given.
 #ifndef PRISM_RUNTIME_HPP_
 #define PRISM_RUNTIME_HPP_
 
