@@ -45,6 +45,13 @@ void AnalysisJob::Finish(const absl::Status& status) {
   changed_.notify_all();
 }
 
+void AnalysisJob::Replace(const v1::AnalysisProgress& progress) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  progress_ = progress;
+  ++version_;
+  changed_.notify_all();
+}
+
 v1::AnalysisProgress AnalysisJob::WaitForChange(uint64_t* seen_version,
                                                 absl::Duration timeout) {
   std::unique_lock<std::mutex> lock(mutex_);
@@ -93,6 +100,10 @@ void AnalysisJobs::Ended(const std::string& id) {
   std::lock_guard<std::mutex> lock(mutex_);
   --running_;
   finished_order_.push_back(id);
+  ForgetOldestLocked();
+}
+
+void AnalysisJobs::ForgetOldestLocked() {
   while (finished_order_.size() > kFinishedJobsKept) {
     auto oldest = jobs_.find(finished_order_.front());
     if (oldest != jobs_.end() && IsFinished(oldest->second->Progress())) {
@@ -100,6 +111,18 @@ void AnalysisJobs::Ended(const std::string& id) {
     }
     finished_order_.pop_front();
   }
+}
+
+void AnalysisJobs::RecordAnswered(const std::string& id,
+                                  const v1::AnalysisProgress& progress) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto found = jobs_.find(id);
+  if (found != jobs_.end() && !IsFinished(found->second->Progress())) return;
+  auto job = std::make_shared<AnalysisJob>(id);
+  job->Replace(progress);
+  if (found == jobs_.end()) finished_order_.push_back(id);
+  jobs_[id] = job;
+  ForgetOldestLocked();
 }
 
 std::shared_ptr<AnalysisJob> AnalysisJobs::Find(const std::string& id) {

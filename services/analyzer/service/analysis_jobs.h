@@ -25,6 +25,8 @@ class AnalysisJob {
 
   void Update(const v1::AnalysisProgress& progress);
   void Finish(const absl::Status& status);
+  // A finished progress as it is, state included.
+  void Replace(const v1::AnalysisProgress& progress);
 
   // The progress once it differs from `*seen_version` (or after `timeout`);
   // updates the version. Finished jobs answer at once.
@@ -51,10 +53,18 @@ class AnalysisJobs {
   absl::StatusOr<std::shared_ptr<AnalysisJob>> Start(
       const std::string& id, std::function<absl::Status(AnalysisJob&)> work);
 
+  // Records that a submission of `id` was answered from stored results
+  // (`progress` is finished), so watchers see that this submission analysed
+  // nothing. A running job of that id is left alone.
+  void RecordAnswered(const std::string& id,
+                      const v1::AnalysisProgress& progress);
+
   std::shared_ptr<AnalysisJob> Find(const std::string& id);
 
  private:
   void Ended(const std::string& id);
+  // Keeps at most a bounded number of finished jobs; the caller holds mutex_.
+  void ForgetOldestLocked();
 
   const int max_concurrent_;
   std::mutex mutex_;

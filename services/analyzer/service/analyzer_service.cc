@@ -197,7 +197,18 @@ grpc::Status AnalyzerService::Submit(grpc::ServerContext* context,
                  options_.runner.server_fingerprint);
   if (!checked.ok()) return ToGrpc(checked.status());
   response->set_analysis_id(checked->analysis_id);
-  if (results_.Result(checked->analysis_id)) return grpc::Status::OK;
+  if (results_.Result(checked->analysis_id)) {
+    v1::AnalysisProgress answered;
+    answered.set_analysis_id(checked->analysis_id);
+    answered.set_state(v1::AnalysisProgress::STATE_DONE);
+    const int units = checked->build.units_size();
+    answered.set_units_total(units);
+    answered.set_units_done(units);
+    answered.set_units_from_cache(units);
+    answered.set_link_from_cache(true);
+    jobs_.RecordAnswered(checked->analysis_id, answered);
+    return grpc::Status::OK;
+  }
   auto build = std::make_shared<CheckedBuild>(std::move(*checked));
   absl::StatusOr<std::shared_ptr<AnalysisJob>> job = jobs_.Start(
       build->analysis_id,
