@@ -11,6 +11,8 @@ PACKAGES=(
   clang-14 libclang-14-dev libclang-cpp14-dev llvm-14-dev
   # Runtime
   libevent-dev
+  # Analyzer service: Redis client library (the Redis cache backend)
+  libhiredis-dev
   # Tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev curl wrk redis-server
   # Corpus of real libevent servers (apt-get source, compile databases)

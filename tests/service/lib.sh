@@ -21,7 +21,7 @@ start_analyzer() {
   pids+=($!)
   local line=""
   for _ in $(seq 100); do
-    line=$(sed -n 's/^listening on //p' "$work/$name.out")
+    line=$(sed -n 's/^listening on //p' "$work/$name.out" 2>/dev/null || true)
     [[ -n $line ]] && break
     sleep 0.1
   done

@@ -22,6 +22,12 @@
 
 namespace prism::service {
 
+// Keys starting with this name values that may change (indexes: the latest
+// analysis of a build-id, the recent analyses of a program). Every other key
+// names content that never changes once written (a summary, a link result, an
+// analysis by its id).
+inline constexpr absl::string_view kMutableKeyPrefix = "index/";
+
 class Cache {
  public:
   virtual ~Cache() = default;

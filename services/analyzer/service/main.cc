@@ -20,6 +20,7 @@
 #include "services/analyzer/service/analyzer_service.h"
 #include "services/analyzer/service/atomic_file.h"
 #include "services/analyzer/service/local_directory_cache.h"
+#include "services/analyzer/service/memory_fronted_cache.h"
 #include "services/analyzer/service/redis_cache.h"
 #include "services/analyzer/service/sha256.h"
 
@@ -36,6 +37,7 @@ Serves prism.v1.Analyzer over gRPC (with gRPC health checking and server reflect
   --cache-dir=DIR              local cache and uploaded blobs (default ~/.cache/prism/analyzer)
   --redis=HOST:PORT            Redis server for --cache=redis (default 127.0.0.1:6379)
   --redis-ttl-seconds=N        expiry of every Redis entry, renewed when written (default 604800)
+  --memory-cache-bytes=N       recent cache entries kept in memory too (default 268435456)
   --max-blob-bytes=N           largest blob accepted (default 67108864)
   --max-build-bytes=N          largest total of one build's files (default 1073741824)
   --max-units=N                most translation units per build (default 20000)
@@ -55,6 +57,7 @@ struct Flags {
   std::string redis = "127.0.0.1:6379";
   int64_t redis_ttl_seconds = 7 * 24 * 3600;
   int64_t max_build_seconds = 3600;
+  int64_t memory_cache_bytes = int64_t{256} << 20;
   std::string token_file, tls_cert, tls_key, tls_client_ca;
   prism::service::ServiceOptions service;
 };
@@ -105,6 +108,8 @@ Flags ParseFlags(int argc, char** argv) {
       flags.redis = value;
     } else if (name == "--redis-ttl-seconds") {
       number(&flags.redis_ttl_seconds, 1);
+    } else if (name == "--memory-cache-bytes") {
+      number(&flags.memory_cache_bytes, 0);
     } else if (name == "--max-blob-bytes") {
       number(&flags.service.max_blob_bytes, 0);
     } else if (name == "--max-build-bytes") {
@@ -195,6 +200,9 @@ int main(int argc, char** argv) {
     if (!local.ok()) Fail(std::string(local.status().message()));
     cache = std::move(*local);
   }
+
+  cache = std::make_unique<prism::service::MemoryFrontedCache>(
+      std::move(cache), static_cast<size_t>(flags.memory_cache_bytes));
 
   prism::service::AnalyzerService service(flags.service, **blobs, *cache);
   grpc::EnableDefaultHealthCheckService(true);

@@ -11,15 +11,15 @@ std::string ResultKey(const std::string& id) {
   return absl::StrCat("result/", id);
 }
 std::string BuildIdKey(const std::string& build_id) {
-  return absl::StrCat("build-id/", build_id);
+  return absl::StrCat(kMutableKeyPrefix, "build-id/", build_id);
 }
 std::string ProgramBuildKey(const std::string& program,
                             const std::string& build_id) {
-  return absl::StrCat("program-build/", program.size(), ":", program, "/",
-                      build_id);
+  return absl::StrCat(kMutableKeyPrefix, "program-build/", program.size(), ":",
+                      program, "/", build_id);
 }
 std::string RecentKey(const std::string& program) {
-  return absl::StrCat("recent/", program);
+  return absl::StrCat(kMutableKeyPrefix, "recent/", program);
 }
 
 }  // namespace
