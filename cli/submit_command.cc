@@ -5,11 +5,13 @@
 #include <cstdio>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <sstream>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "cli/include_scanner.h"
+#include "cli/scan_cache.h"
 #include "cli/service_client.h"
 #include "lib/elf/build_id.h"
 #include "services/analyzer/engine/engine.h"
@@ -37,6 +39,8 @@ query it with 'prism conflicts', 'prism explain' and 'prism constraints'.
   FILES... -- FLAGS          analyze FILES compiled with FLAGS
   --binary PATH              key the result by PATH's GNU build-id (for 'prism constraints')
   --overrides FILE           remove conflicts on resources: one 'resource: reason' line each
+  --rescan                   preprocess every TU again to find the files it reads, instead of
+                             trusting what an unchanged TU read last time (cli/scan_cache.h)
 )";
 
 struct SubmitOptions {
@@ -44,8 +48,18 @@ struct SubmitOptions {
   std::string binary;
   std::vector<std::string> overrides;
   std::vector<std::string> command_line;  // For CommandsFromCommandLine.
+  bool rescan = false;
   ServiceConnection connection;
 };
+
+// A file of the build by digest: where it is, and its bytes once read (files
+// whose scan was remembered are read only if the service lacks them).
+struct BuildFile {
+  std::string path;
+  int64_t size = 0;
+  std::optional<std::string> data;
+};
+using BuildFiles = std::map<std::string, BuildFile>;  // By SHA-256.
 
 bool ReadFile(const std::string& path, std::string* out) {
   std::ifstream in(path, std::ios::binary);
@@ -70,6 +84,10 @@ int ParseSubmitArgs(const std::vector<std::string>& args,
             ParseConnectionOption(kVerb, args, &i, &options->connection);
         matched != 0) {
       if (matched < 0) return 2;
+      continue;
+    }
+    if (arg == "--rescan") {
+      options->rescan = true;
       continue;
     }
     if (arg == "--") {
@@ -125,7 +143,7 @@ int ParseSubmitArgs(const std::vector<std::string>& args,
 
 // The manifest, and the contents of every file it names by digest.
 int BuildManifest(const SubmitOptions& options, v1::Build* build,
-                  std::map<std::string, std::string>* contents) {
+                  BuildFiles* contents) {
   absl::StatusOr<std::vector<frontend::CompileCommand>> commands =
       frontend::CommandsFromCommandLine(options.command_line);
   if (!commands.ok()) {
@@ -161,16 +179,28 @@ int BuildManifest(const SubmitOptions& options, v1::Build* build,
       *out->mutable_declared_at() = override.declared_at;
     }
   }
+  const ScanCache scans;
   for (const frontend::CompileCommand& command : *commands) {
-    absl::StatusOr<std::vector<std::string>> files = FilesReadBy(command);
-    if (!files.ok()) {
-      return VerbUsageError(kVerb, std::string(files.status().message()));
-    }
     v1::TranslationUnit* unit = build->add_units();
     unit->set_main_file(command.file);
     unit->set_directory(command.directory);
     for (const std::string& argument : command.arguments) {
       unit->add_arguments(argument);
+    }
+    std::optional<std::vector<v1::SourceFile>> known;
+    if (!options.rescan) known = scans.Lookup(command);
+    if (known) {
+      for (v1::SourceFile& file : *known) {
+        contents->emplace(
+            file.digest().sha256(),
+            BuildFile{file.path(), file.digest().size_bytes(), std::nullopt});
+        *unit->add_files() = std::move(file);
+      }
+      continue;
+    }
+    absl::StatusOr<std::vector<std::string>> files = FilesReadBy(command);
+    if (!files.ok()) {
+      return VerbUsageError(kVerb, std::string(files.status().message()));
     }
     for (const std::string& path : *files) {
       std::string data;
@@ -181,20 +211,22 @@ int BuildManifest(const SubmitOptions& options, v1::Build* build,
       file->set_path(path);
       file->mutable_digest()->set_sha256(service::Sha256Hex(data));
       file->mutable_digest()->set_size_bytes(static_cast<int64_t>(data.size()));
-      (*contents)[file->digest().sha256()] = std::move(data);
+      (*contents)[file->digest().sha256()] = {path, file->digest().size_bytes(),
+                                              std::move(data)};
     }
+    scans.Store(command, {unit->files().begin(), unit->files().end()});
   }
   return -1;
 }
 
 int UploadMissing(v1::Analyzer::Stub& stub, const ServiceConnection& connection,
-                  const std::map<std::string, std::string>& contents) {
+                  BuildFiles& contents) {
   std::vector<v1::Digest> missing;
   std::vector<v1::Digest> all;
-  for (const auto& [sha, data] : contents) {
+  for (const auto& [sha, file] : contents) {
     v1::Digest digest;
     digest.set_sha256(sha);
-    digest.set_size_bytes(static_cast<int64_t>(data.size()));
+    digest.set_size_bytes(file.size);
     all.push_back(digest);
   }
   for (size_t start = 0; start < all.size(); start += kDigestsPerQuery) {
@@ -222,7 +254,22 @@ int UploadMissing(v1::Analyzer::Stub& stub, const ServiceConnection& connection,
   std::unique_ptr<grpc::ClientWriter<v1::UploadChunk>> writer =
       stub.UploadBlobs(&context, &response);
   for (const v1::Digest& digest : missing) {
-    const std::string& data = contents.at(digest.sha256());
+    BuildFile& file = contents.at(digest.sha256());
+    if (!file.data) {
+      std::string data;
+      if (!ReadFile(file.path, &data) ||
+          service::Sha256Hex(data) != digest.sha256()) {
+        std::fprintf(stderr,
+                     "prism submit: %s changed while it was being submitted; "
+                     "run prism submit again\n",
+                     file.path.c_str());
+        writer->WritesDone();
+        writer->Finish();
+        return 2;
+      }
+      file.data = std::move(data);
+    }
+    const std::string& data = *file.data;
     size_t offset = 0;
     do {
       v1::UploadChunk chunk;
@@ -268,7 +315,7 @@ int RunSubmitCommand(const std::vector<std::string>& args) {
   SubmitOptions options;
   if (int status = ParseSubmitArgs(args, &options); status >= 0) return status;
   v1::SubmitRequest submit;
-  std::map<std::string, std::string> contents;
+  BuildFiles contents;
   if (int status = BuildManifest(options, submit.mutable_build(), &contents);
       status >= 0) {
     return status;

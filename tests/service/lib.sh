@@ -3,6 +3,8 @@
 analyzer_bin=services/analyzer/service/prism-analyzer
 prism=cli/prism
 pids=()
+# prism submit remembers what each TU read (cli/scan_cache.h): keep that inside the test.
+export XDG_CACHE_HOME=$work/client-cache
 stop_all() {
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
   for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done

@@ -51,7 +51,7 @@ set -e
 
 # 2. A multi-TU project: a.c and b.c read shared.h, c.c reads other.h.
 project=$work/project
-mkdir -p "$project/include"
+mkdir -p "$project/include" "$project/first"
 cat >"$project/include/shared.h" <<'C'
 extern int shared_counter;
 static inline void bump(void) { shared_counter++; }
@@ -70,7 +70,8 @@ python3 - "$project" <<'PY'
 import json, sys
 d = sys.argv[1]
 json.dump([{"directory": d, "file": f"{u}.c",
-            "arguments": ["cc", "-std=gnu11", "-Iinclude", "-c", f"{u}.c"]} for u in "abc"],
+            "arguments": ["cc", "-std=gnu11", "-Ifirst", "-Iinclude", "-c", f"{u}.c"]}
+           for u in "abc"],
           open(f"{d}/compile_commands.json", "w"))
 PY
 "$prism" submit --program project -p "$project" >"$work/p1.id" 2>"$work/p1.log" || fail "project submit"
@@ -84,6 +85,15 @@ grep -q '1 to upload' "$work/p3.log" || fail "not only the header uploaded: $(ca
 "$prism" conflicts --analysis "$(cat "$work/p3.id")" --format=json >"$work/p_remote.json"
 "$prism" analyze -p "$project" --format=json >"$work/p_local.json"
 cmp "$work/p_remote.json" "$work/p_local.json" || fail "project JSON differs from prism analyze"
+# A header that now shadows shared.h from an earlier search directory: the remembered scans of
+# a.c and b.c must not be trusted.
+printf 'extern int shared_counter;\nstatic inline void bump(void) { }\n' >"$project/first/shared.h"
+"$prism" submit --program project -p "$project" >"$work/p4.id" 2>"$work/p4.log"
+[[ $(analysed_count "$work/p4.log") == 2 ]] || fail "shadowing header: $(cat "$work/p4.log")"
+"$prism" conflicts --analysis "$(cat "$work/p4.id")" --format=json >"$work/p4_remote.json"
+"$prism" analyze -p "$project" --format=json >"$work/p4_local.json"
+cmp "$work/p4_remote.json" "$work/p4_local.json" || fail "shadowed build differs from prism analyze"
+cmp -s "$work/p4_local.json" "$work/p_local.json" && fail "the shadowing header changed nothing"
 
 # 3. Constraints belong to one build: stamped with --binary's build-id, never served for another.
 # (The prism binary stands in for the server's; prism analyze names the program after it.)
