@@ -60,8 +60,8 @@ int ParseConnectionOption(const std::string& verb,
                           const std::vector<std::string>& args, size_t* i,
                           ServiceConnection* connection) {
   const std::string& arg = args[*i];
-  for (const char* name :
-       {"--server", "--token-file", "--tls-ca", "--timeout"}) {
+  for (const char* name : {"--server", "--token-file", "--tls-ca", "--tls-cert",
+                           "--tls-key", "--timeout"}) {
     std::string value;
     if (arg == name) {
       if (*i + 1 >= args.size()) {
@@ -85,6 +85,10 @@ int ParseConnectionOption(const std::string& verb,
       }
     } else if (option == "--tls-ca") {
       connection->tls_ca = value;
+    } else if (option == "--tls-cert") {
+      connection->tls_cert = value;
+    } else if (option == "--tls-key") {
+      connection->tls_key = value;
     } else {
       int seconds = 0;
       if (!absl::SimpleAtoi(value, &seconds) || seconds < 1) {
@@ -110,6 +114,12 @@ int FinishConnectionOptions(const std::string& verb,
     return VerbUsageError(
         verb, "no analyzer named: give --server HOST:PORT or set PRISM_SERVER");
   }
+  if (connection->tls_cert.empty() != connection->tls_key.empty()) {
+    return VerbUsageError(verb, "--tls-cert and --tls-key go together");
+  }
+  if (!connection->tls_cert.empty() && connection->tls_ca.empty()) {
+    return VerbUsageError(verb, "--tls-cert needs --tls-ca");
+  }
   if (connection->token.empty()) {
     if (const char* file = std::getenv("PRISM_TOKEN_FILE")) {
       if (!ReadFirstLine(file, &connection->token)) {
@@ -130,6 +140,12 @@ std::unique_ptr<v1::Analyzer::Stub> Connect(
     if (!ReadAll(connection.tls_ca, &options.pem_root_certs)) {
       VerbUsageError(verb,
                      absl::StrCat("cannot read --tls-ca ", connection.tls_ca));
+      return nullptr;
+    }
+    if (!connection.tls_cert.empty() &&
+        (!ReadAll(connection.tls_cert, &options.pem_cert_chain) ||
+         !ReadAll(connection.tls_key, &options.pem_private_key))) {
+      VerbUsageError(verb, "cannot read --tls-cert or --tls-key");
       return nullptr;
     }
     credentials = grpc::SslCredentials(options);
@@ -173,6 +189,7 @@ const char* ConnectionOptionsUsage() {
   return R"(  --server HOST:PORT         the analyzer (default: $PRISM_SERVER)
   --token-file FILE          send the bearer token on FILE's first line (default: $PRISM_TOKEN_FILE)
   --tls-ca FILE              connect with TLS, trusting this CA (PEM)
+  --tls-cert FILE --tls-key FILE   present this client certificate (PEM)
   --timeout SECONDS          deadline of each call (default 30; connecting waits at most 10)
 )";
 }

@@ -21,10 +21,13 @@ namespace prism::cli {
 struct ServiceConnection {
   std::string server;  // HOST:PORT.
   std::string token;   // Bearer token; empty: none.
-  std::string
-      tls_ca;  // PEM file of the CA that signed the server; empty: plaintext.
-  absl::Duration timeout =
-      absl::Seconds(30);  // Per RPC; connecting gets min(timeout, 10 s).
+  // PEM file of the CA that signed the server; empty: plaintext.
+  std::string tls_ca;
+  // Client certificate chain and key (PEM), for servers that ask for one.
+  std::string tls_cert;
+  std::string tls_key;
+  // Per RPC; connecting waits min(timeout, 10 s).
+  absl::Duration timeout = absl::Seconds(30);
 };
 
 // Parses one connection option at args[*i] (advancing *i past its value).
