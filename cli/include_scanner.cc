@@ -54,7 +54,42 @@ class ScanAction : public clang::PreprocessOnlyAction {
   std::set<std::string>* files_;
 };
 
-class SilentDiagnostics : public clang::DiagnosticConsumer {};
+// Keeps the driver's "unknown argument" errors (GCC-only flags in a build made
+// with gcc), prints nothing.
+class UnknownArguments : public clang::DiagnosticConsumer {
+ public:
+  void HandleDiagnostic(clang::DiagnosticsEngine::Level level,
+                        const clang::Diagnostic& info) override {
+    if (level < clang::DiagnosticsEngine::Error) return;
+    llvm::SmallString<128> message;
+    info.FormatDiagnostic(message);
+    constexpr llvm::StringLiteral kPrefix = "unknown argument: '";
+    llvm::StringRef text = message.str();
+    if (text.startswith(kPrefix) && text.endswith("'")) {
+      arguments_.insert(text.drop_front(kPrefix.size()).drop_back().str());
+    }
+  }
+  const std::set<std::string>& arguments() const { return arguments_; }
+
+ private:
+  std::set<std::string> arguments_;
+};
+
+// One preprocessor run over `args`; the arguments Clang did not know.
+std::set<std::string> Preprocess(const frontend::CompileCommand& command,
+                                 const std::vector<std::string>& args,
+                                 clang::FileManager* manager,
+                                 std::set<std::string>* files) {
+  clang::tooling::ToolInvocation invocation(
+      args, std::make_unique<ScanAction>(command.directory, files), manager);
+  llvm::IntrusiveRefCntPtr<clang::DiagnosticOptions> diagnostic_options(
+      new clang::DiagnosticOptions());
+  UnknownArguments diagnostics;
+  invocation.setDiagnosticOptions(diagnostic_options.get());
+  invocation.setDiagnosticConsumer(&diagnostics);
+  invocation.run();
+  return diagnostics.arguments();
+}
 
 }  // namespace
 
@@ -77,15 +112,17 @@ absl::StatusOr<std::vector<std::string>> FilesReadBy(
   options.WorkingDir = command.directory;
   llvm::IntrusiveRefCntPtr<clang::FileManager> manager(
       new clang::FileManager(options, real));
-  clang::tooling::ToolInvocation invocation(
-      frontend::AdjustArgumentsForAnalysis(command),
-      std::make_unique<ScanAction>(command.directory, &files), manager.get());
-  llvm::IntrusiveRefCntPtr<clang::DiagnosticOptions> diagnostic_options(
-      new clang::DiagnosticOptions());
-  SilentDiagnostics diagnostics;
-  invocation.setDiagnosticOptions(diagnostic_options.get());
-  invocation.setDiagnosticConsumer(&diagnostics);
-  invocation.run();
+  std::vector<std::string> args = frontend::AdjustArgumentsForAnalysis(command);
+  std::set<std::string> unknown =
+      Preprocess(command, args, manager.get(), &files);
+  if (!unknown.empty()) {
+    // As the front-end does on the service: drop them and run again.
+    std::vector<std::string> known;
+    for (size_t i = 0; i < args.size(); ++i) {
+      if (i == 0 || !unknown.count(args[i])) known.push_back(args[i]);
+    }
+    Preprocess(command, known, manager.get(), &files);
+  }
   std::vector<std::string> result;
   for (const std::string& file : files) {
     if (!service::IsInSystemHeaderDirectory(file)) result.push_back(file);

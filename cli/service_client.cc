@@ -150,8 +150,11 @@ std::unique_ptr<v1::Analyzer::Stub> Connect(
     }
     credentials = grpc::SslCredentials(options);
   }
+  // Results of large programs exceed gRPC's default 4 MiB per message.
+  grpc::ChannelArguments arguments;
+  arguments.SetMaxReceiveMessageSize(256 << 20);
   std::shared_ptr<grpc::Channel> channel =
-      grpc::CreateChannel(connection.server, credentials);
+      grpc::CreateCustomChannel(connection.server, credentials, arguments);
   const absl::Duration wait = std::min(connection.timeout, absl::Seconds(10));
   if (!channel->WaitForConnected(absl::ToChronoTime(absl::Now() + wait))) {
     std::fprintf(stderr,

@@ -10,7 +10,8 @@ and the floor, clang -fsyntax-only over the same TUs with the same threads. Prin
 one-hdr/cold and cold/floor, plus the analyzer's peak memory above its idle size during the cold
 build (memory per concurrent build). Targets: warm <= 0.05, one-hdr <= 0.15, cold <= 1.5.
 
-Usage: bench/analyzer/service_bench.py [--corpus DIR] [--jobs N] [--programs libevent,memcached]
+Usage: bench/analyzer/service_bench.py [--corpus DIR] [--jobs N]
+           [--programs libevent,libevent-library,memcached,tmux]
            [--prism PATH] [--analyzer PATH]
 (binaries default to bazel-bin/cli/prism and bazel-bin/services/analyzer/service/prism-analyzer;
 build them with --config=opt for figures worth recording).
@@ -83,10 +84,10 @@ def headers_by_readers(commands, build_dir):
 
 
 def bench(label, build_dir, under, options, workdir):
-    copy = copy_build(build_dir, os.path.join(workdir, os.path.basename(build_dir)))
+    copy = copy_build(build_dir, os.path.join(workdir, label.replace(" ", "-")))
     commands = analyzer_bench.load_commands(copy, under)
     files = [path for _, _, path, _ in commands]
-    state = os.path.join(workdir, "state-" + os.path.basename(build_dir))
+    state = os.path.join(workdir, "state-" + label.replace(" ", "-"))
     server = subprocess.Popen([options.analyzer, "--listen=127.0.0.1:0",
                                f"--jobs={options.jobs}", f"--cache-dir={state}"],
                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
@@ -118,7 +119,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--corpus", default=os.path.join(REPO, "corpus"))
     parser.add_argument("--jobs", type=int, default=2)
-    parser.add_argument("--programs", default="libevent,memcached")
+    parser.add_argument("--programs", default="libevent,memcached,tmux")
     parser.add_argument("--prism", default=os.path.join(REPO, "bazel-bin/cli/prism"))
     parser.add_argument("--analyzer", default=os.path.join(
         REPO, "bazel-bin/services/analyzer/service/prism-analyzer"))
@@ -128,10 +129,12 @@ def main():
             sys.exit(f"no binary at {binary} (bazel build //cli:prism //services/analyzer:prism-analyzer)")
     targets = []
     wanted = options.programs.split(",")
-    for pattern, label, under in (("libevent-*", "libevent samples", "sample"),
-                                  ("memcached-*", "memcached", None),
-                                  ("tmux-*", "tmux", None)):
-        if pattern[:-2] not in wanted:
+    for key, pattern, label, under in (
+            ("libevent", "libevent-*", "libevent samples", "sample"),
+            ("libevent-library", "libevent-*", "libevent library", None),
+            ("memcached", "memcached-*", "memcached", None),
+            ("tmux", "tmux-*", "tmux", None)):
+        if key not in wanted:
             continue
         dirs = [d for d in sorted(glob.glob(os.path.join(options.corpus, pattern)))
                 if os.path.isfile(os.path.join(d, "compile_commands.json"))]

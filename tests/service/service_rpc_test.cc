@@ -390,6 +390,37 @@ TEST(ServiceRpcTest, ManyConcurrentSubmitsEachGetAnAnswerAndTheServiceStaysUp) {
   EXPECT_EQ(reply, std::string(kServing, 2));
 }
 
+TEST(ServiceRpcTest, AnalysisPastItsWallTimeFailsNamingTheLimit) {
+  // 200 TUs each parsing a 20000-declaration header take far more than the
+  // one second allowed on any machine.
+  AnalyzerProcess analyzer({"--max-build-seconds=1", "--jobs=1"});
+  std::string header;
+  for (int i = 0; i < 20000; ++i) {
+    absl::StrAppend(&header, "int declaration_", i, "(int, char *);\n");
+  }
+  v1::Build build;
+  build.set_program("slow");
+  std::vector<std::string> blobs = {header};
+  for (int i = 0; i < 200; ++i) {
+    const std::string source =
+        absl::StrCat("#include \"big.h\"\nint unit_", i, ";\n");
+    blobs.push_back(source);
+    v1::Build one =
+        OneUnitBuild(absl::StrCat("u", i, ".c"),
+                     {{absl::StrCat("u", i, ".c"), source}, {"big.h", header}});
+    *build.add_units() = one.units(0);
+  }
+  ASSERT_TRUE(Upload(analyzer.stub(), blobs).ok());
+  v1::AnalysisProgress last;
+  ASSERT_TRUE(SubmitAndWait(analyzer.stub(), build, &last).ok());
+  EXPECT_EQ(last.state(), v1::AnalysisProgress::STATE_FAILED);
+  EXPECT_EQ(last.error_code(),
+            static_cast<int>(StatusCode::RESOURCE_EXHAUSTED));
+  EXPECT_NE(last.error_message().find("--max-build-seconds"), std::string::npos)
+      << last.error_message();
+  EXPECT_LT(last.units_done(), 200u);
+}
+
 TEST(ServiceRpcTest, BearerTokenGuardsEveryRpcButHealth) {
   const std::string directory = TestDirectory();
   std::ofstream(directory + "/token") << "s3cret-token\n";

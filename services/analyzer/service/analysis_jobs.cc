@@ -72,12 +72,12 @@ absl::StatusOr<std::shared_ptr<AnalysisJob>> AnalysisJobs::Start(
   std::shared_ptr<AnalysisJob> job;
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    if (auto found = jobs_.find(id); found != jobs_.end()) {
-      // A failed analysis may be retried (its blobs may be uploaded again).
-      if (found->second->Progress().state() !=
-          v1::AnalysisProgress::STATE_FAILED) {
-        return found->second;
-      }
+    // A finished job is run again: the caller found no stored result (a
+    // failed analysis may succeed once its blobs are uploaded again; a result
+    // may have expired from the cache).
+    if (auto found = jobs_.find(id);
+        found != jobs_.end() && !IsFinished(found->second->Progress())) {
+      return found->second;
     }
     if (running_ >= max_concurrent_) {
       return absl::ResourceExhaustedError(absl::StrCat(

@@ -48,8 +48,7 @@ class AnalysisJobs {
   explicit AnalysisJobs(int max_concurrent) : max_concurrent_(max_concurrent) {}
 
   // Runs `work` on a thread of its own under a new job named `id`, unless a job
-  // of that id is running or finished successfully (then returns it, running
-  // nothing).
+  // of that id is running (then returns it, running nothing).
   absl::StatusOr<std::shared_ptr<AnalysisJob>> Start(
       const std::string& id, std::function<absl::Status(AnalysisJob&)> work);
 
