@@ -359,7 +359,7 @@ TEST(ServiceRpcTest, CodeThatDoesNotParseIsAnIncompleteResult) {
 
 TEST(ServiceRpcTest, ManyConcurrentSubmitsEachGetAnAnswerAndTheServiceStaysUp) {
   AnalyzerProcess analyzer({"--max-concurrent-builds=2", "--jobs=1"});
-  constexpr int kSubmits = 200;
+  constexpr int kSubmits = 1000;
   std::vector<std::string> sources;
   for (int i = 0; i < kSubmits; ++i) {
     sources.push_back(absl::StrCat("int unit_", i, ";\n"));
