@@ -197,7 +197,7 @@ grpc::Status AnalyzerService::Submit(grpc::ServerContext* context,
                  options_.runner.server_fingerprint);
   if (!checked.ok()) return ToGrpc(checked.status());
   response->set_analysis_id(checked->analysis_id);
-  if (results_.Result(checked->analysis_id)) {
+  if (results_.HasResult(checked->analysis_id)) {
     v1::AnalysisProgress answered;
     answered.set_analysis_id(checked->analysis_id);
     answered.set_state(v1::AnalysisProgress::STATE_DONE);

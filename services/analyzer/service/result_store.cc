@@ -54,6 +54,10 @@ std::optional<v1::AnalysisResult> ResultStore::Result(
   return result;
 }
 
+bool ResultStore::HasResult(const std::string& analysis_id) {
+  return cache_.Get(ResultKey(analysis_id)).has_value();
+}
+
 std::optional<std::string> ResultStore::IdForBuildId(
     const std::string& build_id) {
   return cache_.Get(BuildIdKey(build_id));

@@ -21,6 +21,9 @@ class ResultStore {
   void Save(const v1::AnalysisSummary& record,
             const v1::AnalysisResult& result);
   std::optional<v1::AnalysisResult> Result(const std::string& analysis_id);
+  // Whether the result is stored, without decoding it (results of large
+  // programs are hundreds of megabytes).
+  bool HasResult(const std::string& analysis_id);
   std::optional<std::string> IdForBuildId(const std::string& build_id);
   std::optional<std::string> IdForProgramBuild(const std::string& program,
                                                const std::string& build_id);
