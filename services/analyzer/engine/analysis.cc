@@ -24,6 +24,11 @@ AnalysisResult Analysis::Run() {
     field_overrides_[name] = declaration;
     bare_field_overrides_[FieldName(name)] = declaration;
   }
+  for (const auto& [name, model] : options_.models) {
+    for (const FunctionModel::Hidden& hidden : model.hidden) {
+      if (hidden.per_thread) per_thread_states_.insert(hidden.name);
+    }
+  }
   DiscoverHandlers();
   FindEscapes();
   std::vector<HandlerInfo*>& ordered = ordered_;
@@ -67,6 +72,8 @@ AnalysisResult Analysis::Run() {
   for (const auto& [key, diagnostic] : unresolved_)
     *result.add_diagnostics() = diagnostic;
   for (const auto& [key, diagnostic] : resolved_by_type_)
+    *result.add_diagnostics() = diagnostic;
+  for (const auto& [key, diagnostic] : async_callbacks_)
     *result.add_diagnostics() = diagnostic;
   if (omitted_ > 0) {
     prism::v1::Diagnostic note;

@@ -155,10 +155,9 @@ class Analysis {
 
   HandlerInfo& HandlerFor(const std::string& usr);
 
-  // A function handed to library code that neither registers it as a handler
-  // (registration_apis.txt) nor calls it during the call (`calls=` in its
-  // model) may be run later from the loop or another thread, outside the
-  // matrix: say so, and mark the result incomplete.
+  // A function handed to code that neither registers it as a handler nor
+  // only calls it during the call may run later outside the matrix: a
+  // serial reason (a signal handler, `async=`: a note).
   void NoteUnhandledCallbacks(const FunctionNode& caller,
                               const prism::v1::Call& call);
 
@@ -181,12 +180,35 @@ class Analysis {
   static std::set<std::string> PublishedFresh(
       const std::map<std::string, Store>& stores);
 
-  // A context that is the registering function's parameter (setup(c)
-  // registers c) comes from its callers: the context stored into global
-  // memory there (main: publish(x); setup(x)) escapes too. Up to a few
-  // levels of callers.
-  void EscapesInCallers(const std::string& registering_usr,
-                        const std::vector<Value>& context_values, int depth);
+  // Whether other code holding the pointer `stored` may reach the memory
+  // `context` points to (the same object, at or above it).
+  static bool Reaches(const Value& stored, const Value& context);
+
+  // Pointers the function `usr` stores into shared memory (or into its fresh
+  // objects linked into shared memory), callees' stores instantiated.
+  const std::vector<Value>& ExposedBy(const std::string& usr);
+
+  // Whether the context, as the function `usr` sees it, is reachable from
+  // shared memory: read from it, or stored there by `usr` (an allocation
+  // site: by any function).
+  bool ContextExposed(const std::string& usr, const Value& context);
+
+  // One call that may run a function: `call` of `body` in `caller`.
+  struct CallSite {
+    const FunctionNode* caller = nullptr;
+    const prism::v1::Function* body = nullptr;
+    int call = 0;
+    bool called_back = false;  // Library code calls it with its own arguments.
+  };
+  const std::vector<CallSite>& CallersOf(const std::string& usr);
+  const CallArguments& ArgumentsAt(const CallSite& site);
+
+  // Whether a registration's context escapes where it comes from: in the
+  // registering function, in any of its callers (direct or indirect, to any
+  // depth), in the registrations of a handler that registers its own
+  // parameter, or, for memory allocated for it, wherever that memory goes
+  // (returned to a caller that publishes it: g_conns[n] = conn_new(fd)).
+  bool ContextEscapesAtOrigin(const RegistrationFact& registration);
 
   void FindEscapes();
 
@@ -243,6 +265,7 @@ class Analysis {
   static bool RegisteredWithSubObject(const HandlerInfo& handler);
 
   HandlerAccesses Classify(const HandlerInfo& handler);
+  bool InConstantStorage(const Path& path) const;
 
   // ---- Conflicts.
 
@@ -253,10 +276,15 @@ class Analysis {
   static bool DereferencesFrom(const std::vector<std::string>& selectors,
                                size_t from);
 
-  // The programmer's override covering a conflict, if any: one side's access
-  // is to an overridden global or field itself (not through a pointer in it).
+  // Every override covering one access (the overridden global or field
+  // itself, not memory reached through a pointer in it).
+  std::vector<Override> OverridesOfAccess(const HandlerAccess& access) const;
+
+  // The programmer's override covering a conflict, if any: one override that
+  // covers both sides' accesses, or one naming the reported resource exactly
+  // (`resource_named`: the report names memory both sides may reach).
   const Override* FindOverride(const HandlerAccess& a, const HandlerAccess& b,
-                               const std::string& resource,
+                               const std::string& resource, bool resource_named,
                                Override* scratch) const;
 
   using ConflictKey = std::tuple<int, std::string>;  // kind, resource
@@ -328,12 +356,26 @@ class Analysis {
   // Field name -> the declaration whose PRISM_NO_CONFLICT covers it.
   std::map<std::string, const prism::v1::Declaration*> field_overrides_;
   std::map<std::string, const prism::v1::Declaration*> bare_field_overrides_;
+  // Hidden library state kept per thread (models'
+  // `hidden=NAME:...:per_thread`).
+  std::set<std::string> per_thread_states_;
   std::map<std::string, HandlerInfo> handlers_;
   std::vector<HandlerInfo*> ordered_;  // Handlers in the result's order.
   std::map<std::string, std::set<std::vector<std::string>>> escapes_;
   std::set<std::string> context_objects_;
+  // Caches of the escape search (escapes.cc).
+  std::map<std::string, std::vector<Value>> exposed_;
+  // Exposed values of allocation sites, by FreshId, over the whole program.
+  std::map<std::string, std::vector<Value>> exposed_fresh_;
+  bool exposed_fresh_built_ = false;
+  std::map<std::string, std::vector<CallSite>> callers_;
+  bool callers_built_ = false;
+  std::map<const prism::v1::Function*, std::vector<CallArguments>>
+      call_arguments_;
   std::map<std::pair<const HandlerInfo*, int>, ParameterBinding> bindings_;
   std::map<std::string, prism::v1::Diagnostic> unresolved_;
+  // Signal handlers installed (models' `async=`): notes, by callback and API.
+  std::map<std::string, prism::v1::Diagnostic> async_callbacks_;
 };
 
 }  // namespace prism::analyzer

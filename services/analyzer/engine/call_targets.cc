@@ -97,14 +97,18 @@ std::vector<CallTarget> LinkedProgram::CalleesOf(
     if (call.virtual_dispatch() && node != nullptr) {
       // Any override may run: every method of the same unqualified name and
       // arity (every destructor for a destructor), plus the static choice.
+      // One without a body here is its model or unknown code.
       const std::string method = UnqualifiedName(node->name);
       auto it = methods_by_name_.find(method[0] == '~' ? "~" : method);
       if (it != methods_by_name_.end()) {
         for (const FunctionNode* candidate : it->second) {
-          if (candidate != node &&
-              candidate->parameter_count == node->parameter_count) {
-            targets.push_back(CallTarget{candidate, nullptr, ""});
+          if (candidate == node ||
+              candidate->parameter_count != node->parameter_count) {
+            continue;
           }
+          targets.push_back(!candidate->bodies.empty()
+                                ? CallTarget{candidate, nullptr, ""}
+                                : by_name(candidate->name));
         }
       }
     }
@@ -158,6 +162,13 @@ std::vector<CallTarget> LinkedProgram::CalleesOf(
   };
   for (const FunctionNode* node : it->second) add(node);
   for (const FunctionNode* node : address_cast_) add(node);
+  if (const std::string* foreign = ForeignReason(call.indirect_type())) {
+    CallTarget outside;
+    outside.unknown_name =
+        absl::StrCat("<function from outside the program through ",
+                     call.indirect_type(), ": ", *foreign, ">");
+    targets.push_back(std::move(outside));
+  }
   return targets;
 }
 

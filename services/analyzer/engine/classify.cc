@@ -43,6 +43,27 @@ bool Analysis::RegisteredWithSubObject(const HandlerInfo& handler) {
   return false;
 }
 
+// Whether `path` lies in the own storage of a global defined const
+// (summary.proto Declaration.constant): after initialization nothing may
+// write it, so neither a read nor a "may write" of unknown code there is
+// shared. Only its own storage: its fields and array elements, not what a
+// pointer in it leads to, and not a truncated path, which covers that too.
+bool Analysis::InConstantStorage(const Path& path) const {
+  if (path.base != BaseKind::kGlobal || path.truncated) return false;
+  auto it = program_.globals().find(path.key);
+  if (it == program_.globals().end() || !it->second->constant()) return false;
+  size_t subscripts = it->second->array_rank();
+  for (const std::string& selector : path.selectors) {
+    if (IsSelectorField(selector)) {
+      subscripts = 0;  // Below a field, "[]" may be a pointer's.
+      continue;
+    }
+    if (selector != "[]" || subscripts == 0) return false;
+    --subscripts;
+  }
+  return true;
+}
+
 HandlerAccesses Analysis::Classify(const HandlerInfo& handler) {
   HandlerAccesses out;
   std::set<std::string> seen_shared;
@@ -61,6 +82,8 @@ HandlerAccesses Analysis::Classify(const HandlerInfo& handler) {
           access.location.set_column(0);
         }
         access.via = std::move(via);
+        if (InConstantStorage(effect.path))
+          return;  // Never written: not shared.
         if (effect.path.IsShared()) {
           access.resource =
               effect.path.base == BaseKind::kUnknown

@@ -37,7 +37,8 @@ bool Analysis::Record(const HandlerAccess& a, const HandlerAccess& b,
                                                                   : b.resource;
   }
   Override scratch;
-  const Override* override = FindOverride(a, b, resource, &scratch);
+  const Override* override =
+      FindOverride(a, b, resource, named != nullptr, &scratch);
   auto [it, inserted] = conflicts->try_emplace(ConflictKey{kind, resource});
   prism::v1::Conflict& conflict = it->second;
   if (!inserted) {

@@ -57,54 +57,150 @@ std::set<std::string> Analysis::PublishedFresh(
   return published;
 }
 
-// A context that is the registering function's parameter (setup(c)
-// registers c) comes from its callers: the context stored into global
-// memory there (main: publish(x); setup(x)) escapes too. Up to a few
-// levels of callers.
-void Analysis::EscapesInCallers(const std::string& registering_usr,
-                                const std::vector<Value>& context_values,
-                                int depth) {
-  if (depth >= 4) return;
-  std::set<int> parameters;
-  for (const Value& value : context_values) {
-    if (value.kind == Value::Kind::kLoadedFrom &&
-        value.path.base == BaseKind::kParameter &&
-        value.path.selectors.empty() && value.path.index >= 0) {
-      parameters.insert(value.path.index);
+namespace {
+
+// What a pointer value points to, as selectors below its base: a value loaded
+// from X points into *X, the address of X into X. A truncated path stands for
+// everything below it, so its pointee is the path itself.
+std::vector<std::string> Pointee(const Value& value) {
+  std::vector<std::string> selectors = value.path.selectors;
+  if (value.kind == Value::Kind::kLoadedFrom && !value.path.truncated)
+    selectors.push_back("*");
+  return selectors;
+}
+
+bool PointsIntoMemory(const Value& value) {
+  return value.kind == Value::Kind::kAddressOf ||
+         value.kind == Value::Kind::kLoadedFrom;
+}
+
+}  // namespace
+
+bool Analysis::Reaches(const Value& stored, const Value& context) {
+  if (!PointsIntoMemory(stored) || !PointsIntoMemory(context)) return false;
+  const Path& a = stored.path;
+  const Path& b = context.path;
+  if (a.base != b.base || a.index != b.index) return false;
+  if (a.base == BaseKind::kFresh ? FreshId(a) != FreshId(b) : a.key != b.key)
+    return false;
+  const std::vector<std::string> from = Pointee(stored);
+  const std::vector<std::string> to = Pointee(context);
+  return IsPrefix(from, to) || (context.path.truncated && IsPrefix(to, from));
+}
+
+const std::vector<Value>& Analysis::ExposedBy(const std::string& usr) {
+  auto [it, inserted] = exposed_.try_emplace(usr);
+  if (!inserted) return it->second;
+  const auto& stores = program_.SolvedFor(usr).stores;
+  const std::set<std::string> published = PublishedFresh(stores);
+  for (const auto& [key, store] : stores) {
+    const bool target_shared =
+        store.target.IsShared() || (store.target.base == BaseKind::kFresh &&
+                                    published.count(FreshId(store.target)));
+    if (target_shared && PointsIntoMemory(store.value)) {
+      it->second.push_back(store.value);
     }
   }
-  if (parameters.empty()) return;
-  for (const auto& [usr, node] : program_.functions()) {
-    for (const prism::v1::Function* body : node.bodies) {
-      std::vector<Value> outer;
-      bool calls = false;
-      bool any = false;
-      for (const prism::v1::Call& call : body->calls())
-        any = any || call.callee_usr() == registering_usr;
-      if (!any) continue;
-      const std::vector<CallArguments> resolved =
-          program_.ResolveCallArguments(node, *body);
-      for (int c = 0; c < body->calls_size(); ++c) {
-        if (body->calls(c).callee_usr() != registering_usr) continue;
-        calls = true;
-        if (static_cast<size_t>(c) >= resolved.size()) continue;
-        for (int index : parameters) {
-          if (static_cast<size_t>(index) < resolved[c].arguments.size()) {
-            const std::vector<Value>& values = resolved[c].arguments[index];
-            outer.insert(outer.end(), values.begin(), values.end());
+  return it->second;
+}
+
+bool Analysis::ContextExposed(const std::string& usr, const Value& context) {
+  if (context.path.base != BaseKind::kFresh) {
+    for (const Value& stored : ExposedBy(usr)) {
+      if (Reaches(stored, context)) return true;
+    }
+    return false;
+  }
+  // An allocation site keeps its name in every function its object reaches
+  // (returned to callers, passed to callees), so any function's store of it
+  // may publish it: g_conns[n] = conn_new(fd).
+  if (!exposed_fresh_built_) {
+    exposed_fresh_built_ = true;
+    for (const auto& [function_usr, node] : program_.functions()) {
+      for (const Value& stored : ExposedBy(function_usr)) {
+        if (stored.path.base == BaseKind::kFresh)
+          exposed_fresh_[FreshId(stored.path)].push_back(stored);
+      }
+    }
+  }
+  auto it = exposed_fresh_.find(FreshId(context.path));
+  if (it == exposed_fresh_.end()) return false;
+  for (const Value& stored : it->second) {
+    if (Reaches(stored, context)) return true;
+  }
+  return false;
+}
+
+const std::vector<Analysis::CallSite>& Analysis::CallersOf(
+    const std::string& usr) {
+  if (!callers_built_) {
+    callers_built_ = true;
+    for (const auto& [caller_usr, node] : program_.functions()) {
+      for (const prism::v1::Function* body : node.bodies) {
+        for (int c = 0; c < body->calls_size(); ++c) {
+          for (const CallTarget& target : program_.TargetsOf(body->calls(c))) {
+            if (target.function == nullptr) continue;
+            callers_[target.function->usr].push_back(
+                CallSite{&node, body, c, target.called_back});
           }
         }
       }
-      if (!calls) continue;
-      std::set<std::string> keys;
-      for (const Value& value : outer) keys.insert(value.Key());
-      for (const auto& [key, store] : program_.SolvedFor(usr).stores) {
-        if (store.target.IsShared() && keys.count(store.value.Key()))
-          AddEscape("ctx", {"*"});
-      }
-      EscapesInCallers(usr, outer, depth + 1);
     }
   }
+  static const std::vector<CallSite>* const kNone = new std::vector<CallSite>();
+  auto it = callers_.find(usr);
+  return it == callers_.end() ? *kNone : it->second;
+}
+
+const CallArguments& Analysis::ArgumentsAt(const CallSite& site) {
+  auto [it, inserted] = call_arguments_.try_emplace(site.body);
+  if (inserted)
+    it->second = program_.ResolveCallArguments(*site.caller, *site.body);
+  static const CallArguments* const kNone = new CallArguments();
+  return static_cast<size_t>(site.call) < it->second.size()
+             ? it->second[site.call]
+             : *kNone;
+}
+
+bool Analysis::ContextEscapesAtOrigin(const RegistrationFact& registration) {
+  // (function, value): the context as some function sees it, followed from
+  // the registering function to every function it may come from. No bound:
+  // the pairs are finite, and stopping early could miss an escape.
+  std::vector<std::pair<std::string, Value>> work;
+  std::set<std::string> seen;
+  auto follow = [&](const std::string& usr, const Value& value) {
+    if (seen.insert(absl::StrCat(usr, "\x1e", value.Key())).second)
+      work.push_back({usr, value});
+  };
+  for (const Value& value : registration.context_values)
+    follow(registration.registering_usr, value);
+  const size_t registered = work.size();
+  for (size_t next = 0; next < work.size(); ++next) {
+    const auto [usr, value] = work[next];
+    // What the registration itself was given, when shared or unknown, makes
+    // the handler's context accesses global already (classify.cc); a
+    // caller's such value is the context being reachable from shared memory.
+    if (next >= registered &&
+        (value.kind == Value::Kind::kUnknown ||
+         (PointsIntoMemory(value) && value.path.IsShared())))
+      return true;
+    if (!PointsIntoMemory(value)) continue;
+    if (ContextExposed(usr, value)) return true;
+    if (value.path.base != BaseKind::kParameter) continue;
+    // Callers, direct or indirect (every call whose targets include it).
+    for (const CallSite& site : CallersOf(usr)) {
+      // Library code calling it back passes arguments of its own.
+      if (site.called_back) return true;
+      const CallArguments& arguments = ArgumentsAt(site);
+      for (const Value& outer : LinkedProgram::InstantiateValue(
+               value, arguments.arguments, arguments.this_argument)) {
+        follow(site.caller->usr, outer);
+      }
+    }
+    // (A handler's own parameters come from its registrations, which are
+    // searched themselves: escapes apply to every handler's context.)
+  }
+  return false;
 }
 
 void Analysis::FindEscapes() {
@@ -151,14 +247,13 @@ void Analysis::FindEscapes() {
     // object two contexts share, a caller's pointer) makes accesses through
     // that field global.
     for (const RegistrationFact& registration : handler.registrations) {
-      std::set<std::string> context_keys;
-      for (const Value& value : registration.context_values)
-        context_keys.insert(value.Key());
-      EscapesInCallers(registration.registering_usr,
-                       registration.context_values, 0);
+      const auto ctx = escapes_.find("ctx");
+      const bool all_escaped = ctx != escapes_.end() &&
+                               ctx->second.count(std::vector<std::string>{"*"});
+      if (!all_escaped && ContextEscapesAtOrigin(registration))
+        AddEscape("ctx", {"*"});
       const auto& stores =
           program_.SolvedFor(registration.registering_usr).stores;
-      const std::set<std::string> published = PublishedFresh(stores);
       std::map<std::string, int> times_stored;
       for (const auto& [key, store] : stores) {
         // (Stores into locals do not count: a local is not shared.)
@@ -171,12 +266,6 @@ void Analysis::FindEscapes() {
         }
       }
       for (const auto& [key, store] : stores) {
-        const bool target_shared =
-            store.target.IsShared() || (store.target.base == BaseKind::kFresh &&
-                                        published.count(FreshId(store.target)));
-        if (target_shared && context_keys.count(store.value.Key())) {
-          AddEscape("ctx", {"*"});
-        }
         const Value& value = store.value;
         const bool owned = value.kind == Value::Kind::kAddressOf &&
                            value.path.base == BaseKind::kFresh &&

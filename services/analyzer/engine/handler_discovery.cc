@@ -37,16 +37,23 @@ HandlerInfo& Analysis::HandlerFor(const std::string& usr) {
   return handler;
 }
 
-// A function handed to library code that neither registers it as a handler
-// (registration_apis.txt) nor calls it during the call (`calls=` in its
-// model) may be run later from the loop or another thread, outside the
-// matrix: say so, and mark the result incomplete.
+// A function handed to code that neither registers it as a handler
+// (registration_apis.txt) nor only calls it during the call (`calls=` in its
+// model) may be run later, from the loop or another thread, outside the
+// matrix: the program must run serially, and the reason says which callback
+// and which API. Unknown code (no body, no model) may keep what it is given,
+// so it counts too. POSIX signal handlers (`async=` in the model) are
+// asynchronous in the serial program as well: a note, not a serial reason.
 void Analysis::NoteUnhandledCallbacks(const FunctionNode& caller,
                                       const prism::v1::Call& call) {
   for (const CallTarget& target : program_.TargetsOf(call)) {
-    if (target.model == nullptr || target.called_back) continue;
+    if (target.called_back || target.function != nullptr) continue;
+    const FunctionModel* model = target.model;
+    const std::string& api =
+        model != nullptr ? model->name : target.unknown_name;
     for (int i = 0; i < call.arguments_size(); ++i) {
-      if (target.model->calls.Contains(i)) continue;
+      if (model != nullptr && model->calls.Contains(i)) continue;
+      const bool async = model != nullptr && model->async.Contains(i);
       for (const prism::v1::ValueSource& source : call.arguments(i).sources()) {
         if (source.source_case() != prism::v1::ValueSource::kFunctionUsr) {
           continue;
@@ -54,25 +61,47 @@ void Analysis::NoteUnhandledCallbacks(const FunctionNode& caller,
         // A function held in memory the argument points to (a struct
         // sigaction's handler) is handed over only if the library reads
         // that memory; memset(&sa, 0, sizeof sa) does not.
-        if (source.within_size() > 0 && !target.model->reads.Contains(i)) {
+        if (source.within_size() > 0 && model != nullptr &&
+            !model->reads.Contains(i) && !async) {
           continue;
         }
-        const std::string key = LocationKey(call.location());
-        if (unresolved_.count(key)) continue;
         const FunctionNode* callback =
             program_.FindFunction(source.function_usr());
-        prism::v1::Diagnostic& diagnostic = unresolved_[key];
-        diagnostic.set_severity(prism::v1::Diagnostic::SEVERITY_WARNING);
-        *diagnostic.mutable_location() = call.location();
-        diagnostic.set_message(absl::StrCat(
-            caller.name, " hands ",
-            callback != nullptr ? callback->name : source.function_usr(),
-            " to ", target.model->name,
-            ", which is neither a known handler registration nor modelled as "
-            "calling it: if it runs later (from the event loop, another "
-            "thread or a signal), it runs outside the matrix and the result "
-            "is incomplete; add the API to the registration table or a "
-            "calls= model"));
+        const std::string name =
+            callback != nullptr ? callback->name : source.function_usr();
+        if (async) {
+          const std::string key = absl::StrCat(name, "|", api);
+          if (async_callbacks_.count(key)) continue;
+          prism::v1::Diagnostic& note = async_callbacks_[key];
+          note.set_severity(prism::v1::Diagnostic::SEVERITY_NOTE);
+          *note.mutable_location() = call.location();
+          note.set_message(absl::StrCat(
+              caller.name, " installs ", name, " with ", api,
+              ": a signal handler runs asynchronously in the serial program "
+              "too, interrupting whatever runs; it is not part of the "
+              "matrix and Prism does not change how it interleaves with "
+              "handlers, so it must stay async-signal-safe"));
+          continue;
+        }
+        AddSerialReason(
+            absl::StrCat("3|", name, "|", api), call.location(),
+            model != nullptr
+                ? absl::StrCat(
+                      caller.name, " hands ", name, " to ", api,
+                      ", which is neither a known handler registration nor "
+                      "modelled as only calling it during the call: it may "
+                      "run later (from the event loop or another thread) "
+                      "outside the constraints, so the constraints tell the "
+                      "runtime to run this program serially; add the API to "
+                      "the registration table, or a calls= model if it only "
+                      "calls it during the call")
+                : absl::StrCat(
+                      caller.name, " hands ", name, " to ", api,
+                      ", which has no body and no model: it may keep the "
+                      "function and run it later outside the constraints, so "
+                      "the constraints tell the runtime to run this program "
+                      "serially; add a model (calls= if it only calls it "
+                      "during the call)"));
       }
     }
   }
@@ -314,6 +343,25 @@ void Analysis::DiscoverHandlers() {
                 const std::vector<const FunctionNode*> candidates =
                     type.empty() ? std::vector<const FunctionNode*>()
                                  : program_.FunctionsOfType(type);
+                if (!candidates.empty() && program_.ForeignReason(type)) {
+                  // The callback may also be a function from outside the
+                  // program, whose handler would be missing.
+                  for (const FunctionNode* candidate : candidates)
+                    register_handler(candidate->usr);
+                  if (unresolved_.count(key)) continue;
+                  prism::v1::Diagnostic& diagnostic = unresolved_[key];
+                  diagnostic.set_severity(
+                      prism::v1::Diagnostic::SEVERITY_WARNING);
+                  *diagnostic.mutable_location() = call.location();
+                  diagnostic.set_message(absl::StrCat(
+                      "the callback registered through ", item.slot.api, " in ",
+                      node.name,
+                      " may be a function from outside the program (",
+                      *program_.ForeignReason(type),
+                      "); the handlers it may run are missing from the "
+                      "matrix (incomplete)"));
+                  continue;
+                }
                 if (!candidates.empty()) {
                   for (const FunctionNode* candidate : candidates)
                     register_handler(candidate->usr);

@@ -1,6 +1,7 @@
 #include "services/analyzer/engine/library_models.h"
 
 #include <algorithm>
+#include <map>
 #include <utility>
 
 #include "absl/strings/numbers.h"
@@ -40,11 +41,20 @@ bool ArgumentSet::Contains(int position) const {
 
 absl::Status ParseModels(absl::string_view text, absl::string_view file_name,
                          ModelTable* table) {
+  // A later file may redefine a model (the user's --model files refine the
+  // built-in ones); one file defining a function twice is a mistake.
+  std::map<std::string, int, std::less<>> defined_at;
   for (const DataLine& line : DataLines(text)) {
     const int line_number = line.number;
     const std::vector<absl::string_view>& words = line.words;
     FunctionModel model;
     model.name = std::string(words[0]);
+    if (auto [it, fresh] = defined_at.emplace(model.name, line_number);
+        !fresh) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(file_name, ":", line_number, ": '", model.name,
+                       "' is already modelled at line ", it->second));
+    }
     model.source = absl::StrCat(file_name, ":", line_number);
     auto error = [&](absl::string_view word, absl::string_view why) {
       return absl::InvalidArgumentError(
@@ -83,6 +93,9 @@ absl::Status ParseModels(absl::string_view text, absl::string_view file_name,
         model.stores.push_back(store);
       } else if (absl::ConsumePrefix(&value, "deep=")) {
         if (!ParseArgumentSet(value, &model.deep))
+          return error(word, "bad argument list");
+      } else if (absl::ConsumePrefix(&value, "async=")) {
+        if (!ParseArgumentSet(value, &model.async))
           return error(word, "bad argument list");
       } else if (absl::ConsumePrefix(&value, "locked=")) {
         if (!ParseArgumentSet(value, &model.locked))
@@ -124,13 +137,21 @@ absl::Status ParseModels(absl::string_view text, absl::string_view file_name,
         }
       } else if (absl::ConsumePrefix(&value, "hidden=")) {
         FunctionModel::Hidden hidden;
-        hidden.locked = absl::ConsumeSuffix(&value, ":locked");
+        // Qualifiers after the access, in any order.
+        for (bool more = true; more;) {
+          more = false;
+          if (absl::ConsumeSuffix(&value, ":locked")) {
+            hidden.locked = more = true;
+          } else if (absl::ConsumeSuffix(&value, ":per_thread")) {
+            hidden.per_thread = more = true;
+          }
+        }
         if (absl::ConsumeSuffix(&value, ":write")) {
           hidden.write = true;
         } else if (!absl::ConsumeSuffix(&value, ":read")) {
           return error(word,
                        "want hidden=NAME:read or hidden=NAME:write (optionally "
-                       "followed by :locked)");
+                       "followed by :locked and/or :per_thread)");
         }
         if (value.empty()) return error(word, "empty hidden-state name");
         hidden.name = std::string(value);

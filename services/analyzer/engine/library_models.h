@@ -43,6 +43,10 @@ struct FunctionModel {
   };
   std::vector<PointerStore> stores;
   ArgumentSet calls;  // Function pointers among these arguments may be called.
+  // Functions passed in these arguments (or held in what they point to: a
+  // struct sigaction) are installed as POSIX signal handlers, which run
+  // asynchronously in the serial program too.
+  ArgumentSet async;
   // What these arguments point to is a stream the library locks for each call
   // (a stdio FILE): the call is one atomic operation on it, so conflicts only
   // on it are reported as suggested removals (only the interleaving of whole
@@ -75,6 +79,9 @@ struct FunctionModel {
     std::string name;  // "libc:strtok"
     bool write = false;
     bool locked = false;  // Locked per call by the library (stdout's FILE).
+    // One copy per thread (pthread_getspecific's keys, errno): handlers on
+    // worker threads would each see their own, which no matrix prevents.
+    bool per_thread = false;
   };
   std::vector<Hidden> hidden;
   // Unknown memory (any program memory) read or written by the call itself, not

@@ -89,8 +89,26 @@ LinkedProgram::LinkedProgram(
       }
     }
   }
+  // A function-pointer type made from outside values; one returned by (or
+  // whose address is given to) a function only when it has no body anywhere.
+  for (const prism::v1::TranslationUnitSummary& summary : *summaries) {
+    for (const prism::v1::ForeignFunctionPointer& foreign :
+         summary.foreign_function_pointers()) {
+      if (!foreign.from_callee_usr().empty()) {
+        auto callee = functions_.find(foreign.from_callee_usr());
+        if (callee != functions_.end() && !callee->second.bodies.empty())
+          continue;
+      }
+      foreign_function_types_.try_emplace(
+          foreign.type(),
+          absl::StrCat(foreign.why(), " at ", foreign.location().file(), ":",
+                       foreign.location().line()));
+    }
+  }
   for (const auto& [usr, node] : functions_) {
-    if (!node.bodies.empty() && node.name.find("::") != std::string::npos) {
+    // Methods with or without a body: an override defined where Prism has
+    // not looked (another library) is unknown code, never nothing.
+    if (node.name.find("::") != std::string::npos) {
       const std::string method = UnqualifiedName(node.name);
       methods_by_name_[method[0] == '~' ? "~" : method].push_back(&node);
     }
@@ -99,6 +117,11 @@ LinkedProgram::LinkedProgram(
     }
     if (node.address_cast) address_cast_.push_back(&node);
   }
+}
+
+const std::string* LinkedProgram::ForeignReason(const std::string& type) const {
+  auto it = foreign_function_types_.find(type);
+  return it == foreign_function_types_.end() ? nullptr : &it->second;
 }
 
 const FunctionNode* LinkedProgram::FindFunction(const std::string& usr) const {

@@ -172,6 +172,10 @@ class LinkedProgram {
   // address was cast to another type.
   std::vector<const FunctionNode*> FunctionsOfType(
       const std::string& type) const;
+  // Why a pointer to a function of canonical type `type` may also hold a
+  // function from outside the program (then calls through it may run unknown
+  // code), or null.
+  const std::string* ForeignReason(const std::string& type) const;
   // Globals (by USR) whose address is taken in some TU: pointers may reach
   // them.
   bool GlobalAddressTaken(const std::string& usr) const {
@@ -209,6 +213,9 @@ class LinkedProgram {
   // Functions whose address was cast to another type: candidates for every
   // indirect call whatever its type.
   std::vector<const FunctionNode*> address_cast_;
+  // Function-pointer types that may hold a function from outside the program
+  // (summary.proto ForeignFunctionPointer), with the first reason.
+  std::map<std::string, std::string> foreign_function_types_;
   // Methods with bodies by unqualified name ("~" for every destructor): the
   // overrides a virtual call may run.
   std::map<std::string, std::vector<const FunctionNode*>> methods_by_name_;

@@ -28,66 +28,92 @@ bool Analysis::DereferencesFrom(const std::vector<std::string>& selectors,
   return false;
 }
 
-// The programmer's override covering a conflict, if any: one side's access
-// is to an overridden global or field itself (not through a pointer in it).
+// Every override covering one access: the access is to an overridden global
+// or field itself (not through a pointer in it), by annotation or by an
+// overrides file naming the global, "record::field" or the bare field.
+std::vector<Override> Analysis::OverridesOfAccess(
+    const HandlerAccess& access) const {
+  std::vector<Override> found;
+  const std::vector<std::string>& selectors = access.path.selectors;
+  auto add_declared = [&](const prism::v1::Declaration& declaration) {
+    Override override;
+    override.resource = declaration.name();
+    override.reason = declaration.override_reason();
+    override.declared_at = declaration.location();
+    found.push_back(std::move(override));
+  };
+  const bool whole_global =
+      access.path.base == BaseKind::kGlobal && !DereferencesFrom(selectors, 0);
+  if (whole_global) {
+    auto it = program_.globals().find(access.path.key);
+    if (it != program_.globals().end() &&
+        !it->second->override_reason().empty()) {
+      add_declared(*it->second);
+    }
+  }
+  for (size_t i = 0; i < selectors.size(); ++i) {
+    const std::string& selector = selectors[i];
+    if (!IsSelectorField(selector) || DereferencesFrom(selectors, i + 1)) {
+      continue;
+    }
+    // "record::field" when the record is known; else any field so named.
+    auto it = field_overrides_.find(selector);
+    if (it != field_overrides_.end()) {
+      add_declared(*it->second);
+    } else if (selector.find("::") == std::string::npos) {
+      auto bare = bare_field_overrides_.find(selector);
+      if (bare != bare_field_overrides_.end()) add_declared(*bare->second);
+    }
+    for (const Override& override : options_.overrides) {
+      if (override.resource == selector ||
+          override.resource == FieldName(selector)) {
+        found.push_back(override);
+      }
+    }
+  }
+  if (whole_global) {
+    for (const Override& override : options_.overrides) {
+      if (override.resource == access.path.name) found.push_back(override);
+    }
+  }
+  return found;
+}
+
+static bool SameOverride(const Override& a, const Override& b) {
+  return a.resource == b.resource && a.reason == b.reason &&
+         a.declared_at.file() == b.declared_at.file() &&
+         a.declared_at.line() == b.declared_at.line() &&
+         a.declared_at.column() == b.declared_at.column();
+}
+
+// The programmer's override covering a conflict, if any. It must cover both
+// sides: an override of a field says the field's own racy accesses are
+// harmless, not that `free(c)` or unknown code touching the same bytes is.
+// An override naming a resource exactly as reports print it covers the
+// conflicts reported on it when both accesses are that resource, or when the
+// report names the resource itself (an alias, a handed-over object).
 const Override* Analysis::FindOverride(const HandlerAccess& a,
                                        const HandlerAccess& b,
                                        const std::string& resource,
+                                       bool resource_named,
                                        Override* scratch) const {
-  for (const HandlerAccess* access : {&a, &b}) {
-    const std::vector<std::string>& selectors = access->path.selectors;
-    if (access->path.base == BaseKind::kGlobal &&
-        !DereferencesFrom(selectors, 0)) {
-      auto it = program_.globals().find(access->path.key);
-      if (it != program_.globals().end() &&
-          !it->second->override_reason().empty()) {
-        scratch->resource = it->second->name();
-        scratch->reason = it->second->override_reason();
-        scratch->declared_at = it->second->location();
-        return scratch;
+  const std::vector<Override> of_a = OverridesOfAccess(a);
+  if (!of_a.empty()) {
+    const std::vector<Override> of_b = OverridesOfAccess(b);
+    for (const Override& candidate : of_a) {
+      for (const Override& other : of_b) {
+        if (SameOverride(candidate, other)) {
+          *scratch = candidate;
+          return scratch;
+        }
       }
-    }
-    for (size_t i = 0; i < selectors.size(); ++i) {
-      const std::string& selector = selectors[i];
-      if (!IsSelectorField(selector) || DereferencesFrom(selectors, i + 1)) {
-        continue;
-      }
-      // "record::field" when the record is known; else any field so named.
-      auto it = field_overrides_.find(selector);
-      if (it == field_overrides_.end() &&
-          selector.find("::") == std::string::npos) {
-        it = bare_field_overrides_.find(selector);
-        if (it == bare_field_overrides_.end()) continue;
-      } else if (it == field_overrides_.end()) {
-        continue;
-      }
-      const prism::v1::Declaration* declaration = it->second;
-      scratch->resource = declaration->name();
-      scratch->reason = declaration->override_reason();
-      scratch->declared_at = declaration->location();
-      return scratch;
     }
   }
+  const bool both_are_resource =
+      resource_named || (a.resource == resource && b.resource == resource);
+  if (!both_are_resource) return nullptr;
   for (const Override& override : options_.overrides) {
     if (override.resource == resource) return &override;
-    for (const HandlerAccess* access : {&a, &b}) {
-      const std::vector<std::string>& selectors = access->path.selectors;
-      if (access->path.base == BaseKind::kGlobal &&
-          override.resource == access->path.name &&
-          !DereferencesFrom(selectors, 0)) {
-        return &override;
-      }
-      for (size_t i = 0; i < selectors.size(); ++i) {
-        const std::string& selector = selectors[i];
-        if (!IsSelectorField(selector) || DereferencesFrom(selectors, i + 1)) {
-          continue;
-        }
-        if (override.resource == selector ||
-            override.resource == FieldName(selector)) {
-          return &override;
-        }
-      }
-    }
   }
   return nullptr;
 }

@@ -50,6 +50,18 @@ void Analysis::AddSerialReason(const std::string& key,
 // serial).
 void Analysis::NoteThreadLocal(const HandlerInfo& handler,
                                const HandlerAccess& access) {
+  if (access.path.base == BaseKind::kHiddenState &&
+      per_thread_states_.count(access.path.key)) {
+    AddSerialReason(
+        absl::StrCat("1|", handler.proto.name(), "|", access.path.key),
+        access.location,
+        absl::StrCat("handler ", handler.proto.name(),
+                     " uses thread-specific data (", access.path.key,
+                     "): worker threads each have their own, so the "
+                     "constraints tell the runtime to run this program "
+                     "serially"));
+    return;
+  }
   if (access.path.base != BaseKind::kGlobal) return;
   auto it = program_.globals().find(access.path.key);
   if (it == program_.globals().end() || !it->second->per_thread()) return;

@@ -106,6 +106,11 @@ TEST(Models, BuiltinModelsParse) {
   EXPECT_TRUE(models->at("fgets").locked.Contains(2));
   EXPECT_FALSE(models->at("fgets").locked.Contains(0));
   EXPECT_TRUE(models->at("printf").hidden.at(0).locked);
+  // Signal handlers are installed, not called; thread-specific data is per
+  // thread.
+  EXPECT_TRUE(models->at("sigaction").async.Contains(1));
+  EXPECT_FALSE(models->at("sigaction").async.Contains(0));
+  EXPECT_TRUE(models->at("pthread_setspecific").hidden.at(0).per_thread);
 }
 
 TEST(Models, RejectsBadLines) {
@@ -124,6 +129,23 @@ TEST(Models, RejectsBadLines) {
   EXPECT_FALSE(ParseModels("f releases=x", "x.model", &table).ok());
   EXPECT_TRUE(ParseModels("f unknown=write", "x.model", &table).ok());
   EXPECT_FALSE(ParseModels("f hidden=x:locked", "x.model", &table).ok());
+  EXPECT_FALSE(ParseModels("f hidden=x:per_thread", "x.model", &table).ok());
+  ModelTable per_thread;
+  ASSERT_TRUE(
+      ParseModels("f hidden=x:write:per_thread:locked", "x.model", &per_thread)
+          .ok());
+  EXPECT_TRUE(per_thread.at("f").hidden.at(0).per_thread);
+  EXPECT_TRUE(per_thread.at("f").hidden.at(0).locked);
+  EXPECT_TRUE(per_thread.at("f").hidden.at(0).write);
+  // One file modelling a function twice is a mistake; a later file may
+  // refine another's model.
+  ModelTable twice;
+  absl::Status duplicate =
+      ParseModels("f nothing\ng write=0\nf read=0", "twice.model", &twice);
+  EXPECT_FALSE(duplicate.ok());
+  EXPECT_EQ(duplicate.message(),
+            "twice.model:3: 'f' is already modelled at line 1");
+  EXPECT_TRUE(ParseModels("f read=0", "later.model", &twice).ok());
   EXPECT_FALSE(ParseModels("f locked=q", "x.model", &table).ok());
   EXPECT_FALSE(ParseModels("f deep=q", "x.model", &table).ok());
   ModelTable stores;

@@ -96,6 +96,20 @@ void DeclarationCollector::run(const am::MatchFinder::MatchResult& result) {
   }
 }
 
+// An object of this type is never written once initialized: const (an
+// array's elements const), not volatile, and no `mutable` member.
+bool DeclarationCollector::IsConstantObject(clang::QualType type) const {
+  const clang::ASTContext& ast = context_.ast();
+  clang::QualType element = ast.getBaseElementType(type.getCanonicalType());
+  if (!element.isConstQualified() || element.isVolatileQualified())
+    return false;
+  if (const auto* record = element->getAsCXXRecordDecl()) {
+    if (record->hasDefinition() && record->hasMutableFields()) return false;
+    if (!record->hasDefinition()) return false;
+  }
+  return true;
+}
+
 void DeclarationCollector::Emit(v1::TranslationUnitSummary* out) {
   const clang::SourceManager& sm = context_.ast().getSourceManager();
   std::map<std::string, const clang::VarDecl*> globals;
@@ -120,6 +134,14 @@ void DeclarationCollector::Emit(v1::TranslationUnitSummary* out) {
     declaration->set_address_taken(address_taken_.count(canonical) > 0);
     declaration->set_per_thread(canonical->getTLSKind() !=
                                 clang::VarDecl::TLS_None);
+    declaration->set_constant(IsConstantObject(canonical->getType()));
+    uint32_t rank = 0;
+    for (clang::QualType type = canonical->getType().getCanonicalType();
+         const clang::ArrayType* array = type->getAsArrayTypeUnsafe();
+         type = array->getElementType().getCanonicalType()) {
+      ++rank;
+    }
+    declaration->set_array_rank(rank);
   }
   for (const clang::FieldDecl* field : fields_) {
     v1::Declaration* declaration = out->add_declarations();

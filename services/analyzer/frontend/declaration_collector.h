@@ -37,6 +37,7 @@ class DeclarationCollector
   std::set<std::string> field_names_;
   std::set<const clang::VarDecl*> address_taken_;  // canonical
   void AddressTaken(const clang::Expr* lvalue);
+  bool IsConstantObject(clang::QualType type) const;
 };
 
 // The reason of PRISM_NO_CONFLICT("reason")

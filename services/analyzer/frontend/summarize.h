@@ -40,7 +40,7 @@ namespace prism::frontend {
 // 7: function-pointer arguments carry their function type.
 // 8: statement order (accesses, calls, stores, loops); accesses of memory the
 //    function allocated and of locals whose address left it.
-inline constexpr char kFrontendVersion[] = "prism-frontend/8";
+inline constexpr char kFrontendVersion[] = "prism-frontend/11";
 
 // `file_system` is what Clang reads every file through (the analyzer service
 // passes one that holds only the uploaded files and the system headers); null

@@ -628,6 +628,87 @@ void setup(void) {
   EXPECT_TRUE(Find(summary, "exact")->address_taken());
 }
 
+// Function-pointer types whose pointers may hold a function from outside the
+// program: a cast from another value, memory reached through a pointer of
+// another type, and a bodyless function's result or out-parameter. A null
+// pointer, a program function (cast or not) and an unprototyped function
+// converted implicitly (marked address_cast) are not.
+TEST(SummarizeTest, ForeignFunctionPointersAreRecorded) {
+  v1::TranslationUnitSummary summary = Summarize("foreign.c", R"(
+typedef void (*hook_fn)(int);
+typedef int (*filter_fn)(int);
+typedef long (*reader_fn)(void);
+typedef char (*getter_fn)(void);
+typedef double (*plain_fn)(double);
+void *lookup(const char *name);
+getter_fn current_getter(void);
+void fill(reader_fn *out);
+void legacy();
+hook_fn g_hook;
+filter_fn g_filter;
+reader_fn g_reader;
+getter_fn g_getter;
+plain_fn g_plain;
+void (*g_legacy)(int);
+double twice(double x) { return 2 * x; }
+void setup(void) {
+  g_hook = (hook_fn)lookup("hook");
+  *(void **)&g_filter = lookup("filter");
+  fill(&g_reader);
+  g_getter = current_getter();
+  g_plain = 0;
+  g_plain = twice;
+  g_plain = (plain_fn)twice;
+  g_legacy = legacy;
+}
+)");
+  std::map<std::string, std::string> foreign;
+  for (const v1::ForeignFunctionPointer& entry :
+       summary.foreign_function_pointers()) {
+    foreign[entry.type()] =
+        entry.why() + (entry.from_callee_usr().empty() ? "" : " (if bodyless)");
+  }
+  EXPECT_EQ(foreign["void (int)"], "cast from 'void *'");
+  EXPECT_EQ(foreign["int (int)"], "its memory reached through a 'void **'");
+  EXPECT_EQ(foreign["long (void)"], "its address given to fill (if bodyless)");
+  EXPECT_EQ(foreign["char (void)"], "returned by current_getter (if bodyless)");
+  EXPECT_EQ(foreign.count("double (double)"), 0u);
+  EXPECT_EQ(foreign.size(), 4u);
+  EXPECT_TRUE(Find(summary, "legacy")->address_cast());
+}
+
+// Globals defined const (their elements, for arrays) and not volatile are
+// marked constant, with their array rank; a pointer to const is not const
+// itself, and a C++ record with a mutable member is never constant.
+TEST(SummarizeTest, ConstantGlobalsAndArrayRanks) {
+  v1::TranslationUnitSummary summary = Summarize("constant.cc", R"(
+struct Counter { mutable int hits; };
+struct Plain { int n; };
+const int kLimit = 3;
+const Plain kTable[2][3] = {};
+const char *g_name = "x";
+const char *const kName = "y";
+const volatile int kRegister = 0;
+const Counter kCounter = {};
+int g_plain[4];
+int use() { return kLimit + kTable[0][0].n + g_name[0] + kName[0] + kRegister + kCounter.hits + g_plain[0]; }
+)");
+  std::map<std::string, std::pair<bool, uint32_t>> globals;
+  for (const v1::Declaration& declaration : summary.declarations()) {
+    if (declaration.kind() != v1::Declaration::KIND_GLOBAL) continue;
+    globals[declaration.name()] = {declaration.constant(),
+                                   declaration.array_rank()};
+  }
+  using Facts = std::pair<bool, uint32_t>;
+  EXPECT_EQ(globals["kLimit"], Facts(true, 0));
+  EXPECT_EQ(globals["kTable"], Facts(true, 2));
+  EXPECT_EQ(globals["g_name"], Facts(false, 0));
+  EXPECT_EQ(globals["kName"], Facts(true, 0));
+  EXPECT_EQ(globals["kRegister"], Facts(false, 0));
+  EXPECT_EQ(globals["kCounter"], Facts(false, 0));
+  EXPECT_EQ(globals["g_plain"], Facts(false, 1));
+}
+
 TEST(SummarizeTest, GlobalsWhoseAddressIsTakenAreMarked) {
   v1::TranslationUnitSummary summary = Summarize("address.c", R"(
 struct s { int x; int a[4]; };

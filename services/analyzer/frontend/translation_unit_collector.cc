@@ -8,6 +8,7 @@
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "clang/AST/Attr.h"
 #include "clang/AST/DeclCXX.h"
 #include "clang/AST/ExprCXX.h"
@@ -20,6 +21,29 @@ namespace prism::frontend {
 namespace {
 
 constexpr char kHandlerAnnotation[] = "prism_handler";
+
+// The function type a pointer, reference or block to a function designates.
+const clang::FunctionType* FunctionPointee(clang::QualType type) {
+  type = type.getCanonicalType();
+  if (type->isPointerType() || type->isReferenceType() ||
+      type->isBlockPointerType()) {
+    type = type->getPointeeType().getCanonicalType();
+  }
+  return type->getAs<clang::FunctionType>();
+}
+
+// The function type of the function pointers a pointer points to (T** to T).
+const clang::FunctionType* HeldFunctionPointer(clang::QualType type) {
+  type = type.getCanonicalType();
+  if (!type->isPointerType() && !type->isReferenceType()) return nullptr;
+  clang::QualType held = type->getPointeeType().getCanonicalType();
+  if (!held->isPointerType() && !held->isBlockPointerType()) return nullptr;
+  return FunctionPointee(held);
+}
+
+std::string FunctionTypeName(const clang::FunctionType* type) {
+  return clang::QualType(type, 0).getCanonicalType().getAsString();
+}
 
 bool HasHandlerAnnotation(const clang::FunctionDecl* function) {
   for (const clang::FunctionDecl* redecl : function->redecls()) {
@@ -46,6 +70,17 @@ class FunctionCollector : public clang::RecursiveASTVisitor<FunctionCollector> {
   }
 
   bool VisitFunctionDecl(clang::FunctionDecl* function) {
+    // A virtual method defined elsewhere (another library) may run at any
+    // virtual call of its name: the link step needs to know it exists, to
+    // count it as unknown code. Library classes in system headers cannot
+    // override the program's methods, so their declarations are left out.
+    if (const auto* method = llvm::dyn_cast<clang::CXXMethodDecl>(function);
+        method != nullptr && method->isVirtual() && !method->isPure() &&
+        !method->hasBody() && !method->isDependentContext() &&
+        !context_.ast().getSourceManager().isInSystemHeader(
+            method->getLocation())) {
+      Reference(method);
+    }
     if (!function->doesThisDeclarationHaveABody()) return true;
     if (function->isDependentContext() || function->getBody() == nullptr)
       return true;
@@ -69,8 +104,10 @@ class FunctionCollector : public clang::RecursiveASTVisitor<FunctionCollector> {
         direct_callees_.insert(ref);
       }
     }
-    if (const clang::FunctionDecl* function = call->getDirectCallee())
+    if (const clang::FunctionDecl* function = call->getDirectCallee()) {
       Reference(function);
+      ForeignThroughCall(call, function);
+    }
     // A captureless lambda converted to a function pointer: its call operator
     // is a callback.
     if (const auto* member = llvm::dyn_cast<clang::CXXMemberCallExpr>(call)) {
@@ -88,22 +125,62 @@ class FunctionCollector : public clang::RecursiveASTVisitor<FunctionCollector> {
     return true;
   }
 
-  // A function's address explicitly cast to another type: it may be called
-  // through a pointer of any type.
-  bool VisitExplicitCastExpr(clang::ExplicitCastExpr* cast) {
-    const clang::Expr* sub = cast->getSubExpr()->IgnoreParenImpCasts();
+  // A function's address converted to another type (an explicit cast, or an
+  // implicit conversion between compatible C types: an unprototyped
+  // function) may be called through a pointer of any type. Any other value
+  // converted to a function pointer, and memory holding function pointers
+  // reached through a pointer of another type, may hold a function from
+  // outside the program (summary.proto ForeignFunctionPointer).
+  bool VisitCastExpr(clang::CastExpr* cast) {
+    switch (cast->getCastKind()) {
+      case clang::CK_FunctionToPointerDecay:
+      case clang::CK_LValueToRValue:
+      case clang::CK_NullToPointer:
+      case clang::CK_NullToMemberPointer:
+      case clang::CK_ToVoid:
+        return true;
+      default:
+        break;
+    }
+    const clang::Expr* operand = cast->getSubExpr();
+    const clang::QualType to = cast->getType().getCanonicalType();
+    if (operand->getType().getCanonicalType() == to) return true;
+    const clang::Expr* sub = operand->IgnoreParenImpCasts();
     if (const auto* address = llvm::dyn_cast<clang::UnaryOperator>(sub)) {
       if (address->getOpcode() == clang::UO_AddrOf)
         sub = address->getSubExpr()->IgnoreParenImpCasts();
     }
-    const auto* ref = llvm::dyn_cast<clang::DeclRefExpr>(sub);
-    if (ref == nullptr) return true;
-    const auto* function = llvm::dyn_cast<clang::FunctionDecl>(ref->getDecl());
-    if (function == nullptr) return true;
-    clang::QualType to = cast->getType().getCanonicalType();
-    if (to->isPointerType()) to = to->getPointeeType().getCanonicalType();
-    if (to != function->getType().getCanonicalType())
-      address_cast_.insert(function->getCanonicalDecl());
+    const clang::FunctionType* target = FunctionPointee(to);
+    if (const auto* ref = llvm::dyn_cast<clang::DeclRefExpr>(sub)) {
+      if (const auto* function =
+              llvm::dyn_cast<clang::FunctionDecl>(ref->getDecl())) {
+        clang::QualType pointee = to;
+        if (pointee->isPointerType())
+          pointee = pointee->getPointeeType().getCanonicalType();
+        if (pointee != function->getType().getCanonicalType())
+          address_cast_.insert(function->getCanonicalDecl());
+        return true;
+      }
+    }
+    if (target != nullptr &&
+        !operand->isNullPointerConstant(
+            context_.ast(), clang::Expr::NPC_ValueDependentIsNotNull)) {
+      AddForeign(
+          target, "",
+          absl::StrCat("cast from '", operand->getType().getAsString(), "'"),
+          cast->getExprLoc());
+    }
+    if (const clang::FunctionType* held =
+            HeldFunctionPointer(operand->getType())) {
+      const clang::FunctionType* still = HeldFunctionPointer(to);
+      if (still == nullptr ||
+          FunctionTypeName(still) != FunctionTypeName(held)) {
+        AddForeign(held, "",
+                   absl::StrCat("its memory reached through a '",
+                                cast->getType().getAsString(), "'"),
+                   cast->getExprLoc());
+      }
+    }
     return true;
   }
 
@@ -189,6 +266,41 @@ class FunctionCollector : public clang::RecursiveASTVisitor<FunctionCollector> {
     record->set_annotated_handler(HasHandlerAnnotation(function));
   }
 
+  // A function with no body here returning a function pointer, or given the
+  // address of one, may hand back a function from outside the program, if it
+  // has no body anywhere (the link step decides).
+  void ForeignThroughCall(const clang::CallExpr* call,
+                          const clang::FunctionDecl* callee) {
+    if (callee->hasBody() || callee->getBuiltinID() != 0) return;
+    const std::string usr = context_.Usr(callee);
+    if (usr.empty()) return;
+    const std::string name = callee->getQualifiedNameAsString();
+    if (const clang::FunctionType* returned =
+            FunctionPointee(callee->getReturnType())) {
+      AddForeign(returned, usr, absl::StrCat("returned by ", name),
+                 call->getExprLoc());
+    }
+    for (const clang::Expr* argument : call->arguments()) {
+      const clang::Expr* original = argument->IgnoreParenImpCasts();
+      if (const clang::FunctionType* held =
+              HeldFunctionPointer(original->getType())) {
+        AddForeign(held, usr, absl::StrCat("its address given to ", name),
+                   argument->getExprLoc());
+      }
+    }
+  }
+
+  void AddForeign(const clang::FunctionType* type, const std::string& callee,
+                  std::string why, clang::SourceLocation location) {
+    auto [it, inserted] =
+        foreign_.try_emplace({FunctionTypeName(type), callee});
+    if (!inserted) return;
+    it->second.set_type(FunctionTypeName(type));
+    it->second.set_from_callee_usr(callee);
+    it->second.set_why(std::move(why));
+    *it->second.mutable_location() = context_.Location(location);
+  }
+
   void Reference(const clang::FunctionDecl* function) {
     referenced_.emplace(function->getCanonicalDecl(), function);
   }
@@ -232,6 +344,9 @@ class FunctionCollector : public clang::RecursiveASTVisitor<FunctionCollector> {
       if (taken.contains(record.usr())) record.set_address_taken(true);
       if (cast.contains(record.usr())) record.set_address_cast(true);
     }
+    for (auto& [key, foreign] : foreign_) {
+      *out_->add_foreign_function_pointers() = std::move(foreign);
+    }
   }
 
   SummaryContext& context_;
@@ -244,6 +359,9 @@ class FunctionCollector : public clang::RecursiveASTVisitor<FunctionCollector> {
   std::set<const clang::FunctionDecl*> address_cast_;
   std::map<const clang::FunctionDecl*, const clang::FunctionDecl*> referenced_;
   std::map<std::string, int> bodies_;
+  // (type, callee USR): sorted, so the output is deterministic.
+  std::map<std::pair<std::string, std::string>, v1::ForeignFunctionPointer>
+      foreign_;
 };
 
 }  // namespace

@@ -1,7 +1,7 @@
 // A function handed to library code inside a struct: sigaction reads the
-// struct and keeps its handler, which then runs outside the matrix (a signal),
-// so the analysis warns and the result is incomplete (exit status 1);
-// memset(&sa, 0, sizeof sa) only writes the struct: no warning for it.
+// struct and installs its handler as a signal handler, which runs
+// asynchronously in the serial program too: a note (exit status 0);
+// memset(&sa, 0, sizeof sa) only writes the struct: nothing for it.
 // on_tick writes g_ticks; on_stop, the signal handler, is no event handler.
 // Handlers sorted: 0 on_tick.
 // MATRIX: [[1]]

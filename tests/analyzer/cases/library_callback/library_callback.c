@@ -2,7 +2,9 @@
 // by_weight, which counts its comparisons in the global g_comparisons, so
 // on_sort writes g_comparisons and conflicts with on_report, which reads it.
 // apply() has no body and no model: it may call the function it is given, so
-// on_apply gets reset_stats's write of g_comparisons too (and <unknown>).
+// on_apply gets reset_stats's write of g_comparisons too (and <unknown>); it
+// may also keep it and call it later outside the constraints, so the program
+// gets a serial reason (qsort's model says it only calls its comparator).
 // on_idle only reads its own context, which apply() might write: unknown code
 // may reach any handler's context.
 // Handlers: 0 on_apply, 1 on_idle, 2 on_report, 3 on_sort.

@@ -1,8 +1,9 @@
-// An override removes only conflicts on its own resource. on_tick writes the
-// overridden g_hits and also calls opaque_update, which has no body and no
-// model: its effects are unknown and conflict globally with themselves. The
-// <unknown> x g_hits pairing is removed; the <unknown> x <unknown> one is not,
-// so on_tick still conflicts with itself. on_idle touches nothing shared.
+// An override removes only conflicts where both sides touch its own resource.
+// on_tick writes the overridden g_hits and also calls opaque_update, which has
+// no body and no model: its effects are unknown, may be a plain write of
+// g_hits, and conflict globally with themselves. Only the g_hits x g_hits
+// pairing is removed; <unknown> x g_hits and <unknown> x <unknown> are not, so
+// on_tick still conflicts with itself. on_idle touches nothing shared.
 // Handlers: 0 on_idle, 1 on_tick. MATRIX: [[0,0],[0,1]]
 #include <event2/event.h>
 

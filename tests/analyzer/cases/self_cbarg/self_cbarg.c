@@ -1,7 +1,8 @@
 // event_self_cbarg() as the context (the event itself) and the libevent 1.x
 // API: event_set with event_base_set. Handlers: 0 on_old (1.x; writes g_old), 1
-// on_tick (re-adds its own event: event_add writes the event reached from its
-// context, not a global). MATRIX: [[1,0],[0,2]]
+// on_tick (re-adds its own event, which libevent synchronizes, or frees it:
+// event_free writes the event reached from its context, not a global).
+// MATRIX: [[1,0],[0,2]]
 #include <event.h>
 #include <stdlib.h>
 
@@ -11,7 +12,10 @@ static struct event g_ev;
 static void on_tick(evutil_socket_t fd, short what, void *arg) {
   struct event *self = arg;
   struct timeval tv = {1, 0};
-  event_add(self, &tv);
+  if (what & EV_TIMEOUT)
+    event_add(self, &tv);
+  else
+    event_free(self);
 }
 
 static void on_old(int fd, short what, void *arg) { g_old++; }
