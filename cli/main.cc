@@ -5,6 +5,8 @@
 #include <vector>
 
 #include "cli/analyze_command.h"
+#include "cli/query_commands.h"
+#include "cli/submit_command.h"
 #include "cli/usage.h"
 
 namespace {
@@ -25,10 +27,12 @@ int main(int argc, char** argv) {
   if (command == "help" || command == "--help" || command == "-h") {
     return PrintUsage(stdout);
   }
-  if (command == "analyze") {
-    return prism::cli::RunAnalyzeCommand(
-        std::vector<std::string>(argv + 2, argv + argc));
-  }
+  const std::vector<std::string> args(argv + 2, argv + argc);
+  if (command == "analyze") return prism::cli::RunAnalyzeCommand(args);
+  if (command == "submit") return prism::cli::RunSubmitCommand(args);
+  if (command == "conflicts") return prism::cli::RunConflictsCommand(args);
+  if (command == "explain") return prism::cli::RunExplainCommand(args);
+  if (command == "constraints") return prism::cli::RunConstraintsCommand(args);
   std::fprintf(stderr, "prism: unknown command '%s'\n\n", argv[1]);
   PrintUsage(stderr);
   return 2;

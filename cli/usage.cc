@@ -11,6 +11,11 @@ event handlers may conflict and schedules them in parallel only where that is sa
 commands:
   analyze      analyze a program in-process (no server needed): conflict matrix, explanations,
                and the ConstraintSet the runtime loads
+  submit       send a build to prism-analyzer (uploads only what it lacks) and print the
+               analysis id
+  conflicts    an analysis's conflict matrix with explanations, from prism-analyzer
+  explain      the conflicts of one handler, or between two, from prism-analyzer
+  constraints  the ConstraintSet of one build of a program, from prism-analyzer
   help         print this text
 
 Run 'prism <command> --help' for a command's options.

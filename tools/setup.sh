@@ -11,8 +11,10 @@ PACKAGES=(
   clang-14 libclang-14-dev libclang-cpp14-dev llvm-14-dev
   # Runtime
   libevent-dev
+  # Analyzer service: Redis client library (the Redis cache backend)
+  libhiredis-dev
   # Tests and benchmarks
-  libgtest-dev libgmock-dev libbenchmark-dev curl wrk redis-server
+  libgtest-dev libgmock-dev libbenchmark-dev curl wrk redis-server openssl
   # Corpus of real libevent servers (apt-get source, compile databases)
   dpkg-dev bear autoconf automake libtool bison libncurses-dev
 )

@@ -188,9 +188,8 @@ void AddError(v1::TranslationUnitSummary* summary, const std::string& message) {
 // `inputs`.
 void RunClangOnce(const CompileCommand& command,
                   const std::vector<std::string>& args,
+                  llvm::IntrusiveRefCntPtr<llvm::vfs::FileSystem> fs,
                   v1::TranslationUnitSummary* summary, std::string* inputs) {
-  llvm::IntrusiveRefCntPtr<llvm::vfs::FileSystem> fs =
-      llvm::vfs::createPhysicalFileSystem();
   if (fs->setCurrentWorkingDirectory(command.directory)) {
     AddError(summary, absl::StrCat("cannot enter the command's directory ",
                                    command.directory));
@@ -244,6 +243,7 @@ std::vector<std::string> OnlyUnknownArguments(
 }
 
 void RunClang(const CompileCommand& command,
+              llvm::IntrusiveRefCntPtr<llvm::vfs::FileSystem> fs,
               v1::TranslationUnitSummary* summary) {
   std::vector<std::string> args = AdjustArgumentsForAnalysis(command);
   std::string header = absl::StrCat(kFrontendVersion, "\n");
@@ -251,7 +251,7 @@ void RunClang(const CompileCommand& command,
     absl::StrAppend(&header, arg.size(), ":", arg, "\n");
   std::string inputs = header;
   v1::TranslationUnitSummary attempt = *summary;
-  RunClangOnce(command, args, &attempt, &inputs);
+  RunClangOnce(command, args, fs, &attempt, &inputs);
   // GCC-only flags (a build made with gcc) are not the code's fault: drop them
   // and run again.
   std::vector<std::string> unknown = attempt.parsed()
@@ -271,7 +271,7 @@ void RunClang(const CompileCommand& command,
     note->set_severity(v1::Diagnostic::SEVERITY_NOTE);
     note->set_message(absl::StrCat("ignored arguments Clang does not know: ",
                                    absl::StrJoin(unknown, " ")));
-    RunClangOnce(command, kept, &attempt, &inputs);
+    RunClangOnce(command, kept, fs, &attempt, &inputs);
   }
   *summary = std::move(attempt);
   summary->set_input_digest(Sha256Hex(inputs));
@@ -289,7 +289,8 @@ bool IsAssembly(const std::string& file) {
 }  // namespace
 
 absl::StatusOr<v1::TranslationUnitSummary> SummarizeTranslationUnit(
-    const CompileCommand& command) {
+    const CompileCommand& command,
+    llvm::IntrusiveRefCntPtr<llvm::vfs::FileSystem> file_system) {
   if (command.file.empty())
     return absl::InvalidArgumentError("compile command names no file");
   if (command.arguments.empty()) {
@@ -314,7 +315,10 @@ absl::StatusOr<v1::TranslationUnitSummary> SummarizeTranslationUnit(
     return summary;
   }
   try {
-    RunClang(command, &summary);
+    if (file_system == nullptr) {
+      file_system = llvm::vfs::createPhysicalFileSystem();
+    }
+    RunClang(command, file_system, &summary);
   } catch (const std::exception& error) {
     summary.set_parsed(false);
     AddError(&summary, absl::StrCat("analyzer error: ", error.what()));

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "llvm/Support/VirtualFileSystem.h"
 #include "prism/v1/summary.pb.h"
 #include "services/analyzer/frontend/compilation_database.h"
 
@@ -41,8 +42,12 @@ namespace prism::frontend {
 //    function allocated and of locals whose address left it.
 inline constexpr char kFrontendVersion[] = "prism-frontend/11";
 
+// `file_system` is what Clang reads every file through (the analyzer service
+// passes one that holds only the uploaded files and the system headers); null
+// means the real file system.
 absl::StatusOr<v1::TranslationUnitSummary> SummarizeTranslationUnit(
-    const CompileCommand& command);
+    const CompileCommand& command,
+    llvm::IntrusiveRefCntPtr<llvm::vfs::FileSystem> file_system = nullptr);
 
 // One summary per command, in the commands' order; a command that cannot run
 // yields a summary with parsed=false and a diagnostic saying why. `jobs` <= 0
