@@ -180,11 +180,14 @@ Result RunHandThreaded(int pairs, double seconds, int threads) {
 }
 
 std::string Constraints(const std::string& name, std::vector<uint8_t> cells) {
-  std::vector<prism::runtime::TestHandler> handlers = {{"on_ping", __FILE__},
-                                                       {"on_a", __FILE__},
-                                                       {"on_b", __FILE__},
-                                                       {"on_c", __FILE__},
-                                                       {"on_d", __FILE__}};
+  // Named as the analyzer names them: the handlers live in an anonymous
+  // namespace, and the runtime identifies a handler by its symbol.
+  std::vector<prism::runtime::TestHandler> handlers = {
+      {"(anonymous namespace)::on_ping", __FILE__},
+      {"(anonymous namespace)::on_a", __FILE__},
+      {"(anonymous namespace)::on_b", __FILE__},
+      {"(anonymous namespace)::on_c", __FILE__},
+      {"(anonymous namespace)::on_d", __FILE__}};
   return prism::runtime::WriteConstraintFile(
       name, prism::runtime::MakeConstraintSet(handlers, cells));
 }
