@@ -68,6 +68,13 @@ Value WholeObject(Value value) {
   return value;
 }
 
+// A hand-over past the bounds: the whole root object, to any handler, as any
+// parameter (only more conflicts).
+HandOver Coarse(const HandOver& handed) {
+  const Value whole = WholeObject(handed.root);
+  return HandOver{whole, whole, false, Path(), UnknownValue(), -1};
+}
+
 Path WholePath(Path path) {
   path.selectors.clear();
   if (path.base == BaseKind::kParameter) path.selectors = {"*"};
@@ -131,6 +138,16 @@ std::vector<HandOver> InstantiateHandOver(
       InstantiateCallback(handed.callback, arguments, this_argument);
   const std::vector<Value> objects =
       LinkedProgram::InstantiateValue(handed.object, arguments, this_argument);
+  if (!handed.aliased && objects.size() * callbacks.size() > kMaxHandOvers) {
+    std::set<std::string> seen;
+    for (const Value& object : objects) {
+      if (!CanBeHandedOver(object)) continue;
+      HandOver coarse =
+          Coarse(HandOver{object, object, false, Path(), object, -1});
+      if (seen.insert(coarse.Key()).second) out.push_back(std::move(coarse));
+    }
+    return out;
+  }
   if (!handed.aliased) {
     for (const Value& object : objects) {
       if (!CanBeHandedOver(object)) continue;
@@ -145,6 +162,17 @@ std::vector<HandOver> InstantiateHandOver(
       LinkedProgram::InstantiateValue(handed.root, arguments, this_argument);
   const std::vector<Path> aliases =
       InstantiatePath(handed.alias, arguments, this_argument);
+  if (objects.size() * roots.size() * aliases.size() * callbacks.size() >
+      kMaxHandOvers) {
+    // Too many combinations: each root object, whole, to anyone.
+    std::set<std::string> seen;
+    for (const Value& root : roots) {
+      if (!CanBeHandedOver(root)) continue;
+      HandOver coarse = Coarse(HandOver{root, root, false, Path(), root, -1});
+      if (seen.insert(coarse.Key()).second) out.push_back(std::move(coarse));
+    }
+    return out;
+  }
   for (const Value& object : objects) {
     if (!CanBeHandedOver(object)) continue;
     for (const Value& root : roots) {
@@ -221,6 +249,15 @@ void HandOverTracker::AddEffects(const Solved& scratch, uint32_t order,
 
 void HandOverTracker::AddHandOver(HandOver handed, uint32_t order, int item) {
   if (!CanBeHandedOver(handed.object) || !CanBeHandedOver(handed.root)) return;
+  if (handed_.size() >= kMaxHeldObjects) {
+    // Past the bound: whole objects, one per root and statement.
+    coarse_ = true;
+    handed = Coarse(handed);
+    if (!coarse_keys_.insert(absl::StrCat(handed.Key(), "#", order, "#", item))
+             .second) {
+      return;
+    }
+  }
   handed_.push_back({std::move(handed), Timed{order, item}});
 }
 
@@ -236,7 +273,7 @@ void HandOverTracker::Finish(const std::map<std::string, Store>& stores,
   for (const auto& [handed, when] : handed_) seen.insert(key(handed, when));
   // Past the bound (a body storing into hundreds of places), every effect
   // that may follow a hand-over counts, as touching its object somewhere.
-  bool coarse = handed_.size() > kMaxHeldObjects;
+  bool coarse = coarse_ || handed_.size() > kMaxHeldObjects;
   size_t done = 0;
   for (int round = 0;
        round < kMaxHeldRounds && done < handed_.size() && !coarse; ++round) {

@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <map>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -79,6 +80,9 @@ class HandOverTracker {
   std::vector<std::pair<uint32_t, uint32_t>> loops_;
   std::vector<std::pair<Effect, Timed>> effects_;
   std::vector<std::pair<HandOver, Timed>> handed_;
+  // Past kMaxHeldObjects hand-overs: whole objects, deduplicated by these.
+  bool coarse_ = false;
+  std::set<std::string> coarse_keys_;
 };
 
 // Bounds a summary's hand-overs and effects after them (kMaxHandOvers,
