@@ -41,6 +41,22 @@ def load_commands(build_dir, only_under=None):
     return commands
 
 
+def corpus_targets(corpus, wanted, table):
+    """(label, build_dir, only_under) for each (key, glob, label, under) of `table` whose key is
+    wanted and whose build under `corpus` has a compile_commands.json; exits when none has."""
+    targets = []
+    for key, pattern, label, under in table:
+        if key not in wanted:
+            continue
+        dirs = [d for d in sorted(glob.glob(os.path.join(corpus, pattern)))
+                if os.path.isfile(os.path.join(d, "compile_commands.json"))]
+        if dirs:
+            targets.append((label, dirs[0], under))
+    if not targets:
+        sys.exit("no corpus: run tests/corpus/run_corpus.sh first")
+    return targets
+
+
 def syntax_only(args, file):
     """The compile command turned into clang -fsyntax-only (same flags the analyzer uses)."""
     out = ["clang", "-fsyntax-only", "-resource-dir=" + RESOURCE_DIR, "-Qunused-arguments",
@@ -111,19 +127,10 @@ def main():
     prism = os.path.join(bin_dir, "cli/prism")
     summarize = os.path.join(bin_dir, "services/analyzer/frontend/summarize_tool")
 
-    targets = []
-    wanted = options.programs.split(",")
-    for pattern, label, under in (("libevent-*", "libevent samples", "sample"),
-                                  ("memcached-*", "memcached", None),
-                                  ("tmux-*", "tmux", None)):
-        if pattern[:-2] not in wanted:
-            continue
-        dirs = [d for d in sorted(glob.glob(os.path.join(options.corpus, pattern)))
-                if os.path.isfile(os.path.join(d, "compile_commands.json"))]
-        if dirs:
-            targets.append((label, dirs[0], under))
-    if not targets:
-        sys.exit("no corpus: run tests/corpus/run_corpus.sh first")
+    targets = corpus_targets(options.corpus, options.programs.split(","), (
+        ("libevent", "libevent-*", "libevent samples", "sample"),
+        ("memcached", "memcached-*", "memcached", None),
+        ("tmux", "tmux-*", "tmux", None)))
 
     print(f"analyzer vs clang -fsyntax-only, -j{options.jobs}, best of {options.repeat} "
           f"({os.cpu_count()} cores, {time.strftime('%Y-%m-%d')})")

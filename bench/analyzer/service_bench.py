@@ -18,7 +18,6 @@ build them with --config=opt for figures worth recording).
 """
 import argparse
 import collections
-import glob
 import importlib.util
 import json
 import os
@@ -127,21 +126,11 @@ def main():
     for binary in (options.prism, options.analyzer):
         if not os.access(binary, os.X_OK):
             sys.exit(f"no binary at {binary} (bazel build //cli:prism //services/analyzer:prism-analyzer)")
-    targets = []
-    wanted = options.programs.split(",")
-    for key, pattern, label, under in (
-            ("libevent", "libevent-*", "libevent samples", "sample"),
-            ("libevent-library", "libevent-*", "libevent library", None),
-            ("memcached", "memcached-*", "memcached", None),
-            ("tmux", "tmux-*", "tmux", None)):
-        if key not in wanted:
-            continue
-        dirs = [d for d in sorted(glob.glob(os.path.join(options.corpus, pattern)))
-                if os.path.isfile(os.path.join(d, "compile_commands.json"))]
-        if dirs:
-            targets.append((label, dirs[0], under))
-    if not targets:
-        sys.exit("no corpus: run tests/corpus/run_corpus.sh first")
+    targets = analyzer_bench.corpus_targets(options.corpus, options.programs.split(","), (
+        ("libevent", "libevent-*", "libevent samples", "sample"),
+        ("libevent-library", "libevent-*", "libevent library", None),
+        ("memcached", "memcached-*", "memcached", None),
+        ("tmux", "tmux-*", "tmux", None)))
     print(f"prism-analyzer: cold / warm / one-header submits, -j{options.jobs} "
           f"({os.cpu_count()} cores, {time.strftime('%Y-%m-%d')})")
     print(f"{'program':<18} {'TUs':>4} {'floor s':>8} {'cold s':>7} {'warm s':>7} "
