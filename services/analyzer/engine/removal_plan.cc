@@ -98,21 +98,23 @@ Group GroupOf(const prism::v1::Conflict& conflict) {
 }  // namespace
 
 void AddRemovalPlan(int explanations_per_pair, AnalysisResult* result) {
-  const size_t n = result->handlers_size();
-  // Per pair: the groups of its active global conflicts, and how many.
-  std::map<std::pair<uint32_t, uint32_t>, std::map<std::string, Group>> held;
-  std::map<std::pair<uint32_t, uint32_t>, int> active;
-  std::map<std::pair<uint32_t, uint32_t>, std::set<std::string>> resources;
+  // Per pair: its active global conflicts, their groups and resources.
+  struct Held {
+    int active = 0;
+    std::map<std::string, Group> groups;
+    std::set<std::string> resources;
+  };
+  std::map<std::pair<uint32_t, uint32_t>, Held> held;
   for (const prism::v1::Conflict& conflict : result->conflicts()) {
     if (conflict.kind() != prism::v1::CONFLICT_KIND_GLOBAL ||
         conflict.removed_by_programmer()) {
       continue;
     }
-    const std::pair<uint32_t, uint32_t> pair = {conflict.a(), conflict.b()};
+    Held& pair = held[{conflict.a(), conflict.b()}];
     Group group = GroupOf(conflict);
-    resources[pair].insert(conflict.resource());
-    held[pair].try_emplace(group.name, std::move(group));
-    ++active[pair];
+    pair.groups.try_emplace(group.name, std::move(group));
+    pair.resources.insert(conflict.resource());
+    ++pair.active;
   }
   struct Tally {
     Group group;
@@ -120,15 +122,15 @@ void AddRemovalPlan(int explanations_per_pair, AnalysisResult* result) {
     std::set<std::string> resources;
   };
   std::map<std::string, Tally> tallies;
-  for (const auto& [pair, groups] : held) {
+  for (const auto& [indices, pair] : held) {
     // A pair with as many explanations as the report keeps may have more.
-    if (groups.size() != 1 || active[pair] >= explanations_per_pair) continue;
-    if (pair.first >= n || pair.second >= n) continue;
-    const auto& [name, group] = *groups.begin();
+    if (pair.groups.size() != 1 || pair.active >= explanations_per_pair)
+      continue;
+    const auto& [name, group] = *pair.groups.begin();
     Tally& tally = tallies[name];
     tally.group = group;
     ++tally.pairs;
-    for (const std::string& resource : resources[pair]) {
+    for (const std::string& resource : pair.resources) {
       if (tally.resources.size() < 5) tally.resources.insert(resource);
     }
   }
