@@ -339,9 +339,8 @@ class Analysis {
   // Conflicts of handler `a`'s handed-over accesses with what handler `b`
   // does to those objects as its registered context or callback parameter,
   // or to unknown memory. `a_first`: handler a is the pair's first.
-  void MatchHandedOver(const HandlerInfo& a, const HandlerAccesses& a_accesses,
-                       const HandlerInfo& b, const HandlerAccesses& b_accesses,
-                       bool a_first,
+  void MatchHandedOver(const HandlerAccesses& a_accesses, const HandlerInfo& b,
+                       const HandlerAccesses& b_accesses, bool a_first,
                        std::map<ConflictKey, prism::v1::Conflict>* conflicts);
 
   void PairConflicts(size_t i, size_t j, const HandlerAccesses& a,

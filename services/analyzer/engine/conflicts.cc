@@ -200,9 +200,8 @@ void Analysis::PairConflicts(size_t i, size_t j, const HandlerAccesses& a,
   match_unknown(a.unknown, b_context, true);
   match_unknown(b.unknown, a_context, false);
   // Objects one handler handed to the other's registration, touched after.
-  MatchHandedOver(*ordered_[i], a, *ordered_[j], b, true, &conflicts);
-  if (i != j)
-    MatchHandedOver(*ordered_[j], b, *ordered_[i], a, false, &conflicts);
+  MatchHandedOver(a, *ordered_[j], b, true, &conflicts);
+  if (i != j) MatchHandedOver(b, *ordered_[i], a, false, &conflicts);
   MatchGroups(a.context_groups, b.context_groups,
               prism::v1::CONFLICT_KIND_CONTEXT, &conflicts);
   const size_t n = result->handlers_size();

@@ -45,10 +45,9 @@ void Analysis::CollectHandedOver(
 }
 
 void Analysis::MatchHandedOver(
-    const HandlerInfo& a, const HandlerAccesses& a_accesses,
-    const HandlerInfo& b, const HandlerAccesses& b_accesses, bool a_first,
+    const HandlerAccesses& a_accesses, const HandlerInfo& b,
+    const HandlerAccesses& b_accesses, bool a_first,
     std::map<ConflictKey, prism::v1::Conflict>* conflicts) {
-  (void)a;
   if (a_accesses.handed_over.empty()) return;
   std::vector<const HandlerAccess*> b_context;
   for (const auto& [role, list] : b_accesses.context_groups) {
