@@ -1,7 +1,10 @@
 #include "services/analyzer/engine/effects.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "services/analyzer/common/enclosing.h"
 #include "services/analyzer/common/within.h"
 
 namespace prism::analyzer {
@@ -18,9 +21,29 @@ bool IsDereference(const std::string& selector) {
   return selector == "*" || selector == "[]";
 }
 
+// Anywhere in the object around the place before it (common/enclosing.h).
+bool IsEnclosing(const std::string& selector) {
+  return selector == enclosing::kEnclosingObject;
+}
+
+enclosing::Base BaseBinding(BaseKind base) {
+  return base == BaseKind::kParameter || base == BaseKind::kReturn
+             ? enclosing::Base::kFirstDereferenceBound
+             : enclosing::Base::kResolved;
+}
+
 Path Extend(const Path& base, std::vector<std::string>::const_iterator begin,
             std::vector<std::string>::const_iterator end, bool truncated) {
   Path path = base;
+  if (std::find(begin, end, enclosing::kEnclosingObject) != end) {
+    // Moved by arithmetic below the substituted value: anywhere in the object
+    // around it, which a truncated value does not cover above itself.
+    path.selectors.insert(path.selectors.end(), begin, end);
+    enclosing::CutToEnclosing(&path.selectors, nullptr, BaseBinding(path.base));
+    path.truncated = true;
+    Truncate(&path);
+    return path;
+  }
   if (path.truncated) return path;  // Already covers everything below it.
   path.selectors.insert(path.selectors.end(), begin, end);
   path.truncated = truncated;
@@ -66,6 +89,7 @@ bool SelectorsOverlap(const std::vector<std::string>& a,
   for (size_t i = 0; i < n; ++i) {
     if (a[i] == b[i]) continue;
     if (IsDereference(a[i]) && IsDereference(b[i])) continue;
+    if (IsEnclosing(a[i]) || IsEnclosing(b[i])) return true;
     return false;
   }
   return true;  // One is a prefix of the other: a whole object overlaps its
@@ -78,6 +102,7 @@ bool ContextSelectorsOverlap(const std::vector<std::string>& a,
   for (size_t i = 0; i < n; ++i) {
     if (a[i] == b[i]) continue;
     if (IsDereference(a[i]) && IsDereference(b[i])) continue;
+    if (IsEnclosing(a[i]) || IsEnclosing(b[i])) return true;
     const size_t a_colons = a[i].rfind("::");
     const size_t b_colons = b[i].rfind("::");
     const bool both_fields = !IsDereference(a[i]) && !IsDereference(b[i]);
@@ -97,7 +122,8 @@ std::string RenderPath(const std::string& base_name,
   for (size_t i = 0; i < selectors.size(); ++i) {
     const std::string& selector = selectors[i];
     if (selector == "*") {
-      if (i + 1 < selectors.size() && !IsDereference(selectors[i + 1])) {
+      if (i + 1 < selectors.size() && !IsDereference(selectors[i + 1]) &&
+          !IsEnclosing(selectors[i + 1])) {
         absl::StrAppend(&out, "->", FieldName(selectors[i + 1]));
         ++i;
       } else {
@@ -105,6 +131,8 @@ std::string RenderPath(const std::string& base_name,
       }
     } else if (selector == "[]") {
       absl::StrAppend(&out, "[]");
+    } else if (IsEnclosing(selector)) {
+      absl::StrAppend(&out, " (anywhere in the object around it)");
     } else {
       absl::StrAppend(&out, ".", FieldName(selector));
     }
@@ -261,6 +289,12 @@ void PathsThrough(const std::vector<Value>& values,
       PathsThroughPointer(value, selectors, out, truncated);
       continue;
     }
+    if (enclosing::HasMarker(selectors)) {
+      // Somewhere around a place in the aggregate: through every pointer it
+      // holds.
+      PathsThroughPointer(Bare(value), Everything(), out, true);
+      continue;
+    }
     for (const within::PlaceMatch& match :
          within::MatchPlace(value.within, selectors)) {
       if (match.kind == within::PlaceMatch::Kind::kAbove &&
@@ -287,8 +321,13 @@ void AddressesThrough(const std::vector<Value>& values,
     address.path = std::move(path);
     out->push_back(std::move(address));
   }
+  const bool around = enclosing::HasMarker(selectors);
   for (const Value& value : values) {
     if (value.within.empty()) continue;
+    if (around) {
+      out->push_back(WithPlace(value, {"*", within::kAnyPlace}));
+      continue;
+    }
     for (const within::PlaceMatch& match :
          within::MatchPlace(value.within, selectors)) {
       if (match.kind == within::PlaceMatch::Kind::kAbove) continue;
@@ -337,6 +376,14 @@ void ValuesThrough(const std::vector<Value>& values,
       } else {
         out->push_back(unknown());
       }
+      continue;
+    }
+    if (enclosing::HasMarker(selectors)) {
+      // Held anywhere around the place read, or reached through what is.
+      out->push_back(WithPlace(value, {within::kAnyPlace}));
+      std::vector<Path> paths;
+      PathsThroughPointer(Bare(value), Everything(), &paths, true);
+      for (Path& path : paths) out->push_back(loaded_from(std::move(path)));
       continue;
     }
     for (const within::PlaceMatch& match :

@@ -79,5 +79,45 @@ TEST(Effects, LongPathsAreCutAndMarked) {
   EXPECT_TRUE(paths[0].truncated);
 }
 
+Value AddressOfGlobal(Selectors selectors, bool truncated) {
+  Value value;
+  value.kind = Value::Kind::kAddressOf;
+  value.path.base = BaseKind::kGlobal;
+  value.path.key = "c:@g_server";
+  value.path.name = "g_server";
+  value.path.selectors = std::move(selectors);
+  value.path.truncated = truncated;
+  return value;
+}
+
+// A callee's container_of(arg, struct server, stats)->hits, instantiated with
+// &g_server.stats: anywhere in g_server, even when the argument was already
+// cut to everything below g_server.stats.
+TEST(Effects, ArithmeticBelowAnArgumentReachesTheObjectAroundIt) {
+  for (bool truncated : {false, true}) {
+    std::vector<Path> paths;
+    PathsThrough({AddressOfGlobal({"server::stats"}, truncated)},
+                 {"*", "<enclosing>"}, &paths, /*truncated=*/true);
+    ASSERT_EQ(paths.size(), 1u);
+    EXPECT_TRUE(paths[0].selectors.empty());
+    EXPECT_TRUE(paths[0].truncated);
+    EXPECT_TRUE(SelectorsOverlap(paths[0].selectors, {"server::hits"}));
+  }
+}
+
+// Through a caller's parameter the object is known one level up only: the
+// marker stays, and overlaps every field of the parameter's pointee.
+TEST(Effects, ArithmeticBelowAParameterWaitsForItsCaller) {
+  std::vector<Path> paths;
+  PathsThrough({LoadedFromParameter(0, {}, false)}, {"*", "<enclosing>"},
+               &paths, /*truncated=*/true);
+  ASSERT_EQ(paths.size(), 1u);
+  EXPECT_EQ(paths[0].selectors, (Selectors{"*", "<enclosing>"}));
+  EXPECT_TRUE(paths[0].truncated);
+  EXPECT_TRUE(SelectorsOverlap(paths[0].selectors, {"*", "conn::refcount"}));
+  EXPECT_TRUE(
+      ContextSelectorsOverlap(paths[0].selectors, {"*", "conn::refcount"}));
+}
+
 }  // namespace
 }  // namespace prism::analyzer

@@ -162,6 +162,22 @@ const clang::Expr* PointerReadFrom(const clang::Expr* expr) {
 
 }  // namespace
 
+const clang::Expr* MovedPointer(const clang::Stmt* stmt) {
+  if (const auto* op = llvm::dyn_cast<clang::BinaryOperator>(stmt)) {
+    if ((op->getOpcode() == clang::BO_AddAssign ||
+         op->getOpcode() == clang::BO_SubAssign) &&
+        op->getLHS()->getType()->isPointerType()) {
+      return op->getLHS();
+    }
+  } else if (const auto* op = llvm::dyn_cast<clang::UnaryOperator>(stmt)) {
+    if (op->isIncrementDecrementOp() &&
+        op->getSubExpr()->getType()->isPointerType()) {
+      return op->getSubExpr();
+    }
+  }
+  return nullptr;
+}
+
 bool IsTrivialAssignment(const clang::CallExpr* call) {
   const clang::CXXMethodDecl* method = DirectMethod(call);
   return method != nullptr && method->isTrivial() &&
@@ -203,6 +219,13 @@ void LocalFlowCollector::Visit(const clang::Stmt* stmt) {
       assignment.rhs = op->getRHS();
       flow_.AddAssignment(std::move(assignment));
     }
+  }
+  if (const clang::Expr* moved = MovedPointer(stmt)) {
+    Assignment assignment;  // `p += n`, `p++`: p gets the moved value.
+    assignment.lhs = moved;
+    assignment.rhs = llvm::cast<clang::Expr>(stmt);
+    assignment.rhs_moves_lhs = true;
+    flow_.AddAssignment(std::move(assignment));
   } else if (const auto* call = llvm::dyn_cast<clang::CallExpr>(stmt)) {
     if (IsTrivialAssignment(call)) {
       Assignment assignment;
@@ -714,7 +737,12 @@ void CallCollector::Emit(v1::Function* out) {
 void StoreCollector::Visit(const clang::Stmt* stmt) {
   const clang::Expr* lhs = nullptr;
   const clang::Expr* rhs = nullptr;
-  if (const auto* op = llvm::dyn_cast<clang::BinaryOperator>(stmt)) {
+  bool rhs_moves_lhs = false;
+  if (const clang::Expr* moved = MovedPointer(stmt)) {
+    lhs = moved;  // Stores the moved pointer.
+    rhs = llvm::cast<clang::Expr>(stmt);
+    rhs_moves_lhs = true;
+  } else if (const auto* op = llvm::dyn_cast<clang::BinaryOperator>(stmt)) {
     if (op->getOpcode() != clang::BO_Assign) return;
     lhs = op->getLHS();
     rhs = op->getRHS();
@@ -729,6 +757,7 @@ void StoreCollector::Visit(const clang::Stmt* stmt) {
   Store store;
   store.lhs = lhs;
   store.rhs = rhs;
+  store.rhs_moves_lhs = rhs_moves_lhs;
   store.location = lhs->getBeginLoc();
   store.order = order_.Of(stmt);
   stores_.push_back(std::move(store));
@@ -748,7 +777,8 @@ void StoreCollector::VisitInitializer(const clang::CXXCtorInitializer* init,
 void StoreCollector::Emit(v1::Function* out) {
   std::set<std::string> stored;
   for (const Store& store : stores_) {
-    Sources value = flow_.ValueOf(store.rhs);
+    Sources value = store.rhs_moves_lhs ? flow_.MovedValue(store.rhs)
+                                        : flow_.ValueOf(store.rhs);
     if (value.empty()) continue;  // Not a pointer (or null).
     Paths targets;
     if (store.lhs != nullptr) {

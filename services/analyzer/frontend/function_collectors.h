@@ -134,6 +134,7 @@ class StoreCollector : public Collector {
         nullptr;  // Or a known target (member initializers).
     Path target;
     const clang::Expr* rhs = nullptr;
+    bool rhs_moves_lhs = false;  // Assignment::rhs_moves_lhs.
     clang::SourceLocation location;
     uint32_t order = 0;  // StatementOrder; 0: anywhere.
   };
@@ -153,6 +154,9 @@ class ReturnCollector : public Collector {
 // A call of a trivial copy/move assignment operator: a plain memory copy, not a
 // call.
 bool IsTrivialAssignment(const clang::CallExpr* call);
+// The pointer lvalue `stmt` moves by arithmetic in place (`p += n`, `p -= n`,
+// `++p`, `p--`), or null.
+const clang::Expr* MovedPointer(const clang::Stmt* stmt);
 
 }  // namespace prism::frontend
 

@@ -40,7 +40,11 @@ namespace prism::frontend {
 // 7: function-pointer arguments carry their function type.
 // 8: statement order (accesses, calls, stores, loops); accesses of memory the
 //    function allocated and of locals whose address left it.
-inline constexpr char kFrontendVersion[] = "prism-frontend/11";
+// 12: pointers moved by arithmetic cover the object around them (selector
+//     "<enclosing>", common/enclosing.h); `p++` is p's value; a subscript
+//     through a loaded pointer is a dereference ("*"); pointers read from
+//     unions with integer members are unknown.
+inline constexpr char kFrontendVersion[] = "prism-frontend/12";
 
 // `file_system` is what Clang reads every file through (the analyzer service
 // passes one that holds only the uploaded files and the system headers); null

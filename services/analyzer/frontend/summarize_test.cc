@@ -334,7 +334,34 @@ void f(int *p, int i) {
   EXPECT_THAT(
       Accesses(Find(summary, "f")),
       UnorderedElementsAre("W G:counts []", "R G:items [].n", "W G:items [].n",
-                           "W P0 []", "W P0 *", "W FRESH n", "W P0 *.n"));
+                           "W P0 *", "W P0 *", "W FRESH n", "W P0 *.n"));
+}
+
+// A pointer moved by arithmetic may point anywhere in the object around what
+// it pointed to (common/enclosing.h): container_of steps back from a member.
+TEST(SummarizeTest, PointerArithmeticCoversTheEnclosingObject) {
+  v1::TranslationUnitSummary summary = Summarize("moved.c", R"(
+#include <stddef.h>
+struct buffer { char *data; };
+struct conn { int refcount; struct buffer out; };
+struct server { long hits; struct buffer log; } g_server;
+void f(struct conn *c, struct buffer *b, char *text) {
+  ((struct conn *)((char *)b - offsetof(struct conn, out)))->refcount = 1;
+  char *p = (char *)&g_server.log;
+  p -= 8;
+  *p = 2;
+  char *q = text;
+  *q++ = 3;
+  *(c->out.data + 4) = 4;
+  char *r = &c->out.data[2];
+  r[-1] = 5;
+}
+)");
+  EXPECT_THAT(
+      Accesses(Find(summary, "f")),
+      testing::IsSupersetOf({"W P1 *.<enclosing>...", "W G:g_server...",
+                             "W P2 *.<enclosing>...", "W P0 *.out.data.*...",
+                             "W P0 *.out.data.*..."}));
 }
 
 TEST(SummarizeTest, CallsRecordArgumentsCallbacksAndIndirectTypes) {

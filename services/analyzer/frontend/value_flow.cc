@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "clang/AST/ExprCXX.h"
 #include "clang/AST/Stmt.h"
+#include "services/analyzer/common/enclosing.h"
 #include "services/analyzer/common/within.h"
 
 namespace prism::frontend {
@@ -152,7 +153,10 @@ Paths ValueFlow::Deref(const Sources& sources, const std::string& selector) {
         Add(result, source.path);
         break;
       case Source::kLoadedFrom:
-        Add(result, source.path.With(selector));
+        // Through a pointer read from memory, `p[i]` is `*(p + i)`: a
+        // dereference ("[]" stays for the elements of an array object), so
+        // the link step sees that a global pointer is followed.
+        Add(result, source.path.With("*"));
         break;
       case Source::kFunction:
         break;
@@ -174,6 +178,115 @@ Sources ValueFlow::AddressOfPaths(const Paths& paths) {
     }
   }
   return result;
+}
+
+namespace {
+
+enclosing::Base BaseBinding(const Path& path) {
+  switch (path.base) {
+    case MemoryPath::BASE_PARAMETER:
+      // The parameter variable itself is the function's own; below it, the
+      // caller's argument.
+      return path.object != nullptr ? enclosing::Base::kResolved
+                                    : enclosing::Base::kFirstDereferenceBound;
+    case MemoryPath::BASE_RETURN:
+      return enclosing::Base::kFirstDereferenceBound;
+    case MemoryPath::BASE_THIS:
+      return enclosing::Base::kBaseBound;
+    default:
+      return enclosing::Base::kResolved;
+  }
+}
+
+// A pointer read from a union that also has a member holding no pointer
+// (`u.ptr` after `u.bits = (uintptr_t)c`): its bits may have been written as an
+// integer, whose origin the analysis does not follow.
+bool PunnedPointer(const clang::Expr* lvalue) {
+  const auto* member =
+      llvm::dyn_cast<clang::MemberExpr>(lvalue->IgnoreParenImpCasts());
+  if (member == nullptr) return false;
+  const auto* field = llvm::dyn_cast<clang::FieldDecl>(member->getMemberDecl());
+  if (field == nullptr || !field->getParent()->isUnion()) return false;
+  for (const clang::FieldDecl* other : field->getParent()->fields()) {
+    if (!CarriesPointer(other->getType())) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+Sources ValueFlow::Moved(const Sources& pointers, bool stays_in_array) {
+  Sources result;
+  for (const auto& [key, source] : pointers) {
+    if (!source.within.empty()) {
+      // What the local memory it points to holds, at a place now shifted by
+      // an unknown amount.
+      Source shifted = source;
+      shifted.within.insert(shifted.within.begin() + 1, within::kAnyPlace);
+      Add(result, std::move(shifted));
+      continue;
+    }
+    if ((source.kind != Source::kAddressOf &&
+         source.kind != Source::kLoadedFrom) ||
+        source.path.base == MemoryPath::BASE_UNKNOWN) {
+      Add(result, source);
+      continue;
+    }
+    if (stays_in_array && source.kind == Source::kAddressOf &&
+        !source.path.selectors.empty() &&
+        source.path.selectors.back() == "[]") {
+      Add(result, source);  // Elements are not told apart.
+      continue;
+    }
+    // The address the pointer holds, as a path: what it points to.
+    Path object =
+        source.kind == Source::kAddressOf ? source.path : source.path.With("*");
+    if (source.kind == Source::kLoadedFrom &&
+        object.selectors.size() == source.path.selectors.size()) {
+      // Loaded from anywhere below a cut path, which covers what it points
+      // to and the objects around that, reached the same way.
+      Add(result, source);
+      continue;
+    }
+    object.selectors.push_back(enclosing::kEnclosingObject);
+    object.records.resize(object.selectors.size() - 1, "");
+    object.records.push_back("");
+    enclosing::CutToEnclosing(&object.selectors, &object.records,
+                              BaseBinding(object));
+    object.truncated = true;
+    Source moved = source;
+    moved.kind = Source::kAddressOf;
+    moved.path = std::move(object);
+    Add(result, std::move(moved));
+  }
+  return result;
+}
+
+Sources ValueFlow::Loaded(const clang::Expr* lvalue) {
+  if (!lvalue->isGLValue()) return ValueOf(lvalue);
+  Sources result;
+  for (const auto& [key, path] : LValuePaths(lvalue))
+    AddAll(result, Load(path));
+  return result;
+}
+
+Sources ValueFlow::MovedValue(const clang::Expr* moving) {
+  if (const auto* binary = llvm::dyn_cast<clang::BinaryOperator>(moving)) {
+    return Moved(Loaded(binary->getLHS()),
+                 binary->getOpcode() == clang::BO_AddAssign &&
+                     !NegativeConstant(binary->getRHS()));
+  }
+  const auto* unary = llvm::cast<clang::UnaryOperator>(moving);
+  return Moved(Loaded(unary->getSubExpr()), unary->isIncrementOp());
+}
+
+bool ValueFlow::NegativeConstant(const clang::Expr* expr) const {
+  clang::Expr::EvalResult value;
+  if (expr == nullptr || expr->isValueDependent() ||
+      !expr->EvaluateAsInt(value, context_.ast())) {
+    return false;
+  }
+  return value.Val.getInt().isNegative();
 }
 
 Paths ValueFlow::LValuePaths(const clang::Expr* expr) {
@@ -220,6 +333,9 @@ Paths ValueFlow::LValuePaths(const clang::Expr* expr) {
     }
   }
   if (const auto* subscript = llvm::dyn_cast<clang::ArraySubscriptExpr>(expr)) {
+    if (NegativeConstant(subscript->getIdx())) {  // `p[-1]`: before p.
+      return Deref(Moved(ValueOf(subscript->getBase()), false), "[]");
+    }
     return Deref(ValueOf(subscript->getBase()), "[]");
   }
   if (const auto* cast = llvm::dyn_cast<clang::CastExpr>(expr)) {
@@ -388,6 +504,7 @@ Sources ValueFlow::RValue(const clang::Expr* expr) {
         if (sub->isGLValue()) {
           for (const auto& [key, path] : LValuePaths(sub))
             AddAll(result, Load(path));
+          if (PunnedPointer(sub)) Add(result, Unknown());
           return result;
         }
         return ValueOf(sub);
@@ -470,7 +587,9 @@ Sources ValueFlow::RValue(const clang::Expr* expr) {
       case clang::UO_PostDec:
       case clang::UO_PreInc:
       case clang::UO_PreDec:
-        return ValueOf(unary->getSubExpr());
+        // The value stored back (and, covering it, the value before).
+        if (unary->getType()->isPointerType()) return MovedValue(unary);
+        return Loaded(unary->getSubExpr());
       default:
         return ValueOf(unary->getSubExpr());
     }
@@ -481,8 +600,25 @@ Sources ValueFlow::RValue(const clang::Expr* expr) {
         return ValueOf(binary->getRHS());
       case clang::BO_Assign:
         return ValueOf(binary->getRHS());
+      case clang::BO_AddAssign:
+      case clang::BO_SubAssign:
+        if (binary->getType()->isPointerType()) return MovedValue(binary);
+        return Loaded(binary->getLHS());
+      case clang::BO_Add:
+      case clang::BO_Sub:
+        if (binary->getType()->isPointerType()) {
+          const bool pointer_left =
+              binary->getLHS()->getType()->isPointerType();
+          const clang::Expr* pointer =
+              pointer_left ? binary->getLHS() : binary->getRHS();
+          const clang::Expr* offset =
+              pointer_left ? binary->getRHS() : binary->getLHS();
+          return Moved(ValueOf(pointer), binary->getOpcode() == clang::BO_Add &&
+                                             !NegativeConstant(offset));
+        }
+        [[fallthrough]];
       default:
-        if (binary->isAssignmentOp()) return ValueOf(binary->getLHS());
+        if (binary->isAssignmentOp()) return Loaded(binary->getLHS());
         if (CarriesPointer(binary->getLHS()->getType()))
           AddAll(result, ValueOf(binary->getLHS()));
         if (CarriesPointer(binary->getRHS()->getType()))
@@ -1014,7 +1150,8 @@ void ValueFlow::AddWidened(Sources& sources, const Sources& value) {
 void ValueFlow::ApplyAssignment(const Assignment& assignment) {
   Sources value = assignment.rhs_is_address
                       ? AddressOfPaths(LValuePaths(assignment.rhs))
-                      : ValueOf(assignment.rhs);
+                  : assignment.rhs_moves_lhs ? MovedValue(assignment.rhs)
+                                             : ValueOf(assignment.rhs);
   if (assignment.var != nullptr) {
     AddVariableSources(assignment.var, value);
     return;

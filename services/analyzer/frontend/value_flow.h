@@ -215,6 +215,7 @@ struct Assignment {
   const clang::Expr* rhs = nullptr;
   bool rhs_is_address =
       false;  // Reference binding: the value is the address of rhs.
+  bool rhs_moves_lhs = false;  // `p += n`, `p++`: p's value, moved.
 };
 
 class ValueFlow {
@@ -265,6 +266,17 @@ class ValueFlow {
   Sources Passed(const Sources& value);
   Paths Deref(const Sources& sources, const std::string& selector);
   Sources AddressOfPaths(const Paths& paths);
+  // Pointers moved by arithmetic (common/enclosing.h): each may point anywhere
+  // in the object around what it pointed to. `stays_in_array`: an addition
+  // to a pointer at an array element, which C keeps inside the array.
+  Sources Moved(const Sources& pointers, bool stays_in_array);
+  // What pointer arithmetic in place stores (`p += n`, `p--`): the operand's
+  // value, moved.
+  Sources MovedValue(const clang::Expr* moving);
+  // The value read from a glvalue (a prvalue's own value).
+  Sources Loaded(const clang::Expr* lvalue);
+  // An integer operand known to be below zero (`p - -1` is not).
+  bool NegativeConstant(const clang::Expr* expr) const;
   Paths VariablePaths(const clang::VarDecl* var);
   // Whether the address of the local object `path` lies in left the function
   // (handed to a call, stored, returned).
