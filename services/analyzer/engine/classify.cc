@@ -6,6 +6,7 @@
 #include <tuple>
 #include <utility>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -66,7 +67,10 @@ bool Analysis::InConstantStorage(const Path& path) const {
 
 HandlerAccesses Analysis::Classify(const HandlerInfo& handler) {
   HandlerAccesses out;
-  std::set<std::string> seen_shared;
+  // Keys of the shared effects already taken (the maps they point into stay
+  // unchanged while a handler is classified); a handler in a large recursive
+  // component reaches thousands of functions.
+  absl::flat_hash_set<absl::string_view> seen_shared;
   std::function<void(const Effect&, std::vector<std::string>)> add =
       [&](const Effect& effect, std::vector<std::string> via) {
         HandlerAccess access;
