@@ -17,6 +17,25 @@
 #include "services/analyzer/engine/summary_builder.h"
 
 namespace prism::analyzer {
+namespace {
+
+// Whether a call modelled by `model` may leave a value other than the program's
+// own in memory argument `position` points to: it writes there without saying
+// which pointers it leaves, copies pointers there, or stores unknown ones.
+bool ModelMayStoreFunctions(const FunctionModel& model, int position) {
+  for (const FunctionModel::PointerStore& store : model.stores) {
+    if (store.into == position &&
+        store.kind == FunctionModel::PointerStore::Kind::kUnknown) {
+      return true;
+    }
+  }
+  for (const auto& [destination, source] : model.copies) {
+    if (destination == position) return true;
+  }
+  return model.writes.Contains(position) && !model.DescribesPointers(position);
+}
+
+}  // namespace
 
 using prism::v1::Function;
 
@@ -98,6 +117,17 @@ LinkedProgram::LinkedProgram(
         auto callee = functions_.find(foreign.from_callee_usr());
         if (callee != functions_.end() && !callee->second.bodies.empty())
           continue;
+        // Memory given to a library function its model says it leaves alone
+        // (read only, or only registered): what the program stored there
+        // stays. No model: unknown code, which may write anything.
+        if (callee != functions_.end() && foreign.argument_position() > 0) {
+          const CallTarget target = TargetByName(callee->second.name);
+          if (target.model != nullptr &&
+              !ModelMayStoreFunctions(*target.model,
+                                      foreign.argument_position() - 1)) {
+            continue;
+          }
+        }
       }
       foreign_function_types_.try_emplace(
           foreign.type(),

@@ -44,7 +44,9 @@ namespace prism::frontend {
 //     "<enclosing>", common/enclosing.h); `p++` is p's value; a subscript
 //     through a loaded pointer is a dereference ("*"); pointers read from
 //     unions with integer members are unknown.
-inline constexpr char kFrontendVersion[] = "prism-frontend/12";
+// 13: function pointers held in memory handed to a bodyless function are
+//     foreign, with the argument's position.
+inline constexpr char kFrontendVersion[] = "prism-frontend/13";
 
 // `file_system` is what Clang reads every file through (the analyzer service
 // passes one that holds only the uploaded files and the system headers); null

@@ -704,6 +704,37 @@ void setup(void) {
   EXPECT_TRUE(Find(summary, "legacy")->address_cast());
 }
 
+// Function pointers held in memory handed to a bodyless function (a struct of
+// callbacks read from a descriptor, an array of them, one pointer below) are
+// foreign if the callee may write there; the argument position lets the
+// callee's library model decide.
+TEST(SummarizeTest, FunctionPointersHeldInHandedMemoryAreRecorded) {
+  v1::TranslationUnitSummary summary = Summarize("held.c", R"(
+struct ops { void (*step)(int); };
+struct table { struct ops *current; long (*hooks[2])(void); };
+struct plain { int n; };
+long fill(int fd, void *buffer, unsigned long size);
+void keep(struct plain *p);
+struct ops g_ops;
+struct table g_table;
+struct plain g_plain;
+void setup(int fd) {
+  fill(fd, &g_ops, sizeof g_ops);
+  fill(fd, &g_table, sizeof g_table);
+  keep(&g_plain);
+}
+)");
+  std::map<std::string, int> positions;
+  for (const v1::ForeignFunctionPointer& entry :
+       summary.foreign_function_pointers()) {
+    EXPECT_EQ(entry.why(), "held in memory given to fill") << entry.type();
+    positions[entry.type()] = entry.argument_position();
+  }
+  EXPECT_EQ(positions["void (int)"], 2);
+  EXPECT_EQ(positions["long (void)"], 2);
+  EXPECT_EQ(positions.size(), 2u);
+}
+
 // Globals defined const (their elements, for arrays) and not volatile are
 // marked constant, with their array rank; a pointer to const is not const
 // itself, and a C++ record with a mutable member is never constant.

@@ -3,6 +3,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -21,6 +22,9 @@ namespace prism::frontend {
 namespace {
 
 constexpr char kHandlerAnnotation[] = "prism_handler";
+// How many pointers deep below memory handed to a bodyless function the
+// front-end looks for function pointers it may overwrite.
+constexpr int kHeldPointerDepth = 2;
 
 // The function type a pointer, reference or block to a function designates.
 const clang::FunctionType* FunctionPointee(clang::QualType type) {
@@ -39,6 +43,39 @@ const clang::FunctionType* HeldFunctionPointer(clang::QualType type) {
   clang::QualType held = type->getPointeeType().getCanonicalType();
   if (!held->isPointerType() && !held->isBlockPointerType()) return nullptr;
   return FunctionPointee(held);
+}
+
+// The function types of the function pointers held in an object of type
+// `object` (its fields and elements, and, `depth` pointers deep, what its
+// pointers lead to): what code given the object's address may overwrite.
+void CollectHeldFunctionTypes(clang::QualType object, int depth,
+                              std::set<const clang::RecordDecl*>* visited,
+                              std::vector<const clang::FunctionType*>* out) {
+  object = object.getCanonicalType();
+  if (object.isNull() || object->isDependentType()) return;
+  if (const clang::ArrayType* array = object->getAsArrayTypeUnsafe()) {
+    CollectHeldFunctionTypes(array->getElementType(), depth, visited, out);
+    return;
+  }
+  if (object->isPointerType() || object->isBlockPointerType()) {
+    if (const clang::FunctionType* function = FunctionPointee(object)) {
+      out->push_back(function);
+    } else if (depth > 0) {
+      CollectHeldFunctionTypes(object->getPointeeType(), depth - 1, visited,
+                               out);
+    }
+    return;
+  }
+  const clang::RecordDecl* record = object->getAsRecordDecl();
+  if (record == nullptr) return;
+  record = record->getDefinition();
+  if (record == nullptr || !visited->insert(record).second) return;
+  if (const auto* cxx = llvm::dyn_cast<clang::CXXRecordDecl>(record)) {
+    for (const clang::CXXBaseSpecifier& base : cxx->bases())
+      CollectHeldFunctionTypes(base.getType(), depth, visited, out);
+  }
+  for (const clang::FieldDecl* field : record->fields())
+    CollectHeldFunctionTypes(field->getType(), depth, visited, out);
 }
 
 std::string FunctionTypeName(const clang::FunctionType* type) {
@@ -280,23 +317,41 @@ class FunctionCollector : public clang::RecursiveASTVisitor<FunctionCollector> {
       AddForeign(returned, usr, absl::StrCat("returned by ", name),
                  call->getExprLoc());
     }
+    int position = 0;
     for (const clang::Expr* argument : call->arguments()) {
+      ++position;
       const clang::Expr* original = argument->IgnoreParenImpCasts();
       if (const clang::FunctionType* held =
               HeldFunctionPointer(original->getType())) {
         AddForeign(held, usr, absl::StrCat("its address given to ", name),
-                   argument->getExprLoc());
+                   argument->getExprLoc(), position);
+        continue;
+      }
+      // Function pointers inside the memory handed over (`read(fd, &ops,
+      // sizeof ops)`, a struct of callbacks filled by a plugin loader).
+      const clang::QualType type = original->getType().getCanonicalType();
+      if (!type->isPointerType() && !type->isReferenceType()) continue;
+      std::set<const clang::RecordDecl*> visited;
+      std::vector<const clang::FunctionType*> held;
+      CollectHeldFunctionTypes(type->getPointeeType(), kHeldPointerDepth,
+                               &visited, &held);
+      for (const clang::FunctionType* function : held) {
+        AddForeign(function, usr,
+                   absl::StrCat("held in memory given to ", name),
+                   argument->getExprLoc(), position);
       }
     }
   }
 
   void AddForeign(const clang::FunctionType* type, const std::string& callee,
-                  std::string why, clang::SourceLocation location) {
-    auto [it, inserted] =
-        foreign_.try_emplace({FunctionTypeName(type), callee});
+                  std::string why, clang::SourceLocation location,
+                  int argument_position = 0) {
+    auto [it, inserted] = foreign_.try_emplace(
+        std::make_tuple(FunctionTypeName(type), callee, argument_position));
     if (!inserted) return;
     it->second.set_type(FunctionTypeName(type));
     it->second.set_from_callee_usr(callee);
+    it->second.set_argument_position(argument_position);
     it->second.set_why(std::move(why));
     *it->second.mutable_location() = context_.Location(location);
   }
@@ -360,7 +415,9 @@ class FunctionCollector : public clang::RecursiveASTVisitor<FunctionCollector> {
   std::map<const clang::FunctionDecl*, const clang::FunctionDecl*> referenced_;
   std::map<std::string, int> bodies_;
   // (type, callee USR): sorted, so the output is deterministic.
-  std::map<std::pair<std::string, std::string>, v1::ForeignFunctionPointer>
+  // By (type, callee, argument position).
+  std::map<std::tuple<std::string, std::string, int>,
+           v1::ForeignFunctionPointer>
       foreign_;
 };
 
