@@ -6,6 +6,7 @@
 
 #include "cli/analyze_command.h"
 #include "cli/query_commands.h"
+#include "cli/report_command.h"
 #include "cli/submit_command.h"
 #include "cli/usage.h"
 
@@ -32,6 +33,7 @@ int main(int argc, char** argv) {
   if (command == "submit") return prism::cli::RunSubmitCommand(args);
   if (command == "conflicts") return prism::cli::RunConflictsCommand(args);
   if (command == "explain") return prism::cli::RunExplainCommand(args);
+  if (command == "report") return prism::cli::RunReportCommand(args);
   if (command == "constraints") return prism::cli::RunConstraintsCommand(args);
   std::fprintf(stderr, "prism: unknown command '%s'\n\n", argv[1]);
   PrintUsage(stderr);
