@@ -274,9 +274,9 @@ absl::StatusOr<v1::AnalysisResult> AnalyzeBuild(const Options& options) {
 
 absl::StatusOr<v1::AnalysisResult> FetchFromService(const Options& options) {
   std::unique_ptr<v1::Analyzer::Stub> stub = Connect(kVerb, options.connection);
-  if (stub == nullptr) {
-    return absl::UnavailableError("the analyzer service cannot be reached");
-  }
+  // Connect and ReportRpcFailure print their one line themselves: the empty
+  // message tells RunReportCommand that nothing is left to say.
+  if (stub == nullptr) return absl::UnavailableError("");
   v1::GetConflictsRequest request;
   request.mutable_analysis()->set_analysis_id(options.analysis_id);
   v1::GetConflictsResponse response;
@@ -285,7 +285,7 @@ absl::StatusOr<v1::AnalysisResult> FetchFromService(const Options& options) {
   grpc::Status status = stub->GetConflicts(&context, request, &response);
   if (!status.ok()) {
     ReportRpcFailure(kVerb, "querying conflicts", status);
-    return absl::UnavailableError("the analysis could not be fetched");
+    return absl::UnavailableError("");
   }
   return response.result();
 }
@@ -727,7 +727,10 @@ int RunReportCommand(const std::vector<std::string>& args) {
   Options options;
   if (int status = ParseArgs(args, &options); status >= 0) return status;
   absl::StatusOr<v1::AnalysisResult> result = LoadAnalysis(options);
-  if (!result.ok()) return ReportError(std::string(result.status().message()));
+  if (!result.ok()) {
+    if (result.status().message().empty()) return 2;  // Already said why.
+    return ReportError(std::string(result.status().message()));
+  }
   if (!options.baseline.empty()) {
     absl::StatusOr<v1::AnalysisResult> baseline =
         LoadJsonFile(options.baseline);

@@ -25,5 +25,7 @@ err=$("$prism" report --server "$one_addr" --analysis 0000 -o "$work/bad.html" 2
 status=$?
 set -e
 [[ $status == 2 ]] || fail "an unknown analysis exited $status, want 2"
-grep -q "NOT_FOUND" <<<"$err" || fail "unclear error for an unknown analysis: $err"
+grep -q "^prism report: querying conflicts: NOT_FOUND" <<<"$err" ||
+  fail "unclear error for an unknown analysis: $err"
+[[ $(wc -l <<<"$err") == 1 ]] || fail "more than one line for an unknown analysis: $err"
 echo PASS
