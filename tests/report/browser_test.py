@@ -19,6 +19,10 @@ GOLDEN = "tests/analyzer/cases/override/expected.json"
 PAGE_LIMIT_SECONDS = 120
 
 
+SORT_BY = ("(() => {{ const s = document.getElementById('sort'); s.value = '{}';"
+           " s.dispatchEvent(new Event('change')); }})()")
+
+
 def make_report(analysis, html, *extra):
     subprocess.run([PRISM, "report", analysis, "-o", html, *extra], check=True)
 
@@ -106,6 +110,12 @@ def test_golden_report(work):
         assert first_step.startswith("1g_other11"), first_step
         assert "g_other: <why this is safe>" in first_step, first_step
         assert browser.evaluate("document.querySelectorAll('#hue-graph .hue-node').length") == 2
+        # on_b holds the only conflict not removed: sorted by conflict count it comes first.
+        assert browser.evaluate("document.getElementById('heatmap').dataset.order") == "0,1"
+        browser.evaluate(SORT_BY.format("conflicts"))
+        order = browser.evaluate("document.getElementById('heatmap').dataset.order")
+        assert order == "1,0", order
+        browser.evaluate(SORT_BY.format("name"))
         png = browser.screenshot()
         assert png_distinct_colours(png) >= 5, "the screenshot is blank"
         if os.environ.get("PRISM_REPORT_SCREENSHOT"):
@@ -122,6 +132,21 @@ def test_no_source(work):
         text = page.read()
     assert "g_other = 1;" not in text, "--no-source embedded a source line"
     assert '"sources_embedded": false' in text
+
+
+def test_incomplete_report(work):
+    html = os.path.join(work, "incomplete.html")
+    make_report("tests/analyzer/cases/parse_failure/expected.json", html)
+    browser = Browser("file://" + html)
+    try:
+        browser.wait_for("!!document.body && document.body.dataset.ready === 'true'",
+                         PAGE_LIMIT_SECONDS)
+        summary = browser.evaluate("document.getElementById('summary').textContent")
+        assert summary.endswith("analysis INCOMPLETE"), summary
+        why = browser.evaluate("document.getElementById('incomplete').textContent")
+        assert "translation unit failed to parse" in why, why
+    finally:
+        browser.close()
 
 
 def synthetic_analysis(handlers):
@@ -168,8 +193,9 @@ def test_large_report(work):
                          PAGE_LIMIT_SECONDS)
         detail = browser.evaluate("document.getElementById('details').textContent")
         assert "global conflict on g_group_0" in detail, detail
-        browser.evaluate("(() => { const s = document.getElementById('sort');"
-                         " s.value = 'conflicts'; s.dispatchEvent(new Event('change')); })()")
+        browser.evaluate(SORT_BY.format("hue"))  # hue k is group k: handlers 10k..10k+9
+        order = browser.evaluate("document.getElementById('heatmap').dataset.order").split(",")
+        assert order[:11] == [str(k) for k in range(11)], order[:11]
         assert browser.evaluate("document.getElementById('heatmap').dataset.cells") == "250000"
     finally:
         browser.close()
@@ -177,7 +203,7 @@ def test_large_report(work):
 
 if __name__ == "__main__":
     with tempfile.TemporaryDirectory() as work:
-        tests = [test_golden_report, test_no_source, test_large_report]
+        tests = [test_golden_report, test_no_source, test_incomplete_report, test_large_report]
         failed = 0
         for test in tests:
             try:
