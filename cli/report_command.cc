@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -23,6 +24,8 @@
 #include "cli/analyze_command.h"
 #include "cli/report_page.h"
 #include "cli/service_client.h"
+#include "google/protobuf/util/json_util.h"
+#include "prism/v1/telemetry.pb.h"
 #include "services/analyzer/engine/engine.h"
 
 namespace prism::cli {
@@ -51,6 +54,8 @@ and why; exit 1 when NEW has a global conflict OLD lacked.
   --source-root DIR          where the sites' relative paths start (default: BUILD_DIR with -p,
                              else the current directory)
   --no-source                embed no source lines (for reports that leave the machine)
+  --telemetry FILE           the runtime's telemetry of this build (prism.v1.RuntimeTelemetry as
+                             protobuf JSON): each constraint's measured waits on the page
   -o FILE                    write to FILE instead of stdout
 )";
 
@@ -68,6 +73,7 @@ struct Options {
   std::string source_root;
   bool embed_sources = true;
   std::string output;
+  std::string telemetry;
 };
 
 int ReportError(const std::string& message) {
@@ -176,6 +182,7 @@ int ParseArgs(const std::vector<std::string>& args, Options* options) {
         value("--baseline", &options->baseline) ||
         value("--analysis", &options->analysis_id) ||
         value("--source-root", &options->source_root) ||
+        value("--telemetry", &options->telemetry) ||
         value("-o", &options->output)) {
       continue;
     }
@@ -296,6 +303,49 @@ absl::StatusOr<v1::AnalysisResult> LoadAnalysis(const Options& options) {
   return LoadJsonFile(options.input);
 }
 
+// The measured waits, costliest first, as the page's JSON ("null" without
+// telemetry); handler indices are checked against the analysis.
+absl::StatusOr<std::string> TelemetryJson(const Options& options,
+                                          const v1::AnalysisResult& result) {
+  if (options.telemetry.empty()) return std::string("null");
+  std::string text;
+  if (!ReadFile(options.telemetry, &text)) {
+    return absl::NotFoundError(absl::StrCat("cannot read ", options.telemetry));
+  }
+  v1::RuntimeTelemetry telemetry;
+  if (auto status =
+          google::protobuf::util::JsonStringToMessage(text, &telemetry);
+      !status.ok()) {
+    std::string why = status.message().as_string();
+    return absl::InvalidArgumentError(
+        absl::StrCat(options.telemetry, ": not RuntimeTelemetry JSON (",
+                     why.substr(0, why.find('\n')), ")"));
+  }
+  std::vector<v1::ConstraintWait> waits(telemetry.waits().begin(),
+                                        telemetry.waits().end());
+  for (const v1::ConstraintWait& wait : waits) {
+    const uint32_t n = result.handlers_size();
+    if (wait.waiting() >= n || wait.running() >= n) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          options.telemetry, ": a wait names handler ",
+          std::max(wait.waiting(), wait.running()), ", but the analysis has ",
+          n, " handler(s): telemetry of another build?"));
+    }
+  }
+  std::sort(waits.begin(), waits.end(), [](const auto& x, const auto& y) {
+    return x.wait_nanos() > y.wait_nanos();
+  });
+  std::string out = absl::StrCat(
+      "{\"mode\": ", JsonString(telemetry.mode()),
+      ", \"window_nanos\": ", telemetry.window_nanos(), ", \"waits\": [");
+  for (size_t k = 0; k < waits.size(); ++k) {
+    absl::StrAppend(&out, k ? ", " : "", "[", waits[k].waiting(), ", ",
+                    waits[k].running(), ", \"", KindName(waits[k].kind()),
+                    "\", ", waits[k].waits(), ", ", waits[k].wait_nanos(), "]");
+  }
+  return out + "]}";
+}
+
 // ---- Summary figures, shared by every format.
 
 struct Summary {
@@ -391,7 +441,8 @@ std::string SiteJson(const v1::AccessSite& site) {
 
 // The page's data, once: cells only where something is set or was removed,
 // so its size follows the conflicts, not handlers².
-std::string PageData(const v1::AnalysisResult& result, const Options& options) {
+std::string PageData(const v1::AnalysisResult& result, const Options& options,
+                     const std::string& telemetry) {
   const size_t n = result.handlers_size();
   const Summary summary = Summarize(result);
   const v1::ConstraintSet constraints =
@@ -410,7 +461,7 @@ std::string PageData(const v1::AnalysisResult& result, const Options& options) {
       ", \"free_of_global\": ", summary.free_of_global,
       ", \"fully_free\": ", summary.fully_free,
       "}, \"sources_embedded\": ", options.embed_sources ? "true" : "false",
-      ", \"telemetry\": null, \"handlers\": [");
+      ", \"telemetry\": ", telemetry, ", \"handlers\": [");
   for (size_t i = 0; i < n; ++i) {
     const v1::Handler& handler = result.handlers(i);
     absl::StrAppend(
@@ -485,12 +536,13 @@ std::string PageData(const v1::AnalysisResult& result, const Options& options) {
   return out + "]}";
 }
 
-std::string Html(const v1::AnalysisResult& result, const Options& options) {
+std::string Html(const v1::AnalysisResult& result, const Options& options,
+                 const std::string& telemetry) {
   const std::string title = HtmlEscape(absl::StrCat(
       "Prism report", result.program().empty() ? "" : ": ", result.program()));
   return absl::StrReplaceAll(
       ReportPageTemplate(),
-      {{"@TITLE@", title}, {"@DATA@", PageData(result, options)}});
+      {{"@TITLE@", title}, {"@DATA@", PageData(result, options, telemetry)}});
 }
 
 // ---- DOT: the conflict graph (one edge per conflicting pair).
@@ -750,9 +802,12 @@ int RunReportCommand(const std::vector<std::string>& args) {
     }
     return 0;
   }
-  return Write(options, options.format == Format::kDot
-                            ? Dot(*result)
-                            : Html(*result, options));
+  if (options.format == Format::kDot) return Write(options, Dot(*result));
+  absl::StatusOr<std::string> telemetry = TelemetryJson(options, *result);
+  if (!telemetry.ok()) {
+    return ReportError(std::string(telemetry.status().message()));
+  }
+  return Write(options, Html(*result, options, *telemetry));
 }
 
 }  // namespace prism::cli

@@ -90,6 +90,8 @@ def test_golden_report(work):
                                   "2 pairs fully free; analysis complete"), summary
         notice = browser.evaluate("document.getElementById('sources-notice').textContent")
         assert "embeds source lines" in notice, notice
+        notice = browser.evaluate("document.getElementById('telemetry-notice').textContent")
+        assert notice.startswith("No runtime telemetry was given"), notice
         # Sorted by name: row/column 1 is on_b; on_b x on_b conflicts globally on g_other.
         x, y = cell_centre(browser, 1, 1)
         browser.click(x, y)
@@ -149,6 +151,31 @@ def test_incomplete_report(work):
         browser.close()
 
 
+def test_telemetry_report(work):
+    telemetry = os.path.join(work, "telemetry.json")
+    with open(telemetry, "w") as out:
+        json.dump({"mode": "exact", "windowNanos": "2000000000", "waits": [
+            {"waiting": 1, "running": 1, "kind": "CONFLICT_KIND_GLOBAL", "waits": "42",
+             "waitNanos": "7000000"}]}, out)
+    html = os.path.join(work, "telemetry.html")
+    make_report(GOLDEN, html, "--telemetry", telemetry)
+    browser = Browser("file://" + html)
+    try:
+        browser.wait_for("!!document.body && document.body.dataset.ready === 'true'",
+                         PAGE_LIMIT_SECONDS)
+        notice = browser.evaluate("document.getElementById('telemetry-notice').textContent")
+        assert notice.startswith("Measured costs from runtime telemetry (exact scheduler"), notice
+        browser.click(*cell_centre(browser, 1, 1))
+        browser.wait_for("document.getElementById('details').dataset.cell === '1,1'", 30)
+        measured = browser.evaluate("document.querySelector('#details .measured').textContent")
+        assert measured == ("Measured: on_b waited for on_b (global conflict) 42 times, "
+                            "7.0 ms in all"), measured
+        costliest = browser.evaluate("document.querySelector('#costs li').textContent")
+        assert costliest.startswith("on_b waited for on_b"), costliest
+    finally:
+        browser.close()
+
+
 def synthetic_analysis(handlers):
     """Handlers in groups of 10 sharing one global each, every one touching its context."""
     names = [{"name": f"on_event_{k:03d}", "file": "synthetic.c", "line": k + 1}
@@ -203,7 +230,8 @@ def test_large_report(work):
 
 if __name__ == "__main__":
     with tempfile.TemporaryDirectory() as work:
-        tests = [test_golden_report, test_no_source, test_incomplete_report, test_large_report]
+        tests = [test_golden_report, test_no_source, test_incomplete_report, test_telemetry_report,
+                 test_large_report]
         failed = 0
         for test in tests:
             try:

@@ -62,6 +62,19 @@ printf '[{"directory": "%s", "file": "override.c", "arguments": ["cc", "-std=gnu
 grep -q '"name": "on_b"' "$work/build.html" || fail "report -p lacks the handlers"
 grep -q 'g_other = 1;' "$work/build.html" || fail "report -p embeds no source (relative to -p)"
 
+# Telemetry: the measured waits reach the page; without it the page says none was given.
+grep -q '"telemetry": null' "$work/build.html" || fail "a page without telemetry claims some"
+cat >"$work/telemetry.json" <<'JSON'
+{"program": "override", "mode": "exact", "windowNanos": "2000000000",
+ "waits": [{"waiting": 1, "running": 1, "kind": "CONFLICT_KIND_GLOBAL", "waits": "42",
+            "waitNanos": "7000000"}]}
+JSON
+"$prism" report "$after" --telemetry "$work/telemetry.json" -o "$work/measured.html" ||
+  fail "report --telemetry failed"
+grep -q '"waits": \[\[1, 1, "global", 42, 7000000\]\]' "$work/measured.html" ||
+  fail "the page lacks the measured wait"
+echo '{"waits": [{"waiting": 9, "running": 0}]}' >"$work/other_build.json"
+
 # Bad input: one clear line, exit 2, no crash.
 expect_error() {
   local want=$1
@@ -85,6 +98,8 @@ expect_error "the matrix has 2 rows for 1 handlers" <(echo '{"handlers": [{"name
 expect_error "unknown format 'png'" --format=png "$after"
 expect_error "give one analysis" 
 expect_error "cannot read $work/missing.json" --baseline "$work/missing.json" "$after"
+expect_error "telemetry of another build" "$after" --telemetry "$work/other_build.json"
+expect_error "not RuntimeTelemetry JSON" "$after" --telemetry "$work/garbage.json"
 
 if ((failures == 0)); then echo "PASS"; fi
 echo "$((failures == 0 ? 1 : 0)) passed, $((failures > 0 ? 1 : 0)) failed"
