@@ -2,6 +2,7 @@
 golden analysis has its cells, colours, explanations with source lines and removal plan, clicking
 a cell shows its explanation, a screenshot is not blank; a 500-handler report becomes interactive.
 PRISM_REPORT_SCREENSHOT=FILE keeps the screenshot (docs/ pictures are taken this way)."""
+import contextlib
 import json
 import os
 import struct
@@ -25,6 +26,18 @@ SORT_BY = ("(() => {{ const s = document.getElementById('sort'); s.value = '{}';
 
 def make_report(analysis, html, *extra):
     subprocess.run([PRISM, "report", analysis, "-o", html, *extra], check=True)
+
+
+@contextlib.contextmanager
+def loaded_page(html):
+    """A browser on the report at `html`, once its script has run to the end."""
+    browser = Browser("file://" + html)
+    try:
+        browser.wait_for("!!document.body && document.body.dataset.ready === 'true'",
+                         PAGE_LIMIT_SECONDS)
+        yield browser
+    finally:
+        browser.close()
 
 
 def cell_centre(browser, row, col):
@@ -80,9 +93,7 @@ def png_distinct_colours(png):
 def test_golden_report(work):
     html = os.path.join(work, "override.html")
     make_report(GOLDEN, html)
-    browser = Browser("file://" + html)
-    try:
-        browser.wait_for("!!document.body && document.body.dataset.ready === 'true'", PAGE_LIMIT_SECONDS)
+    with loaded_page(html) as browser:
         cells = browser.evaluate("document.getElementById('heatmap').dataset.cells")
         assert cells == "4", f"cells: {cells}"
         summary = browser.evaluate("document.getElementById('summary').textContent")
@@ -123,8 +134,6 @@ def test_golden_report(work):
         if os.environ.get("PRISM_REPORT_SCREENSHOT"):
             with open(os.environ["PRISM_REPORT_SCREENSHOT"], "wb") as out:
                 out.write(png)
-    finally:
-        browser.close()
 
 
 def test_no_source(work):
@@ -139,16 +148,11 @@ def test_no_source(work):
 def test_incomplete_report(work):
     html = os.path.join(work, "incomplete.html")
     make_report("tests/analyzer/cases/parse_failure/expected.json", html)
-    browser = Browser("file://" + html)
-    try:
-        browser.wait_for("!!document.body && document.body.dataset.ready === 'true'",
-                         PAGE_LIMIT_SECONDS)
+    with loaded_page(html) as browser:
         summary = browser.evaluate("document.getElementById('summary').textContent")
         assert summary.endswith("analysis INCOMPLETE"), summary
         why = browser.evaluate("document.getElementById('incomplete').textContent")
         assert "translation unit failed to parse" in why, why
-    finally:
-        browser.close()
 
 
 def test_telemetry_report(work):
@@ -159,10 +163,7 @@ def test_telemetry_report(work):
              "waitNanos": "7000000"}]}, out)
     html = os.path.join(work, "telemetry.html")
     make_report(GOLDEN, html, "--telemetry", telemetry)
-    browser = Browser("file://" + html)
-    try:
-        browser.wait_for("!!document.body && document.body.dataset.ready === 'true'",
-                         PAGE_LIMIT_SECONDS)
+    with loaded_page(html) as browser:
         notice = browser.evaluate("document.getElementById('telemetry-notice').textContent")
         assert notice.startswith("Measured costs from runtime telemetry (exact scheduler"), notice
         browser.click(*cell_centre(browser, 1, 1))
@@ -172,8 +173,6 @@ def test_telemetry_report(work):
                             "7.0 ms in all"), measured
         costliest = browser.evaluate("document.querySelector('#costs li').textContent")
         assert costliest.startswith("on_b waited for on_b"), costliest
-    finally:
-        browser.close()
 
 
 def synthetic_analysis(handlers):
@@ -210,9 +209,7 @@ def test_large_report(work):
     # The page holds the set cells and conflicts once, not handlers² cells of data.
     assert os.path.getsize(html) < os.path.getsize(analysis), (
         os.path.getsize(html), os.path.getsize(analysis))
-    browser = Browser("file://" + html)
-    try:
-        browser.wait_for("!!document.body && document.body.dataset.ready === 'true'", PAGE_LIMIT_SECONDS)
+    with loaded_page(html) as browser:
         assert browser.evaluate("document.getElementById('heatmap').dataset.cells") == "250000"
         x, y = cell_centre(browser, 3, 4)  # on_event_003 x on_event_004: the same group
         browser.click(x, y)
@@ -224,8 +221,6 @@ def test_large_report(work):
         order = browser.evaluate("document.getElementById('heatmap').dataset.order").split(",")
         assert order[:11] == [str(k) for k in range(11)], order[:11]
         assert browser.evaluate("document.getElementById('heatmap').dataset.cells") == "250000"
-    finally:
-        browser.close()
 
 
 if __name__ == "__main__":
