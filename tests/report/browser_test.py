@@ -212,6 +212,9 @@ def test_large_report(work):
     with loaded_page(html) as browser:
         assert browser.evaluate("document.getElementById('heatmap').dataset.cells") == "250000"
         x, y = cell_centre(browser, 3, 4)  # on_event_003 x on_event_004: the same group
+        browser.call("Input.dispatchMouseEvent", type="mouseMoved", x=x, y=y)
+        tooltip = browser.evaluate("document.getElementById('heatmap').title")
+        assert tooltip.startswith("on_event_003 × on_event_004: global"), tooltip
         browser.click(x, y)
         browser.wait_for("document.getElementById('details').dataset.cell === '3,4'",
                          PAGE_LIMIT_SECONDS)
