@@ -214,7 +214,7 @@ def test_large_report(work):
         x, y = cell_centre(browser, 3, 4)  # on_event_003 x on_event_004: the same group
         browser.call("Input.dispatchMouseEvent", type="mouseMoved", x=x, y=y)
         tooltip = browser.evaluate("document.getElementById('heatmap').title")
-        assert tooltip.startswith("on_event_003 × on_event_004: global"), tooltip
+        assert tooltip == "on_event_003 × on_event_004: both (11)", tooltip  # 3 + 4 = 7: context too
         browser.click(x, y)
         browser.wait_for("document.getElementById('details').dataset.cell === '3,4'",
                          PAGE_LIMIT_SECONDS)
