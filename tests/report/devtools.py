@@ -21,6 +21,7 @@ class Browser:
         self.profile = tempfile.mkdtemp(prefix="prism-chromium-")
         self.process = subprocess.Popen(
             [binary, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+             "--disable-dev-shm-usage",  # containers often have a small /dev/shm
              "--remote-debugging-port=0", f"--user-data-dir={self.profile}",
              f"--window-size={width},{height}", url],
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
