@@ -148,6 +148,7 @@ absl::StatusOr<v1::AnalysisResult> ParseAnalysisJson(const std::string& text) {
       step->set_pairs(Unsigned(NumberField(object, "pairs")));
       step->set_cumulative_pairs(
           Unsigned(NumberField(object, "cumulative_pairs")));
+      step->set_held_pairs(Unsigned(NumberField(object, "held_pairs")));
       step->set_override_line(StringField(object, "override"));
       step->set_suggestion(StringField(object, "suggestion"));
       if (const ListValue* resources = ListField(object, "resources")) {

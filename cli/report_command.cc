@@ -530,6 +530,7 @@ std::string PageData(const v1::AnalysisResult& result, const Options& options,
                     "{\"group\": ", JsonString(step.group()),
                     ", \"pairs\": ", step.pairs(),
                     ", \"cumulative_pairs\": ", step.cumulative_pairs(),
+                    ", \"held_pairs\": ", step.held_pairs(),
                     ", \"override\": ", JsonString(step.override_line()),
                     ", \"suggestion\": ", JsonString(step.suggestion()), "}");
   }

@@ -120,7 +120,7 @@ def test_golden_report(work):
         detail = browser.evaluate("document.getElementById('details').textContent")
         assert "removed by the programmer: approximate byte counter" in detail, detail
         first_step = browser.evaluate("document.querySelector('#plan tr.plan-step').textContent")
-        assert first_step.startswith("1g_other11"), first_step
+        assert first_step.startswith("1g_other111"), first_step
         assert "g_other: <why this is safe>" in first_step, first_step
         assert browser.evaluate("document.querySelectorAll('#hue-graph .hue-node').length") == 2
         # on_b holds the only conflict not removed: sorted by conflict count it comes first.

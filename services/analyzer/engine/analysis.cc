@@ -100,7 +100,7 @@ AnalysisResult Analysis::Run() {
                                   total > names.size() ? ", ..." : ""));
     *result.add_diagnostics() = note;
   }
-  AddRemovalPlan(kExplanationsPerPair, &result);
+  AddRemovalPlan(held_pairs_, removal_groups_, &result);
   return result;
 }
 

@@ -142,10 +142,36 @@ inline std::string RoleOf(const HandlerInfo& handler, int parameter) {
   return absl::StrCat("p", parameter);
 }
 
+// A group of resources one change would make safe (removal_plan.cc): a
+// global and its fields, one hidden library state, unknown code by the
+// function that runs it, escaped contexts, one alias.
+struct RemovalGroup {
+  std::string name;
+  std::string override_line;  // Empty when no override can express it.
+  std::string suggestion;
+};
+// The group of an active global conflict on `resource`: `unknown_code`
+// names the function that runs unknown code (if the resource is
+// <unknown>), `wrapper` the program function both sides' atomic calls are
+// made in (if any).
+RemovalGroup RemovalGroupFor(const std::string& resource, bool atomic_only,
+                             const std::string& unknown_code,
+                             const std::string& wrapper);
+
+// What holds one pair of handlers back from running together: every group
+// of its active global conflicts (with a few of their resources), unless
+// there were more than the plan follows (`truncated`: it may have more).
+struct HeldPair {
+  std::map<std::string, std::set<std::string>> groups;
+  bool truncated = false;
+};
+using HeldPairs = std::map<std::pair<uint32_t, uint32_t>, HeldPair>;
+
 // Ranks what holds handler pairs back (removal_plan.cc): fills
-// result->removal_plan from its global conflicts; a pair with
-// `explanations_per_pair` active ones may have more and counts for none.
-void AddRemovalPlan(int explanations_per_pair, AnalysisResult* result);
+// result->removal_plan from the held pairs, `groups` naming each group.
+void AddRemovalPlan(const HeldPairs& held,
+                    const std::map<std::string, RemovalGroup>& groups,
+                    AnalysisResult* result);
 
 class Analysis {
  public:
@@ -343,11 +369,31 @@ class Analysis {
                        const HandlerAccesses& b_accesses, bool a_first,
                        std::map<ConflictKey, prism::v1::Conflict>* conflicts);
 
+  // Every matcher, in order, for the pair (i, j).
+  void MatchPair(size_t i, size_t j, const HandlerAccesses& a,
+                 const HandlerAccesses& b,
+                 std::map<ConflictKey, prism::v1::Conflict>* conflicts);
+
   void PairConflicts(size_t i, size_t j, const HandlerAccesses& a,
                      const HandlerAccesses& b, AnalysisResult* result,
                      std::string* cells);
 
+  // The removal plan's view of a pair whose global bit is set: the matchers
+  // run again, saturating on distinct groups instead of explanations.
+  void HoldPair(size_t i, size_t j, const HandlerAccesses& a,
+                const HandlerAccesses& b);
+
   static constexpr int kExplanationsPerPair = 8;
+  // Groups followed per held pair: a pair held by more is out of reach of
+  // any plan a programmer would follow step by step.
+  static constexpr size_t kPlanGroupsPerPair = 24;
+  bool RecordHeld(const HandlerAccess& a, const HandlerAccess& b,
+                  prism::v1::ConflictKind kind, const std::string& resource,
+                  bool named);
+  bool plan_pass_ = false;
+  HeldPair held_pair_;                 // The current pair's, being built.
+  HeldPairs held_pairs_;
+  std::map<std::string, RemovalGroup> removal_groups_;
   const AnalysisOptions& options_;
   LinkedProgram program_;
   size_t omitted_ = 0;

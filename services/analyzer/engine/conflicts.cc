@@ -13,6 +13,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "services/analyzer/common/enclosing.h"
 #include "services/analyzer/engine/analysis.h"
 
 namespace prism::analyzer {
@@ -36,6 +37,7 @@ bool Analysis::Record(const HandlerAccess& a, const HandlerAccess& b,
     resource = a.path.selectors.size() >= b.path.selectors.size() ? a.resource
                                                                   : b.resource;
   }
+  if (plan_pass_) return RecordHeld(a, b, kind, resource, named != nullptr);
   Override scratch;
   const Override* override =
       FindOverride(a, b, resource, named != nullptr, &scratch);
@@ -68,10 +70,59 @@ bool Analysis::Record(const HandlerAccess& a, const HandlerAccess& b,
   return true;
 }
 
+// The plan pass's Record: which group holds the pair, no explanation.
+bool Analysis::RecordHeld(const HandlerAccess& a, const HandlerAccess& b,
+                          prism::v1::ConflictKind kind,
+                          const std::string& resource, bool named) {
+  Override scratch;
+  if (FindOverride(a, b, resource, named, &scratch) != nullptr) return false;
+  if (kind != prism::v1::CONFLICT_KIND_GLOBAL) return true;
+  // Unknown code is named by the function that runs it: a model for that
+  // one function removes its conflicts, not another unknown function's.
+  const HandlerAccess* unknown = a.unknown ? &a : b.unknown ? &b : nullptr;
+  const std::string unknown_code =
+      unknown != nullptr && unknown->via.size() > 1 ? unknown->via.back() : "";
+  // Calls that are atomic on both sides inside one program function (a
+  // logging function around fprintf) are covered by naming that function;
+  // not a handler itself (naming it would vouch for all it does).
+  std::string wrapper;
+  if (a.atomic && b.atomic && a.via.size() > 2 && b.via.size() > 2 &&
+      a.via[a.via.size() - 2] == b.via[b.via.size() - 2]) {
+    wrapper = a.via[a.via.size() - 2];
+  }
+  RemovalGroup group =
+      RemovalGroupFor(resource, a.atomic && b.atomic, unknown_code, wrapper);
+  std::set<std::string>& resources = held_pair_.groups[group.name];
+  if (resources.size() < 5) resources.insert(resource);
+  removal_groups_.try_emplace(group.name, std::move(group));
+  return true;
+}
+
 // Enough explanations of `kind` for the current pair: its bit is set and
 // the report lists at most kExplanationsPerPair of them anyway.
 bool Analysis::Saturated(prism::v1::ConflictKind kind) {
+  if (plan_pass_) {
+    return kind != prism::v1::CONFLICT_KIND_GLOBAL ||
+           held_pair_.groups.size() > kPlanGroupsPerPair;
+  }
   return active_[kind] >= kExplanationsPerPair;
+}
+
+// Whether one path names a pointer variable itself (`g_log = f`,
+// `if (g_log)`) and the other memory it points to (`*g_log`): different
+// bytes. Going through the pointer loads it, an access of its own that meets
+// the first one, so nothing is lost. A path standing for everything below it
+// (truncated) or for an enclosing object keeps overlapping.
+static bool PointerAndPointee(const Path& a, const Path& b) {
+  const bool a_shorter = a.selectors.size() < b.selectors.size();
+  const Path& shorter = a_shorter ? a : b;
+  const Path& longer = a_shorter ? b : a;
+  if (shorter.truncated || shorter.selectors.size() == longer.selectors.size())
+    return false;
+  for (size_t k = 0; k <= shorter.selectors.size(); ++k) {
+    if (longer.selectors[k] == enclosing::kEnclosingObject) return false;
+  }
+  return longer.selectors[shorter.selectors.size()] == "*";
 }
 
 void Analysis::MatchGroups(
@@ -88,7 +139,8 @@ void Analysis::MatchGroups(
         const bool overlap =
             kind == prism::v1::CONFLICT_KIND_CONTEXT
                 ? ContextSelectorsOverlap(a.path.selectors, b.path.selectors)
-                : SelectorsOverlap(a.path.selectors, b.path.selectors);
+                : SelectorsOverlap(a.path.selectors, b.path.selectors) &&
+                      !PointerAndPointee(a.path, b.path);
         if ((a.write || b.write) && overlap) {
           Record(a, b, kind, conflicts);
         }
@@ -154,11 +206,10 @@ void Analysis::MatchAliases(
   }
 }
 
-void Analysis::PairConflicts(size_t i, size_t j, const HandlerAccesses& a,
-                             const HandlerAccesses& b, AnalysisResult* result,
-                             std::string* cells) {
-  std::map<ConflictKey, prism::v1::Conflict> conflicts;
-  active_.clear();
+void Analysis::MatchPair(
+    size_t i, size_t j, const HandlerAccesses& a, const HandlerAccesses& b,
+    std::map<ConflictKey, prism::v1::Conflict>* conflicts_out) {
+  std::map<ConflictKey, prism::v1::Conflict>& conflicts = *conflicts_out;
   MatchGroups(a.global_groups, b.global_groups, prism::v1::CONFLICT_KIND_GLOBAL,
               &conflicts);
   // <unknown> (and escaped context) accesses overlap every global resource.
@@ -168,7 +219,12 @@ void Analysis::PairConflicts(size_t i, size_t j, const HandlerAccesses& a,
     std::set<std::string> done;
     for (const HandlerAccess& u : unknown) {
       if (Saturated(prism::v1::CONFLICT_KIND_GLOBAL)) return;
-      if (done.count(u.resource)) continue;
+      // The plan tells unknown code apart by the function that runs it.
+      const std::string key =
+          plan_pass_ && u.via.size() > 1
+              ? absl::StrCat(u.resource, " via ", u.via.back())
+              : u.resource;
+      if (done.count(key)) continue;
       for (const HandlerAccess* other : others) {
         if (!u.write && !other->write) continue;
         const bool active =
@@ -179,7 +235,7 @@ void Analysis::PairConflicts(size_t i, size_t j, const HandlerAccesses& a,
         // One active reason per unknown resource is enough; a removed one
         // is not: keep looking for an access the override does not cover.
         if (active) {
-          done.insert(u.resource);
+          done.insert(key);
           break;
         }
       }
@@ -204,6 +260,26 @@ void Analysis::PairConflicts(size_t i, size_t j, const HandlerAccesses& a,
   if (i != j) MatchHandedOver(b, *ordered_[i], a, false, &conflicts);
   MatchGroups(a.context_groups, b.context_groups,
               prism::v1::CONFLICT_KIND_CONTEXT, &conflicts);
+}
+
+void Analysis::HoldPair(size_t i, size_t j, const HandlerAccesses& a,
+                        const HandlerAccesses& b) {
+  std::map<ConflictKey, prism::v1::Conflict> unused;
+  plan_pass_ = true;
+  held_pair_ = HeldPair();
+  MatchPair(i, j, a, b, &unused);
+  plan_pass_ = false;
+  held_pair_.truncated = held_pair_.groups.size() > kPlanGroupsPerPair;
+  held_pairs_[{static_cast<uint32_t>(i), static_cast<uint32_t>(j)}] =
+      std::move(held_pair_);
+}
+
+void Analysis::PairConflicts(size_t i, size_t j, const HandlerAccesses& a,
+                             const HandlerAccesses& b, AnalysisResult* result,
+                             std::string* cells) {
+  std::map<ConflictKey, prism::v1::Conflict> conflicts;
+  active_.clear();
+  MatchPair(i, j, a, b, &conflicts);
   const size_t n = result->handlers_size();
   std::map<std::pair<int, bool>, int>
       shown;  // (kind, removed) -> explanations kept
@@ -227,6 +303,7 @@ void Analysis::PairConflicts(size_t i, size_t j, const HandlerAccesses& a,
     ++count;
     *result->add_conflicts() = std::move(conflict);
   }
+  if ((*cells)[i * n + j] & 1) HoldPair(i, j, a, b);
 }
 
 }  // namespace prism::analyzer

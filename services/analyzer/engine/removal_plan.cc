@@ -1,8 +1,9 @@
 // The removal plan (README.md, "Removal plan"): which resources to make safe
-// first. A pair of handlers that conflicts globally only on resources of one
-// group is freed by removing that group (an override, a per-connection copy,
-// an atomic, a model for the unknown code): groups are ranked by how many
-// pairs they alone hold back.
+// first. Every pair of handlers held back by global conflicts is known by the
+// groups of resources that hold it (a global and its fields, a hidden library
+// state, unknown code by its function, ...); the plan picks groups greedily,
+// each step the one closest to freeing the most pairs, and says after each
+// step how many pairs are free of global conflicts.
 #include <algorithm>
 #include <map>
 #include <set>
@@ -17,11 +18,8 @@
 namespace prism::analyzer {
 namespace {
 
-struct Group {
-  std::string name;
-  std::string override_line;
-  std::string suggestion;
-};
+// Steps listed: beyond a few dozen the programmer re-runs the analysis.
+constexpr int kMaxRemovalSteps = 40;
 
 // The part of a rendered path naming its root object: "g_stats" of
 // "g_stats.hits", "*g_cache[]" of "*g_cache[]->data".
@@ -30,23 +28,32 @@ std::string RootOf(const std::string& resource) {
   return resource.substr(0, end);
 }
 
-Group GroupOf(const prism::v1::Conflict& conflict) {
-  const std::string& resource = conflict.resource();
-  Group group;
-  if (resource == "<unknown>") {
-    // Named after the unknown code one side runs (the last step of its
-    // chain), which a model would describe.
-    const prism::v1::AccessSite& site = conflict.a_site().via_size() > 1
-                                            ? conflict.a_site()
-                                            : conflict.b_site();
-    const std::string code =
-        site.via_size() > 1 ? site.via(site.via_size() - 1) : "";
-    group.name =
-        code.empty() ? resource : absl::StrCat(resource, " via ", code);
+}  // namespace
+
+RemovalGroup RemovalGroupFor(const std::string& resource, bool atomic_only,
+                             const std::string& unknown_code,
+                             const std::string& wrapper) {
+  RemovalGroup group;
+  if (!wrapper.empty()) {
+    // Both sides call an internally locked library function (fprintf on a
+    // log stream) inside one program function: naming that function in an
+    // override states that whole calls of it may interleave.
+    group.name = wrapper;
+    group.override_line = absl::StrCat(
+        wrapper, ": each call is atomic; calls of two handlers may interleave");
     group.suggestion =
-        code.empty()
+        "its library calls are atomic already: the override only states that "
+        "interleaved calls (log lines) are acceptable";
+    return group;
+  }
+  if (resource == "<unknown>") {
+    group.name = unknown_code.empty()
+                     ? resource
+                     : absl::StrCat(resource, " via ", unknown_code);
+    group.suggestion =
+        unknown_code.empty()
             ? "give the unknown code a body or a library model (--model)"
-            : absl::StrCat("describe ", code,
+            : absl::StrCat("describe ", unknown_code,
                            " with a library model (--model): what it reads, "
                            "writes and keeps");
     return group;
@@ -74,7 +81,7 @@ Group GroupOf(const prism::v1::Conflict& conflict) {
   }
   if (absl::StrContains(resource, ":") && !absl::StrContains(resource, "::")) {
     group.name = resource;  // Hidden library state: "libc:strtok".
-    group.suggestion = conflict.atomic_only()
+    group.suggestion = atomic_only
                            ? "each call is atomic: override it if interleaved "
                              "output is acceptable"
                            : "use the reentrant variant (strtok_r, "
@@ -88,68 +95,77 @@ Group GroupOf(const prism::v1::Conflict& conflict) {
   }
   group.override_line = absl::StrCat(group.name, ": <why this is safe>");
   group.suggestion =
-      conflict.atomic_only()
+      atomic_only
           ? "its accesses are already atomic: the override only states it"
           : "make it per-connection (a field of the context), an atomic, or "
             "guarded by a lock, then override it";
   return group;
 }
 
-}  // namespace
-
-void AddRemovalPlan(int explanations_per_pair, AnalysisResult* result) {
-  // Per pair: its active global conflicts, their groups and resources.
-  struct Held {
-    int active = 0;
-    std::map<std::string, Group> groups;
-    std::set<std::string> resources;
-  };
-  std::map<std::pair<uint32_t, uint32_t>, Held> held;
-  for (const prism::v1::Conflict& conflict : result->conflicts()) {
-    if (conflict.kind() != prism::v1::CONFLICT_KIND_GLOBAL ||
-        conflict.removed_by_programmer()) {
-      continue;
-    }
-    Held& pair = held[{conflict.a(), conflict.b()}];
-    Group group = GroupOf(conflict);
-    pair.groups.try_emplace(group.name, std::move(group));
-    pair.resources.insert(conflict.resource());
-    ++pair.active;
-  }
-  struct Tally {
-    Group group;
-    uint32_t pairs = 0;
-    std::set<std::string> resources;
-  };
-  std::map<std::string, Tally> tallies;
+void AddRemovalPlan(const HeldPairs& held,
+                    const std::map<std::string, RemovalGroup>& groups,
+                    AnalysisResult* result) {
+  // Per group: the pairs it alone holds, the pairs it holds with others, a
+  // few of its resources.
+  std::map<std::string, uint32_t> alone, holding;
+  std::map<std::string, std::set<std::string>> resources;
+  // What still holds each pair the plan can free (one whose groups are all
+  // known), shrinking as steps are taken.
+  std::vector<std::set<std::string>> remaining;
   for (const auto& [indices, pair] : held) {
-    // A pair with as many explanations as the report keeps may have more.
-    if (pair.groups.size() != 1 || pair.active >= explanations_per_pair)
-      continue;
-    const auto& [name, group] = *pair.groups.begin();
-    Tally& tally = tallies[name];
-    tally.group = group;
-    ++tally.pairs;
-    for (const std::string& resource : pair.resources) {
-      if (tally.resources.size() < 5) tally.resources.insert(resource);
+    if (pair.groups.empty()) continue;
+    for (const auto& [name, seen] : pair.groups) {
+      ++holding[name];
+      std::set<std::string>& kept = resources[name];
+      for (const std::string& resource : seen) {
+        if (kept.size() < 5) kept.insert(resource);
+      }
     }
+    if (pair.truncated) continue;
+    if (pair.groups.size() == 1) ++alone[pair.groups.begin()->first];
+    std::set<std::string> names;
+    for (const auto& [name, seen] : pair.groups) names.insert(name);
+    remaining.push_back(std::move(names));
   }
-  std::vector<const Tally*> ranked;
-  for (const auto& [name, tally] : tallies) ranked.push_back(&tally);
-  std::stable_sort(
-      ranked.begin(), ranked.end(),
-      [](const Tally* x, const Tally* y) { return x->pairs > y->pairs; });
   uint32_t cumulative = 0;
-  for (const Tally* tally : ranked) {
-    cumulative += tally->pairs;
+  for (int step_index = 0; step_index < kMaxRemovalSteps; ++step_index) {
+    // The group closest to freeing pairs: each pair it holds counts by the
+    // share of what still holds it (alone: 1, one of two: 1/2, ...).
+    std::map<std::string, double> score;
+    for (const std::set<std::string>& pair : remaining) {
+      for (const std::string& name : pair) score[name] += 1.0 / pair.size();
+    }
+    const std::string* best = nullptr;
+    double best_score = 0;
+    for (const auto& [name, value] : score) {
+      if (best == nullptr || value > best_score ||
+          (value == best_score && holding[name] > holding[*best])) {
+        best = &name;
+        best_score = value;
+      }
+    }
+    if (best == nullptr) break;
+    const std::string name = *best;
+    std::vector<std::set<std::string>> still;
+    for (std::set<std::string>& pair : remaining) {
+      pair.erase(name);
+      if (pair.empty()) {
+        ++cumulative;
+      } else {
+        still.push_back(std::move(pair));
+      }
+    }
+    remaining = std::move(still);
+    const RemovalGroup& group = groups.at(name);
     prism::v1::RemovalStep* step = result->add_removal_plan();
-    step->set_group(tally->group.name);
-    step->set_pairs(tally->pairs);
+    step->set_group(name);
+    step->set_pairs(alone[name]);
     step->set_cumulative_pairs(cumulative);
-    for (const std::string& resource : tally->resources)
+    step->set_held_pairs(holding[name]);
+    for (const std::string& resource : resources[name])
       step->add_resources(resource);
-    step->set_override_line(tally->group.override_line);
-    step->set_suggestion(tally->group.suggestion);
+    step->set_override_line(group.override_line);
+    step->set_suggestion(group.suggestion);
   }
 }
 

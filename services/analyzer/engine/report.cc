@@ -129,8 +129,8 @@ std::string Text(const AnalysisResult& result) {
   if (result.removal_plan_size() > 0) {
     const size_t pairs = n * (n + 1) / 2;
     absl::StrAppend(
-        &out, "Removal plan (handler pairs, of ", pairs,
-        ", that one group alone keeps from running in parallel):\n");
+        &out, "Removal plan (make each group safe in turn; handler pairs, of ",
+        pairs, ", free of global conflicts after each step):\n");
     int shown = 0;
     for (const prism::v1::RemovalStep& step : result.removal_plan()) {
       if (++shown > kPlanStepsShown) {
@@ -138,9 +138,10 @@ std::string Text(const AnalysisResult& result) {
                         " more in --format=json\n");
         break;
       }
-      absl::StrAppend(&out, "  ", shown, ". ", step.group(), ": frees ",
-                      step.pairs(), " pair(s) (", step.cumulative_pairs(),
-                      " so far); ", step.suggestion(), "\n");
+      absl::StrAppend(&out, "  ", shown, ". ", step.group(), ": ",
+                      step.cumulative_pairs(), " free after this step (holds ",
+                      step.held_pairs(), ", alone ", step.pairs(), "); ",
+                      step.suggestion(), "\n");
       if (!step.override_line().empty()) {
         absl::StrAppend(&out, "     override: ", step.override_line(), "\n");
       }
@@ -243,6 +244,7 @@ std::string Json(const AnalysisResult& result) {
                       "\n    {\"group\": ", JsonString(step.group()),
                       ", \"pairs\": ", step.pairs(),
                       ", \"cumulative_pairs\": ", step.cumulative_pairs(),
+                      ", \"held_pairs\": ", step.held_pairs(),
                       ", \"resources\": [");
       for (int r = 0; r < step.resources_size(); ++r) {
         absl::StrAppend(&out, r ? ", " : "", JsonString(step.resources(r)));

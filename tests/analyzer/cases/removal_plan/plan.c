@@ -1,8 +1,8 @@
-// The removal plan ranks what alone holds handler pairs back. g_stats alone
-// holds on_a1 and on_a2 (with themselves and each other) and each of them with
-// on_mix: 5 pairs; g_log alone holds on_logger with itself and with on_mix: 2
-// pairs (7 so far). on_mix with itself conflicts on both g_stats and g_log: no
-// single removal frees it, so it counts for neither.
+// The removal plan takes groups in turn. g_stats alone holds on_a1 and on_a2
+// (with themselves and each other) and each of them with on_mix: 5 pairs;
+// g_log alone holds on_logger with itself and with on_mix: 2 pairs. on_mix
+// with itself conflicts on both g_stats and g_log: no single removal frees
+// it, taking both does (5, then 8 pairs free).
 // Handlers sorted: 0 on_a1, 1 on_a2, 2 on_logger, 3 on_mix.
 // MATRIX: [[1,1,0,1],[1,1,0,1],[0,0,1,1],[1,1,1,1]]
 #include <event2/event.h>
