@@ -176,7 +176,14 @@ bool Analysis::MayReach(const HandlerAccess& pointer,
 bool Analysis::MayAlias(const HandlerAccess& a, const HandlerAccess& b) const {
   if (a.path.base != BaseKind::kGlobal || b.path.base != BaseKind::kGlobal)
     return false;
-  if (a.group == b.group) return false;  // MatchGroups compares those.
+  // Within one global, MatchGroups compares the paths themselves; a path
+  // through a pointer held in the global may still reach another part of it
+  // (a circular list head whose `next` points at itself: g_head.next->n is
+  // g_head.n).
+  if (a.group == b.group && SelectorsOverlap(a.path.selectors, b.path.selectors) &&
+      !PointerAndPointee(a.path, b.path)) {
+    return false;
+  }
   const bool a_pointer = ThroughPointer(a), b_pointer = ThroughPointer(b);
   if (a_pointer && (b_pointer || program_.GlobalAddressTaken(b.path.key)) &&
       MayReach(a, b)) {
