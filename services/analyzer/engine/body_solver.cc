@@ -116,7 +116,8 @@ class LinkedProgram::BodySolver {
       Solved scratch;
       for (const Path& path : ResolvePath(PathFromProto(access.path()))) {
         AddEffect(&scratch, path, access.kind() == prism::v1::ACCESS_KIND_WRITE,
-                  access.atomic(), access.location(), here);
+                  access.atomic(), access.location(), here,
+                  access.bytes_only());
       }
       tracker.AddEffects(scratch, access.order(), -1);
       MergeSummary(scratch, out);
@@ -305,10 +306,11 @@ class LinkedProgram::BodySolver {
                          MakeVia(function_.name, effect.via), out);
             continue;
           }
-          for (const Path& path :
-               InstantiatePath(effect.path, callee_arguments, callee_this)) {
+          for (const Path& path : InstantiatePath(effect.path, callee_arguments,
+                                                  callee_this,
+                                                  effect.bytes_only)) {
             AddEffect(out, path, effect.write, effect.atomic, effect.location,
-                      MakeVia(function_.name, effect.via));
+                      MakeVia(function_.name, effect.via), effect.bytes_only);
           }
           // The callee released its integer parameter: what this call's
           // argument was read from.

@@ -282,7 +282,7 @@ const std::vector<std::string>& Everything() {
 
 void PathsThrough(const std::vector<Value>& values,
                   const std::vector<std::string>& selectors,
-                  std::vector<Path>* out, bool truncated) {
+                  std::vector<Path>* out, bool truncated, bool bytes_only) {
   if (!HasDereference(selectors)) return;
   for (const Value& value : values) {
     if (value.within.empty()) {
@@ -291,8 +291,12 @@ void PathsThrough(const std::vector<Value>& values,
     }
     if (enclosing::HasMarker(selectors)) {
       // Somewhere around a place in the aggregate: through every pointer it
-      // holds.
-      PathsThroughPointer(Bare(value), Everything(), out, true);
+      // holds. Not for pointer-free bytes anywhere in the memory the value
+      // points to itself ({"*", marker}: no held pointer is followed on the
+      // way), which are that memory's own storage, among the other values.
+      const bool own_bytes = bytes_only && selectors.size() == 2 &&
+                             selectors[0] == "*" && IsEnclosing(selectors[1]);
+      if (!own_bytes) PathsThroughPointer(Bare(value), Everything(), out, true);
       continue;
     }
     for (const within::PlaceMatch& match :

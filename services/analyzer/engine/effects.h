@@ -81,6 +81,10 @@ struct Effect {
   Path path;
   bool write = false;
   bool atomic = false;
+  // The access touches pointer-free bytes only (Access.bytes_only): where its
+  // path stands for anywhere in one object, not what pointers held there
+  // reach.
+  bool bytes_only = false;
   prism::v1::SourceLocation location;
   ViaPtr via;
 };
@@ -115,10 +119,13 @@ std::vector<Value> ValuesFromProto(const prism::v1::ArgumentValue& proto);
 // dereference: the variable itself, a local. `truncated`: the selectors stand
 // for everything below them (Path::truncated), and so do the results. A value
 // held inside the variable (Value::within) counts where the selectors reach
-// its place and go on through it.
+// its place and go on through it. `bytes_only`: the lvalue holds no pointer,
+// so selectors for anywhere in the object (pointer arithmetic) do not go on
+// through the pointers held in it.
 void PathsThrough(const std::vector<Value>& values,
                   const std::vector<std::string>& selectors,
-                  std::vector<Path>* out, bool truncated = false);
+                  std::vector<Path>* out, bool truncated = false,
+                  bool bytes_only = false);
 // Addresses of `variable + selectors` (PathsThrough), each with what the
 // values say is held there, one dereference below (within "*", ...): a
 // reference into a local aggregate a callee returns (`std::get<1>(t)`,

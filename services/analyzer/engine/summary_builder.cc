@@ -38,7 +38,8 @@ Value UnknownValue() {
 }
 
 void AddEffect(Solved* out, const Path& accessed, bool write, bool atomic,
-               const prism::v1::SourceLocation& location, const ViaPtr& via) {
+               const prism::v1::SourceLocation& location, const ViaPtr& via,
+               bool bytes_only) {
   // An escaped local is resolved in its body (BodySolver); should one be left
   // over, it is unknown memory.
   const Path path =
@@ -46,18 +47,22 @@ void AddEffect(Solved* out, const Path& accessed, bool write, bool atomic,
   if (path.base == BaseKind::kReturn) return;
   if (path.base == BaseKind::kFresh) {
     // Not shared unless handed over: kept for the body's hand-over check.
-    std::string key = absl::StrCat(path.Key(), write ? "|W" : "|R");
+    std::string key = absl::StrCat(path.Key(), write ? "|W" : "|R",
+                                   bytes_only ? "|b" : "");
     out->fresh.try_emplace(std::move(key),
-                           Effect{path, write, atomic, location, via});
+                           Effect{path, write, atomic, bytes_only, location, via});
     return;
   }
   if (path.base == BaseKind::kParameter && !HasDereference(path.selectors))
     return;  // A local.
-  std::string key = absl::StrCat(path.Key(), write ? "|W" : "|R");
+  // A bytes-only effect is kept apart from a full one on the same path, so
+  // neither stands in for the other.
+  std::string key = absl::StrCat(path.Key(), write ? "|W" : "|R",
+                                 bytes_only ? "|b" : "");
   auto& map = path.IsShared() ? out->shared : out->effects;
   auto [it, inserted] = map.try_emplace(std::move(key));
   if (inserted) {
-    it->second = Effect{path, write, atomic, location, via};
+    it->second = Effect{path, write, atomic, bytes_only, location, via};
   } else {
     it->second.atomic = it->second.atomic && atomic;
   }
@@ -230,17 +235,19 @@ void WholeObjects(std::vector<Path>* paths, std::vector<Value>* values) {
 
 std::vector<Path> InstantiatePath(
     const Path& path, const std::vector<std::vector<Value>>& arguments,
-    const std::vector<Value>& this_argument) {
+    const std::vector<Value>& this_argument, bool bytes_only) {
   std::vector<Path> out;
   if (path.base != BaseKind::kParameter) {
     out.push_back(path);
     return out;
   }
   if (path.index == kThisParameter) {
-    PathsThrough(this_argument, path.selectors, &out, path.truncated);
+    PathsThrough(this_argument, path.selectors, &out, path.truncated,
+                 bytes_only);
   } else if (path.index >= 0 &&
              static_cast<size_t>(path.index) < arguments.size()) {
-    PathsThrough(arguments[path.index], path.selectors, &out, path.truncated);
+    PathsThrough(arguments[path.index], path.selectors, &out, path.truncated,
+                 bytes_only);
   }
   return out;
 }
@@ -295,6 +302,7 @@ void WidenEffects(std::map<std::string, Effect>* effects,
     }
     widened.write = write;
     widened.atomic = atomic;
+    widened.bytes_only = false;  // Covers every access below the prefix.
     for (const std::string& key : keys) effects->erase(key);
     (*effects)[absl::StrCat(widened.path.Key(), write ? "|W" : "|R")] =
         std::move(widened);

@@ -25,7 +25,8 @@ Value UnknownValue();
 // Records an access of `accessed` into `out` (effects through parameters, or
 // shared ones); accesses of the function's own memory are not kept.
 void AddEffect(Solved* out, const Path& accessed, bool write, bool atomic,
-               const prism::v1::SourceLocation& location, const ViaPtr& via);
+               const prism::v1::SourceLocation& location, const ViaPtr& via,
+               bool bytes_only = false);
 
 // A helper that releases its integer parameter (`drop(int fd) { close(fd); }`)
 // records {PARAMETER k, ["*", kReleasedNumber]}; its callers write what their
@@ -88,9 +89,10 @@ std::vector<Value> WithoutUnknownContents(const std::vector<Value>& argument);
 void WholeObjects(std::vector<Path>* paths, std::vector<Value>* values);
 
 // A callee-relative path at a call: parameters replaced by `arguments`.
+// `bytes_only`: of an access of pointer-free bytes (PathsThrough).
 std::vector<Path> InstantiatePath(
     const Path& path, const std::vector<std::vector<Value>>& arguments,
-    const std::vector<Value>& this_argument);
+    const std::vector<Value>& this_argument, bool bytes_only = false);
 
 // Adds `from`'s effects, shared effects, stores and after-hand-over effects to
 // `into` (a scratch summary of one access or call into the body's).

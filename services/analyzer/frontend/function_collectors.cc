@@ -390,7 +390,8 @@ void AccessCollector::Emit(v1::Function* out) {
     return !path.name.empty() && path.name[0] != '<' && flow_.AddressLeft(path);
   };
   auto emit = [&](const Path& path, v1::AccessKind kind,
-                  clang::SourceLocation loc, bool atomic, uint32_t order) {
+                  clang::SourceLocation loc, bool atomic, bool bytes_only,
+                  uint32_t order) {
     if (!Recordable(path) && !handed_out(path)) return;
     v1::SourceLocation where = SiteLocation(context, loc, *out);
     std::string key = absl::StrCat(path.Key(), "#", kind, "#", where.line(),
@@ -401,6 +402,7 @@ void AccessCollector::Emit(v1::Function* out) {
     access->set_kind(kind);
     *access->mutable_location() = std::move(where);
     access->set_atomic(atomic);
+    if (bytes_only) access->set_bytes_only(true);
     access->set_order(order);
   };
   for (const Event& event : events_) {
@@ -415,11 +417,19 @@ void AccessCollector::Emit(v1::Function* out) {
       paths = flow_.LValuePaths(event.lvalue);
     }
     bool atomic = event.force_atomic || IsAtomicType(event.type);
+    // A char or an int touched through a pointer that moved somewhere in an
+    // object is a few of that object's bytes, not what its pointers reach
+    // (unless its path went on through one: absorbed_dereference).
+    const bool pointer_free =
+        !event.unknown && !event.type.isNull() && !MayHoldPointers(event.type);
     for (const auto& [key, path] : paths) {
+      const bool bytes_only = pointer_free && !path.absorbed_dereference;
       if (event.read)
-        emit(path, v1::ACCESS_KIND_READ, event.location, atomic, event.order);
+        emit(path, v1::ACCESS_KIND_READ, event.location, atomic, bytes_only,
+             event.order);
       if (event.write)
-        emit(path, v1::ACCESS_KIND_WRITE, event.location, atomic, event.order);
+        emit(path, v1::ACCESS_KIND_WRITE, event.location, atomic, bytes_only,
+             event.order);
     }
   }
 }

@@ -891,10 +891,7 @@ bool ValueFlow::IsVariable(const Path& path) const {
          tracked_.contains(static_cast<const clang::VarDecl*>(path.object));
 }
 
-namespace {
-
-// Whether an object of `type` may hold a pointer somewhere in it.
-bool MayHoldPointers(clang::QualType type, int depth = 0) {
+bool MayHoldPointers(clang::QualType type, int depth) {
   if (type.isNull() || depth > 8) return true;
   type = type.getCanonicalType();
   if (type->isDependentType() || type->isIncompleteType()) return true;
@@ -917,12 +914,15 @@ bool MayHoldPointers(clang::QualType type, int depth = 0) {
            type->isAnyComplexType() || type->isVoidType());
 }
 
+namespace {
+
 // The object a path starts from: its key without selectors.
 std::string RootKey(const Path& path) {
   Path root = path;
   root.selectors.clear();
   root.records.clear();
   root.truncated = false;
+  root.absorbed_dereference = false;
   return root.Key();
 }
 

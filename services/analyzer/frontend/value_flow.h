@@ -50,6 +50,9 @@ struct Path {
   // The path stands for itself and everything below it (a chain cut at
   // kMaxSelectors, or a loop through a local variable, `p = p->next`).
   bool truncated = false;
+  // A dereference was absorbed by the truncated path (With): what it names
+  // may lie beyond the object the path stops at, through a pointer held there.
+  bool absorbed_dereference = false;
   std::string usr;
   std::string name;
   int index = 0;
@@ -67,7 +70,7 @@ struct Path {
                       "|");
     }
     absl::StrAppend(&key, absl::StrJoin(selectors, "/"),
-                    truncated ? "/..." : "");
+                    truncated ? "/..." : "", absorbed_dereference ? "*" : "");
     return key;
   }
 
@@ -76,10 +79,15 @@ struct Path {
     // Anything is anything: selectors after an unknown base carry no
     // information.
     // A truncated path already stands for everything below it.
-    if (result.base == MemoryPath::BASE_UNKNOWN || result.truncated)
+    if (result.base == MemoryPath::BASE_UNKNOWN) return result;
+    if (result.truncated) {
+      if (selector == "*" || selector == "[]")
+        result.absorbed_dereference = true;
       return result;
+    }
     if (result.selectors.size() >= kMaxSelectors) {
       result.truncated = true;
+      result.absorbed_dereference = selector == "*" || selector == "[]";
       return result;
     }
     result.selectors.push_back(selector);
@@ -162,6 +170,9 @@ inline Source FunctionSource(std::string usr) {
   source.function_usr = std::move(usr);
   return source;
 }
+
+// Whether an object of `type` may hold a pointer somewhere in it.
+bool MayHoldPointers(clang::QualType type, int depth = 0);
 
 inline bool CarriesPointer(clang::QualType type) {
   if (type.isNull()) return true;
