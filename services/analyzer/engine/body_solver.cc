@@ -112,14 +112,21 @@ class LinkedProgram::BodySolver {
     // what it does to objects the body hands over is seen with its place in
     // the body (hand_over.h).
     HandOverTracker tracker(body_);
+    // Effects on allocated memory, followed through the pointers it holds
+    // once every store is known (FollowHeldPointers).
+    std::vector<Effect> fresh;
+    auto keep_fresh = [&fresh](const Solved& scratch) {
+      for (const auto& [key, effect] : scratch.fresh) fresh.push_back(effect);
+    };
     for (const prism::v1::Access& access : body_.accesses()) {
       Solved scratch;
       for (const Path& path : ResolvePath(PathFromProto(access.path()))) {
         AddEffect(&scratch, path, access.kind() == prism::v1::ACCESS_KIND_WRITE,
-                  access.atomic(), access.location(), here,
-                  access.bytes_only());
+                  access.atomic(), access.location(), here, access.bytes_only(),
+                  access.dereferences_below());
       }
       tracker.AddEffects(scratch, access.order(), -1);
+      keep_fresh(scratch);
       MergeSummary(scratch, out);
     }
     for (const prism::v1::PointerStore& store : body_.stores()) {
@@ -133,13 +140,44 @@ class LinkedProgram::BodySolver {
       Solved scratch;
       ContributeCall(program, call, &scratch, &tracker);
       tracker.AddEffects(scratch, call.order(), static_cast<int>(call.index()));
+      keep_fresh(scratch);
       MergeSummary(scratch, out);
     }
+    FollowHeldPointers(fresh, OwnObjects(), out);
     for (const Value& value : Resolve(body_.returns())) AddReturn(out, value);
     tracker.Finish(out->stores, out);
   }
 
  private:
+  // The locals and allocations the body's front-end summary names itself
+  // (BASE_FRESH), as opposed to objects its callees made.
+  std::set<std::string> OwnObjects() const {
+    std::set<std::string> own;
+    auto note_path = [&own](const prism::v1::MemoryPath& path) {
+      if (path.base() == prism::v1::MemoryPath::BASE_FRESH)
+        own.insert(PathFromProto(path).key);
+    };
+    auto note_value = [&note_path](const prism::v1::ArgumentValue& value) {
+      for (const prism::v1::ValueSource& source : value.sources()) {
+        if (source.has_address_of()) note_path(source.address_of());
+        if (source.has_loaded_from()) note_path(source.loaded_from());
+      }
+    };
+    for (const prism::v1::Access& access : body_.accesses())
+      note_path(access.path());
+    for (const prism::v1::PointerStore& store : body_.stores()) {
+      note_path(store.target());
+      note_value(store.value());
+    }
+    for (const prism::v1::Call& call : body_.calls()) {
+      for (const prism::v1::ArgumentValue& argument : call.arguments())
+        note_value(argument);
+      note_value(call.this_argument());
+    }
+    note_value(body_.returns());
+    return own;
+  }
+
   Value FreshValue(const std::string& site) {
     Value value;
     value.kind = Value::Kind::kAddressOf;
@@ -306,11 +344,12 @@ class LinkedProgram::BodySolver {
                          MakeVia(function_.name, effect.via), out);
             continue;
           }
-          for (const Path& path : InstantiatePath(effect.path, callee_arguments,
-                                                  callee_this,
-                                                  effect.bytes_only)) {
+          for (const Path& path :
+               InstantiatePath(effect.path, callee_arguments, callee_this,
+                               effect.bytes_only)) {
             AddEffect(out, path, effect.write, effect.atomic, effect.location,
-                      MakeVia(function_.name, effect.via), effect.bytes_only);
+                      MakeVia(function_.name, effect.via), effect.bytes_only,
+                      effect.dereferences_below && path.truncated);
           }
           // The callee released its integer parameter: what this call's
           // argument was read from.

@@ -12,6 +12,12 @@ namespace {
 
 void Truncate(Path* path) {
   if (path->selectors.size() > kMaxSelectors) {
+    if (std::any_of(path->selectors.begin() + kMaxSelectors,
+                    path->selectors.end(), [](const std::string& selector) {
+                      return selector == "*" || selector == "[]";
+                    })) {
+      path->absorbed_dereference = true;
+    }
     path->selectors.resize(kMaxSelectors);
     path->truncated = true;
   }
@@ -41,10 +47,19 @@ Path Extend(const Path& base, std::vector<std::string>::const_iterator begin,
     path.selectors.insert(path.selectors.end(), begin, end);
     enclosing::CutToEnclosing(&path.selectors, nullptr, BaseBinding(path.base));
     path.truncated = true;
+    // What the cut went on through is not known to stay in the object.
+    if (std::any_of(begin, end, IsDereference)) path.absorbed_dereference = true;
     Truncate(&path);
     return path;
   }
-  if (path.truncated) return path;  // Already covers everything below it.
+  if (path.truncated) {  // Already covers everything below it.
+    if (std::any_of(begin, end, [](const std::string& selector) {
+          return selector == "*" || selector == "[]";
+        })) {
+      path.absorbed_dereference = true;
+    }
+    return path;
+  }
   path.selectors.insert(path.selectors.end(), begin, end);
   path.truncated = truncated;
   Truncate(&path);

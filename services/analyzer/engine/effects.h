@@ -46,6 +46,10 @@ struct Path {
   // cyclic chain, or a cast between record types): nothing may be appended to
   // it, or an access below it could be missed.
   bool truncated = false;
+  // A dereference was cut off by the truncation (the path goes on through a
+  // pointer held below where it stops): memory a callee allocated is followed
+  // through the pointers held in it (FollowHeldPointers). Not identity.
+  bool absorbed_dereference = false;
 
   std::string Key() const;  // Identity (without `name`).
   bool IsShared()
@@ -85,6 +89,9 @@ struct Effect {
   // path stands for anywhere in one object, not what pointers held there
   // reach.
   bool bytes_only = false;
+  // The access went on through a pointer below its truncated path
+  // (Access.dereferences_below): FollowHeldPointers follows what is held there.
+  bool dereferences_below = false;
   prism::v1::SourceLocation location;
   ViaPtr via;
 };

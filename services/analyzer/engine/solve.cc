@@ -57,8 +57,9 @@ void LinkedProgram::AssumeWorst(const FunctionNode& function, Solved* out) {
     // using them.
     HandOver handed{pointer, pointer, false, Path(), UnknownValue(), -1};
     out->handed_over.try_emplace(handed.Key(), handed);
-    HandedEffect after{Effect{pointee, true, false, false, function.location, via},
-                       pointer, UnknownValue(), -1};
+    HandedEffect after{
+        Effect{pointee, true, false, false, false, function.location, via},
+        pointer, UnknownValue(), -1};
     out->after_handover.try_emplace(after.Key(), after);
   }
   AddReturn(out, UnknownValue());

@@ -39,30 +39,36 @@ Value UnknownValue() {
 
 void AddEffect(Solved* out, const Path& accessed, bool write, bool atomic,
                const prism::v1::SourceLocation& location, const ViaPtr& via,
-               bool bytes_only) {
+               bool bytes_only, bool dereferences_below) {
   // An escaped local is resolved in its body (BodySolver); should one be left
   // over, it is unknown memory.
   const Path path =
       accessed.base == BaseKind::kEscapedLocal ? UnknownPath() : accessed;
   if (path.base == BaseKind::kReturn) return;
+  dereferences_below = dereferences_below ||
+                       (path.truncated && path.absorbed_dereference);
   if (path.base == BaseKind::kFresh) {
     // Not shared unless handed over: kept for the body's hand-over check.
-    std::string key = absl::StrCat(path.Key(), write ? "|W" : "|R",
-                                   bytes_only ? "|b" : "");
+    std::string key =
+        absl::StrCat(path.Key(), write ? "|W" : "|R", bytes_only ? "|b" : "",
+                     dereferences_below ? "|d" : "");
     out->fresh.try_emplace(std::move(key),
-                           Effect{path, write, atomic, bytes_only, location, via});
+                           Effect{path, write, atomic, bytes_only,
+                                  dereferences_below, location, via});
     return;
   }
   if (path.base == BaseKind::kParameter && !HasDereference(path.selectors))
     return;  // A local.
   // A bytes-only effect is kept apart from a full one on the same path, so
   // neither stands in for the other.
-  std::string key = absl::StrCat(path.Key(), write ? "|W" : "|R",
-                                 bytes_only ? "|b" : "");
+  std::string key =
+      absl::StrCat(path.Key(), write ? "|W" : "|R", bytes_only ? "|b" : "",
+                   dereferences_below ? "|d" : "");
   auto& map = path.IsShared() ? out->shared : out->effects;
   auto [it, inserted] = map.try_emplace(std::move(key));
   if (inserted) {
-    it->second = Effect{path, write, atomic, bytes_only, location, via};
+    it->second = Effect{path,     write, atomic, bytes_only, dereferences_below,
+                        location, via};
   } else {
     it->second.atomic = it->second.atomic && atomic;
   }
@@ -303,6 +309,7 @@ void WidenEffects(std::map<std::string, Effect>* effects,
     widened.write = write;
     widened.atomic = atomic;
     widened.bytes_only = false;  // Covers every access below the prefix.
+    widened.dereferences_below = true;
     for (const std::string& key : keys) effects->erase(key);
     (*effects)[absl::StrCat(widened.path.Key(), write ? "|W" : "|R")] =
         std::move(widened);
@@ -310,6 +317,115 @@ void WidenEffects(std::map<std::string, Effect>* effects,
 }
 
 }  // namespace
+
+namespace {
+
+// Identity of an allocated object (its site or the call that made it).
+std::string ObjectId(const Path& path) {
+  return path.key.empty() ? absl::StrCat("name:", path.name) : path.key;
+}
+
+// Where a path on allocated memory goes on through a pointer held in it: the
+// index of its first dereference (a subscript after the first selector may be
+// one: `c->buf[i]`); false when it stays in the object.
+bool HeldPointerAt(const Path& path, size_t* at) {
+  for (size_t i = 0; i < path.selectors.size(); ++i) {
+    const std::string& selector = path.selectors[i];
+    if (selector == "*" || (selector == "[]" && i > 0)) {
+      *at = i;
+      return true;
+    }
+  }
+  return false;
+}
+
+// Bounds the effects followed through held pointers in one body.
+constexpr size_t kMaxHeldPointerEffects = 4096;
+
+}  // namespace
+
+void FollowHeldPointers(const std::vector<Effect>& fresh,
+                        const std::set<std::string>& own, Solved* out) {
+  // Allocated objects stored into shared memory, or into such an object.
+  std::set<std::string> published;
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (const auto& [key, store] : out->stores) {
+      const Value& value = store.value;
+      if (value.kind == Value::Kind::kUnknown ||
+          value.kind == Value::Kind::kFunction ||
+          value.path.base != BaseKind::kFresh ||
+          published.count(ObjectId(value.path))) {
+        continue;
+      }
+      if (store.target.IsShared() ||
+          (store.target.base == BaseKind::kFresh &&
+           published.count(ObjectId(store.target)))) {
+        published.insert(ObjectId(value.path));
+        changed = true;
+      }
+    }
+  }
+  std::vector<Effect> work = fresh;
+  std::set<std::string> done;
+  for (size_t n = 0; n < work.size() && n < kMaxHeldPointerEffects; ++n) {
+    const Effect effect = work[n];  // `work` grows below.
+    const Path& path = effect.path;
+    if (path.base != BaseKind::kFresh || own.count(ObjectId(path))) continue;
+    size_t at = 0;
+    const bool through = HeldPointerAt(path, &at);
+    // A truncated path that an access went on below through a pointer:
+    // through any pointer held at or below it. (Library calls touch what an
+    // argument points to, not what unknown pointers in it lead to.)
+    if (!through && !(path.truncated && effect.dereferences_below)) continue;
+    if (!done.insert(absl::StrCat(path.Key(), effect.write ? "|W" : "|R",
+                                  effect.bytes_only ? "|b" : "",
+                                  effect.dereferences_below ? "|d" : ""))
+             .second) {
+      continue;
+    }
+    const std::vector<std::string> place(
+        path.selectors.begin(),
+        through ? path.selectors.begin() + at : path.selectors.end());
+    const std::vector<std::string> rest =
+        through ? std::vector<std::string>(path.selectors.begin() + at,
+                                           path.selectors.end())
+                : std::vector<std::string>{"*"};
+    const std::string object = ObjectId(path);
+    std::vector<Value> held;
+    bool anything = published.count(object) > 0;
+    for (const auto& [key, store] : out->stores) {
+      if (store.target.base == BaseKind::kFresh &&
+          ObjectId(store.target) == object &&
+          (store.target.truncated ||
+           SelectorsOverlap(store.target.selectors, place))) {
+        held.push_back(store.value);
+      }
+    }
+    for (const Effect& write : fresh) {
+      if (write.write && !write.bytes_only && !write.dereferences_below &&
+          write.path.truncated &&
+          write.path.base == BaseKind::kFresh &&
+          ObjectId(write.path) == object &&
+          SelectorsOverlap(write.path.selectors, place)) {
+        anything = true;
+      }
+    }
+    if (anything) held.push_back(UnknownValue());
+    std::vector<Path> reached;
+    PathsThrough(held, rest, &reached, path.truncated || !through);
+    for (const Path& target : reached) {
+      const bool below = effect.dereferences_below && target.truncated;
+      AddEffect(out, target, effect.write, effect.atomic, effect.location,
+                effect.via, effect.bytes_only, below);
+      if (target.base == BaseKind::kFresh) {
+        work.push_back(Effect{target, effect.write, effect.atomic,
+                              effect.bytes_only, below, effect.location,
+                              effect.via});
+      }
+    }
+  }
+}
 
 void MergeSummary(const Solved& from, Solved* into) {
   for (const auto* maps : {&from.effects, &from.shared}) {

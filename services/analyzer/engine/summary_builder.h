@@ -26,7 +26,7 @@ Value UnknownValue();
 // shared ones); accesses of the function's own memory are not kept.
 void AddEffect(Solved* out, const Path& accessed, bool write, bool atomic,
                const prism::v1::SourceLocation& location, const ViaPtr& via,
-               bool bytes_only = false);
+               bool bytes_only = false, bool dereferences_below = false);
 
 // A helper that releases its integer parameter (`drop(int fd) { close(fd); }`)
 // records {PARAMETER k, ["*", kReleasedNumber]}; its callers write what their
@@ -93,6 +93,18 @@ void WholeObjects(std::vector<Path>* paths, std::vector<Value>* values);
 std::vector<Path> InstantiatePath(
     const Path& path, const std::vector<std::vector<Value>>& arguments,
     const std::vector<Value>& this_argument, bool bytes_only = false);
+
+// Effects on memory the function or its callees allocated are its own, but
+// one that goes on through a pointer held in that memory (`items[0]->count`
+// for an array a callee allocated and the function filled) touches what that
+// pointer leads to: `fresh` are such effects of one body, followed through
+// what `out->stores` (the body's own and its callees') put there, into
+// `out`. Memory published to shared memory, or written by code that leaves
+// bytes of unknown origin (a truncated write that is not bytes-only), may
+// hold anything. Objects in `own` (the body's own locals and allocations,
+// whose contents its front-end summary follows already) are left alone.
+void FollowHeldPointers(const std::vector<Effect>& fresh,
+                        const std::set<std::string>& own, Solved* out);
 
 // Adds `from`'s effects, shared effects, stores and after-hand-over effects to
 // `into` (a scratch summary of one access or call into the body's).

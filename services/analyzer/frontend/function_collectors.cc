@@ -235,7 +235,7 @@ void LocalFlowCollector::Visit(const clang::Stmt* stmt) {
     }
   } else if (const auto* ret = llvm::dyn_cast<clang::ReturnStmt>(stmt)) {
     if (ret->getRetValue() != nullptr)
-      flow_.AddEscapingValue(ret->getRetValue());
+      flow_.AddReturnedValue(ret->getRetValue());
   } else if (const auto* asm_stmt = llvm::dyn_cast<clang::AsmStmt>(stmt)) {
     for (unsigned i = 0; i < asm_stmt->getNumInputs(); ++i) {
       flow_.AddEscapingValue(asm_stmt->getInputExpr(i));
@@ -392,9 +392,11 @@ void AccessCollector::Emit(v1::Function* out) {
   auto emit = [&](const Path& path, v1::AccessKind kind,
                   clang::SourceLocation loc, bool atomic, bool bytes_only,
                   uint32_t order) {
+    const bool dereferences_below = path.absorbed_dereference;
     if (!Recordable(path) && !handed_out(path)) return;
     v1::SourceLocation where = SiteLocation(context, loc, *out);
-    std::string key = absl::StrCat(path.Key(), "#", kind, "#", where.line(),
+    std::string key = absl::StrCat(path.Key(), "#", kind, bytes_only ? "b" : "",
+                                   "#", where.line(),
                                    ":", where.column(), "#", order);
     if (!seen.insert(key).second) return;
     v1::Access* access = out->add_accesses();
@@ -403,6 +405,7 @@ void AccessCollector::Emit(v1::Function* out) {
     *access->mutable_location() = std::move(where);
     access->set_atomic(atomic);
     if (bytes_only) access->set_bytes_only(true);
+    if (dereferences_below) access->set_dereferences_below(true);
     access->set_order(order);
   };
   for (const Event& event : events_) {

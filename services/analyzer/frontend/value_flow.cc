@@ -1203,6 +1203,8 @@ bool ValueFlow::SolveOnce() {
   }
   for (const clang::Expr* value : escaping_values_)
     MarkEscapes(Passed(ValueOf(value)), /*through_call=*/false);
+  for (const clang::Expr* value : returned_values_)
+    MarkEscapes(Passed(ValueOf(value)), /*through_call=*/true);
   for (const clang::Expr* lvalue : escaping_addresses_) {
     MarkEscapes(AddressOfPaths(LValuePaths(lvalue)), /*through_call=*/false);
   }

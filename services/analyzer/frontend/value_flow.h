@@ -244,10 +244,18 @@ class ValueFlow {
   // Registers a call site and returns its index (Call.index, BASE_RETURN's
   // index).
   int AddCall(CallSite site);
-  // Values that leave the function (returned, passed to asm): fresh objects
-  // they point to may be changed by others.
+  // Values that leave the function to code that may keep them anywhere (asm
+  // inputs): fresh objects they point to may be changed by others.
   void AddEscapingValue(const clang::Expr* expr) {
     escaping_values_.push_back(expr);
+  }
+  // Returned values: the caller gets them once this body has ended, so no
+  // other code changes what they point to while it runs. What the caller and
+  // its callees store there later, the link step follows (FollowHeldPointers
+  // in the engine); what others stored before, through calls it was handed
+  // to, is an escaped local as for any call.
+  void AddReturnedValue(const clang::Expr* expr) {
+    returned_values_.push_back(expr);
   }
   void AddEscapingAddress(const clang::Expr* expr) {
     escaping_addresses_.push_back(expr);
@@ -328,6 +336,7 @@ class ValueFlow {
   std::vector<CallSite> calls_;
   absl::flat_hash_map<const clang::Expr*, int> call_index_;
   std::vector<const clang::Expr*> escaping_values_;
+  std::vector<const clang::Expr*> returned_values_;
   std::vector<const clang::Expr*> escaping_addresses_;
   absl::flat_hash_map<const clang::Expr*, Sources> construct_targets_;
 
