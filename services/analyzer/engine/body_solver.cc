@@ -447,8 +447,18 @@ class LinkedProgram::BodySolver {
                            : WithoutUnknownContents(arguments[i]),
                        whole, &paths, /*truncated=*/true);
           const bool locked = model.locked.Contains(static_cast<int>(i));
+          // A write that leaves no pointer of its own there (the model says
+          // which it leaves, or the memory holds none): bytes, as for a local
+          // (CollectLocalStores), so memory a callee allocated keeps what was
+          // stored in it (FollowHeldPointers).
+          const bool leaves_no_unknown_pointer =
+              write && !model.deep.Contains(static_cast<int>(i)) &&
+              (model.DescribesPointers(static_cast<int>(i)) ||
+               (i < static_cast<size_t>(call.arguments_size()) &&
+                call.arguments(i).pointee_without_pointers()));
           for (const Path& path : paths) {
-            AddEffect(out, path, write, locked, call.location(), via);
+            AddEffect(out, path, write, locked, call.location(), via,
+                      leaves_no_unknown_pointer);
           }
         }
         // Pointers copied as bytes (memcpy(&g_last, &arg, sizeof arg)): every

@@ -1204,7 +1204,7 @@ bool ValueFlow::SolveOnce() {
   for (const clang::Expr* value : escaping_values_)
     MarkEscapes(Passed(ValueOf(value)), /*through_call=*/false);
   for (const clang::Expr* value : returned_values_)
-    MarkEscapes(Passed(ValueOf(value)), /*through_call=*/true);
+    MarkEscapes(Passed(ValueOf(value)), /*through_call=*/false);
   for (const clang::Expr* lvalue : escaping_addresses_) {
     MarkEscapes(AddressOfPaths(LValuePaths(lvalue)), /*through_call=*/false);
   }

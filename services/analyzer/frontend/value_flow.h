@@ -249,11 +249,10 @@ class ValueFlow {
   void AddEscapingValue(const clang::Expr* expr) {
     escaping_values_.push_back(expr);
   }
-  // Returned values: the caller gets them once this body has ended, so no
-  // other code changes what they point to while it runs. What the caller and
-  // its callees store there later, the link step follows (FollowHeldPointers
-  // in the engine); what others stored before, through calls it was handed
-  // to, is an escaped local as for any call.
+  // Returned values: what fresh objects they point to hold is unknown to the
+  // caller. (Handing the maker's stores over instead, which the link step's
+  // FollowHeldPointers would make sound, blew the link step's memory up on
+  // tmux's format.c: to be bounded first.)
   void AddReturnedValue(const clang::Expr* expr) {
     returned_values_.push_back(expr);
   }
