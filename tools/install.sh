@@ -68,7 +68,9 @@ while read -r dest source links; do
   [[ $name == *.so* ]] && mode=755
   # Remove first: an earlier install left the file read-only (Bazel's outputs are).
   rm -f -- "$dir/$name"
-  install -m "$mode" -- "$runfiles/$source" "$dir/$name" || die "cannot write '$dir/$name'"
+  # cp, not install(1): a PATH holding this program's own directory would find it as "install".
+  cp -- "$runfiles/$source" "$dir/$name" && chmod "$mode" -- "$dir/$name" ||
+    die "cannot write '$dir/$name'"
   for link in $links; do
     ln -sfn -- "$name" "$dir/$link" || die "cannot link '$dir/$link'"
   done
