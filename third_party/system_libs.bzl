@@ -4,8 +4,9 @@ Asking pkg-config at fetch time keeps one source of truth for link flags (gRPC f
 long tail of Abseil libraries that changes between releases) and never downloads anything.
 """
 
-# Bazel target name -> pkg-config modules it stands for.
-_PKG_CONFIG_LIBRARIES = {
+# Bazel target name -> pkg-config modules it stands for (also what the installed runtime's
+# pkg-config and CMake packages require: lib/runtime/BUILD.bazel).
+PKG_CONFIG_LIBRARIES = {
     "absl": [
         "absl_status",
         "absl_statusor",
@@ -49,7 +50,7 @@ cc_library(
 
 def _system_libs_impl(ctx):
     build = []
-    for name, modules in _PKG_CONFIG_LIBRARIES.items():
+    for name, modules in PKG_CONFIG_LIBRARIES.items():
         build.append(_library(name, _pkg_config_libs(ctx, modules)))
     for name, linkopts in _PLAIN_LIBRARIES.items():
         build.append(_library(name, linkopts))

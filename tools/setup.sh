@@ -15,6 +15,8 @@ PACKAGES=(
   libhiredis-dev
   # Tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev curl wrk redis-server openssl
+  # The installed runtime built into a server outside Bazel (tests/packaging)
+  cmake
   # prism report's tests: a real browser (headless, DevTools protocol) and Graphviz for DOT
   chromium fonts-dejavu-core graphviz
   # Corpus of real libevent servers (apt-get source, compile databases)

@@ -12,6 +12,8 @@
 # Under --config=tsan the binaries are built with ThreadSanitizer; any report fails the test.
 set -euo pipefail
 
+source tests/lib/wait_for_port.sh
+
 HTTPD_DIR=examples/httpd
 DOCROOT=$HTTPD_DIR/docroot
 WORK=$(mktemp -d "${TEST_TMPDIR:-/tmp}/httpd_e2e.XXXXXX")
@@ -40,14 +42,7 @@ start() {
     >"$WORK/$name.out" 2>"$WORK/$name.err" &
   SERVER_PID=$!
   PIDS+=("$SERVER_PID")
-  PORT=
-  for _ in $(seq 1 200); do
-    PORT=$(sed -n 's/^port=\([0-9]*\)$/\1/p' "$WORK/$name.out")
-    [[ -n $PORT ]] && break
-    kill -0 "$SERVER_PID" 2>/dev/null || break
-    sleep 0.05
-  done
-  [[ -n $PORT ]] || {
+  PORT=$(wait_for_port "$WORK/$name.out" "$SERVER_PID") || {
     cat "$WORK/$name.err" >&2
     fail "$name did not report its port"
   }
