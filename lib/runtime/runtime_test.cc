@@ -859,6 +859,64 @@ TEST_P(EventTest, NoBuffereventCallbackIsLostBehindARunningOne) {
   close(fds[1]);
 }
 
+struct InlineProbe {
+  event* exclusive_ev = nullptr;
+  std::thread::id loop_thread;
+  std::thread::id exclusive_ran_on;
+  std::atomic<bool> slow_running{false};
+  std::atomic<bool> exclusive_overlapped_slow{false};
+  std::atomic<int> exclusive_runs{0};
+};
+
+static void on_all_conflicting(evutil_socket_t, short, void* arg) {
+  InlineProbe* p = static_cast<InlineProbe*>(arg);
+  p->exclusive_ran_on = std::this_thread::get_id();
+  if (p->slow_running) p->exclusive_overlapped_slow = true;
+  ++p->exclusive_runs;
+}
+
+// Long (a hand-off pays) and free of conflicts with itself: runs on a worker.
+// While it runs it makes the all-conflicting handler ready on the loop thread.
+static void on_slow_in_flight(evutil_socket_t, short, void* arg) {
+  InlineProbe* p = static_cast<InlineProbe*>(arg);
+  p->slow_running = true;
+  event_active(p->exclusive_ev, EV_TIMEOUT, 1);
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  p->slow_running = false;
+}
+
+TEST_P(EventTest, AllConflictingHandlerRunsInlineOnlyWhenNothingIsInFlight) {
+  // on_all_conflicting's row has the global bit against every handler,
+  // itself included; on_slow_in_flight conflicts only with it.
+  StartRuntime({H("on_all_conflicting"), H("on_slow_in_flight")},
+               {1, 1,  //
+                1, 0},
+               2);
+  InlineProbe p;
+  p.loop_thread = std::this_thread::get_id();
+  p.exclusive_ev = prism_evtimer_new(rt_, on_all_conflicting, &p);
+  // Nothing in flight: it runs on the loop thread, in every mode.
+  event_active(p.exclusive_ev, EV_TIMEOUT, 1);
+  event_base_dispatch(base_);
+  prism_runtime_drain(rt_);
+  ASSERT_EQ(p.exclusive_runs.load(), 1);
+  EXPECT_EQ(p.exclusive_ran_on, p.loop_thread);
+
+  if (GetParam() != PRISM_SCHEDULER_SERIAL) {
+    // Made ready while on_slow_in_flight runs on a worker: it must wait for
+    // it, queued (so on a worker), never inline beside it.
+    event* slow_ev = prism_evtimer_new(rt_, on_slow_in_flight, &p);
+    event_active(slow_ev, EV_TIMEOUT, 1);
+    event_base_dispatch(base_);
+    prism_runtime_drain(rt_);
+    ASSERT_EQ(p.exclusive_runs.load(), 2);
+    EXPECT_FALSE(p.exclusive_overlapped_slow.load());
+    EXPECT_NE(p.exclusive_ran_on, p.loop_thread);
+    event_free(slow_ev);
+  }
+  event_free(p.exclusive_ev);
+}
+
 INSTANTIATE_TEST_SUITE_P(
     Modes, EventTest,
     ::testing::Values(PRISM_SCHEDULER_SERIAL, PRISM_SCHEDULER_HUECOLOR,

@@ -259,11 +259,17 @@ bool Scheduler::RunInline(Job* job) {
   // A handler that conflicts globally with itself runs one at a time anyway:
   // when nothing else is in flight, running it here saves the hand-off.
   if (!cheap && !self_global_[h]) return false;
+  // One whose row conflicts with every handler could overlap nothing, but it
+  // is taken here only when nothing at all is in flight (queued, running, or a
+  // worker still finishing one): admission alone would let it start while a
+  // worker is between CompleteLocked and finish, or ahead of invocations
+  // waiting in hue queues.
+  const bool needs_idle = !cheap || exclusive_row_[h];
   job->next = nullptr;
   job->blocked_by = -1;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (stopping_ || (!cheap && outstanding_ != 0) || !AdmitNowLocked(job))
+    if (stopping_ || (needs_idle && outstanding_ != 0) || !AdmitNowLocked(job))
       return false;
     ++outstanding_;
   }

@@ -144,8 +144,9 @@ class Scheduler {
   void Submit(Job* job);
   // Runs `job` at once on the calling thread (run, then finish) when it may
   // start now and handing it to a worker would not pay: its handler conflicts
-  // with every handler (nothing could run beside it anyway) or its invocations
-  // have been short (under kInlineNanos on average). Returns false, job
+  // with every handler (nothing could run beside it anyway; taken only when no
+  // other job is in flight) or its invocations have been short (under
+  // kInlineNanos on average). Returns false, job
   // untouched, otherwise. Used by the loop thread: exactly libevent's way.
   bool RunInline(Job* job);
   static constexpr int64_t kInlineNanos = 10000;

@@ -282,9 +282,19 @@ TEST_P(SchedulerTest, TelemetryCountsWaitsPerConstraint) {
   EXPECT_EQ(stats[0].waits, 1u);
 }
 
+// Holds a worker in an invocation's finish step: the scheduler has released
+// the invocation (CompleteLocked) but it is still in flight.
+std::atomic<bool> g_finish_entered{false};
+std::atomic<bool> g_finish_may_return{false};
+void FinishWhenReleased(Job* job) {
+  g_finish_entered = true;
+  while (!g_finish_may_return) std::this_thread::yield();
+  FinishTestJob(job);
+}
+
 TEST_P(SchedulerTest, RunsInlineOnlyWhenAdmissible) {
   // Row 0 conflicts with everything: inline when idle, never beside a running
-  // invocation.
+  // invocation, nor while a worker is still finishing one.
   std::vector<uint8_t> cells = {1, 1, 1, 0};
   ConflictMatrix matrix(2, cells);
   Checker checker(&matrix);
@@ -318,6 +328,19 @@ TEST_P(SchedulerTest, RunsInlineOnlyWhenAdmissible) {
   }
   gate_cv.notify_all();
   scheduler.Drain();
+
+  g_finish_entered = false;
+  g_finish_may_return = false;
+  auto finishing = MakeJob(1, nullptr, &finished);
+  finishing->job.finish = FinishWhenReleased;
+  scheduler.Submit(&finishing->job);
+  while (!g_finish_entered) std::this_thread::yield();
+  EXPECT_FALSE(scheduler.RunInline(&again->job));
+  EXPECT_FALSE(again->job.ran_inline);
+  g_finish_may_return = true;
+  scheduler.Drain();
+  EXPECT_TRUE(scheduler.RunInline(&again->job));  // Nothing in flight again.
+  EXPECT_EQ(finished.load(), 4);
   EXPECT_TRUE(TakeViolations().empty());
 }
 
