@@ -99,8 +99,10 @@ build() {  # build PACKAGE DIR
 }
 
 # --- 4. the analyzer -----------------------------------------------------------------------------
+# --symlink_prefix=/ : this output base must not repoint the checkout's bazel-* links, or the
+# default output base's next `bazel build //...` would walk into the foreign execroot.
 (cd "$REPO" && bazel --output_base="$OUTPUT_BASE" build --disk_cache=/root/.cache/prism/bazel-disk \
-  --jobs="$JOBS" --config=opt //cli:prism //services/analyzer/frontend:summarize_tool >&2)
+  --symlink_prefix=/ --jobs="$JOBS" --config=opt //cli:prism //services/analyzer/frontend:summarize_tool >&2)
 BIN=$(cd "$REPO" && bazel --output_base="$OUTPUT_BASE" info --config=opt bazel-bin 2>/dev/null)
 PRISM=$BIN/cli/prism
 SUMMARIZE=$BIN/services/analyzer/frontend/summarize_tool
