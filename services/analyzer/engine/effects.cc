@@ -100,11 +100,19 @@ bool HasDereference(const std::vector<std::string>& selectors) {
 
 bool SelectorsOverlap(const std::vector<std::string>& a,
                       const std::vector<std::string>& b) {
-  const size_t n = std::min(a.size(), b.size());
+  return SelectorsOverlap(a, nullptr, b);
+}
+
+bool SelectorsOverlap(const std::vector<std::string>& a,
+                      const std::string* a_last,
+                      const std::vector<std::string>& b) {
+  const size_t a_size = a.size() + (a_last != nullptr ? 1 : 0);
+  const size_t n = std::min(a_size, b.size());
   for (size_t i = 0; i < n; ++i) {
-    if (a[i] == b[i]) continue;
-    if (IsDereference(a[i]) && IsDereference(b[i])) continue;
-    if (IsEnclosing(a[i]) || IsEnclosing(b[i])) return true;
+    const std::string& one = i < a.size() ? a[i] : *a_last;
+    if (one == b[i]) continue;
+    if (IsDereference(one) && IsDereference(b[i])) continue;
+    if (IsEnclosing(one) || IsEnclosing(b[i])) return true;
     return false;
   }
   return true;  // One is a prefix of the other: a whole object overlaps its

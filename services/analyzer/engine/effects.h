@@ -108,6 +108,10 @@ std::string FieldName(const std::string& selector);
 bool HasDereference(const std::vector<std::string>& selectors);
 bool SelectorsOverlap(const std::vector<std::string>& a,
                       const std::vector<std::string>& b);
+// The same with `a_last` (when not null) appended to `a`, without a copy.
+bool SelectorsOverlap(const std::vector<std::string>& a,
+                      const std::string* a_last,
+                      const std::vector<std::string>& b);
 // The same for two paths through contexts, which different handlers may view
 // as different record types (`struct hdr *h = arg;` and `struct conn *c =
 // arg;`): fields of different records may share bytes, so they overlap.

@@ -91,8 +91,18 @@ std::string HandOver::Key() const {
 }
 
 std::string HandedEffect::Key() const {
-  return absl::StrCat(effect.path.Key(), effect.write ? "|W#" : "|R#",
-                      root.Key(), "#", callback.Key(), "#", parameter);
+  return KeyOf(effect.path.Key(), effect.write,
+               AfterKey(root, callback, parameter));
+}
+
+std::string HandedEffect::KeyOf(const std::string& path_key, bool write,
+                                const std::string& after_key) {
+  return absl::StrCat(path_key, write ? "|W#" : "|R#", after_key);
+}
+
+std::string HandedEffect::AfterKey(const Value& root, const Value& callback,
+                                   int parameter) {
+  return absl::StrCat(root.Key(), "#", callback.Key(), "#", parameter);
 }
 
 bool CanBeHandedOver(const Value& value) {
@@ -116,16 +126,21 @@ bool InHandedObject(const Path& path, const Value& object,
       path.index != base.index) {
     return false;
   }
-  std::vector<std::string> region = base.selectors;
-  if (object.kind == Value::Kind::kLoadedFrom) region.push_back("*");
-  if (!SelectorsOverlap(region, path.selectors)) return false;
-  if (base.truncated || path.selectors.size() < region.size()) {
+  // The object's region: its selectors, and one dereference more when it is
+  // what a pointer points to; compared in place, as this runs for every pair
+  // of an effect and a hand-over in a body.
+  static const std::string* const kDereference = new std::string("*");
+  const std::string* last =
+      object.kind == Value::Kind::kLoadedFrom ? kDereference : nullptr;
+  const size_t region_size = base.selectors.size() + (last != nullptr ? 1 : 0);
+  if (!SelectorsOverlap(base.selectors, last, path.selectors)) return false;
+  if (base.truncated || path.selectors.size() < region_size) {
     // The whole object (or more): everything in it.
     rest->clear();
     *rest_truncated = true;
     return true;
   }
-  rest->assign(path.selectors.begin() + region.size(), path.selectors.end());
+  rest->assign(path.selectors.begin() + region_size, path.selectors.end());
   *rest_truncated = path.truncated;
   return true;
 }
@@ -274,6 +289,10 @@ void HandOverTracker::Finish(const std::map<std::string, Store>& stores,
   // Past the bound (a body storing into hundreds of places), every effect
   // that may follow a hand-over counts, as touching its object somewhere.
   bool coarse = coarse_ || handed_.size() > kMaxHeldObjects;
+  std::vector<const Store*> holdable;  // Stores of pointers that can be held.
+  for (const auto& [store_key, store] : stores) {
+    if (CanBeHandedOver(store.value)) holdable.push_back(&store);
+  }
   size_t done = 0;
   for (int round = 0;
        round < kMaxHeldRounds && done < handed_.size() && !coarse; ++round) {
@@ -281,11 +300,11 @@ void HandOverTracker::Finish(const std::map<std::string, Store>& stores,
     for (size_t i = done; i < end; ++i) {
       const HandOver holder = handed_[i].first;
       const Timed when = handed_[i].second;
-      for (const auto& [store_key, store] : stores) {
+      for (const Store* held_store : holdable) {
+        const Store& store = *held_store;
         std::vector<std::string> rest;
         bool truncated = false;
-        if (!CanBeHandedOver(store.value) ||
-            !InHandedObject(store.target, holder.object, &rest, &truncated)) {
+        if (!InHandedObject(store.target, holder.object, &rest, &truncated)) {
           continue;
         }
         HandOver held{store.value,
@@ -312,20 +331,43 @@ void HandOverTracker::Finish(const std::map<std::string, Store>& stores,
     if (IsFunctionLocalObject(handed.root.path)) continue;  // Dies here.
     out->handed_over.try_emplace(handed.Key(), handed);
   }
+  // Effects × hand-overs: the parts of each record's key are computed once
+  // per effect and per hand-over, and a record is built only when new.
+  std::vector<std::string> after_keys;
+  after_keys.reserve(handed_.size());
+  for (const auto& [handed, when] : handed_) {
+    after_keys.push_back(
+        HandedEffect::AfterKey(handed.root, handed.callback, handed.parameter));
+  }
   for (const auto& [effect, at] : effects_) {
-    for (const auto& [handed, when] : handed_) {
+    const bool own_recordable = Recordable(effect.path);
+    std::string own_key;  // effect.path.Key(), once needed.
+    for (size_t h = 0; h < handed_.size(); ++h) {
+      const auto& [handed, when] = handed_[h];
       if (!MayRunAfter(when, at)) continue;
       std::vector<std::string> rest;
       bool truncated = false;
       const bool inside =
           InHandedObject(effect.path, handed.object, &rest, &truncated);
       if (!inside && !coarse) continue;
-      HandedEffect after{effect, handed.root, handed.callback,
-                         handed.parameter};
       // Outside the object's known places (coarse): named by its own path,
       // which matches the registered handler's accesses anywhere.
-      if (inside) after.effect.path = FromRoot(handed, effect.path);
-      AddHandedEffect(std::move(after), out);
+      const bool renamed = inside && handed.aliased;
+      Path from_root;
+      if (renamed) {
+        from_root = FromRoot(handed, effect.path);
+        if (!Recordable(from_root)) continue;
+      } else {
+        if (!own_recordable) continue;
+        if (own_key.empty()) own_key = effect.path.Key();
+      }
+      std::string key = HandedEffect::KeyOf(
+          renamed ? from_root.Key() : own_key, effect.write, after_keys[h]);
+      if (out->after_handover.count(key)) continue;
+      HandedEffect after{effect, handed.root, handed.callback,
+                         handed.parameter};
+      if (renamed) after.effect.path = std::move(from_root);
+      out->after_handover.emplace(std::move(key), std::move(after));
     }
   }
 }

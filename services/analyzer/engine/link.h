@@ -79,6 +79,13 @@ struct HandedEffect {
   Value callback;
   int parameter = 0;
   std::string Key() const;
+  // Key() from its parts: the effect's path key and access, and the key of
+  // what it runs after (root, callback, parameter) — for loops that pair many
+  // effects with many hand-overs and compute each part once.
+  static std::string KeyOf(const std::string& path_key, bool write,
+                           const std::string& after_key);
+  static std::string AfterKey(const Value& root, const Value& callback,
+                              int parameter);
 };
 
 struct Solved {
