@@ -30,6 +30,8 @@ _PLAIN_LIBRARIES = {
     "gtest_main": ["-lgtest_main", "-lgtest", "-lpthread"],
     "gmock": ["-lgmock", "-lgtest", "-lpthread"],
     "gmock_main": ["-lgmock_main", "-lgmock", "-lgtest", "-lpthread"],
+    # --no-as-needed: nothing names jemalloc's symbols, it replaces malloc by being linked.
+    "jemalloc": ["-Wl,--no-as-needed", "-ljemalloc", "-Wl,--as-needed"],
 }
 
 def _pkg_config_libs(ctx, modules):

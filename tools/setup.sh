@@ -9,6 +9,8 @@ PACKAGES=(
   protobuf-compiler protobuf-compiler-grpc libprotobuf-dev libgrpc++-dev libabsl-dev
   # Analyzer: Clang/LLVM 14 LibTooling, and clang itself (its builtin headers, -fsyntax-only floor)
   clang-14 libclang-14-dev libclang-cpp14-dev llvm-14-dev
+  # Analyzer binaries' allocator (third_party/BUILD.bazel: analyzer_malloc)
+  libjemalloc-dev
   # Runtime
   libevent-dev
   # Analyzer service: Redis client library (the Redis cache backend)
