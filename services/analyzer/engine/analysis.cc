@@ -24,6 +24,10 @@ AnalysisResult Analysis::Run() {
     field_overrides_[name] = declaration;
     bare_field_overrides_[FieldName(name)] = declaration;
   }
+  any_override_ = !options_.overrides.empty() || !field_overrides_.empty();
+  for (const auto& [name, global] : program_.globals()) {
+    if (!global->override_reason().empty()) any_override_ = true;
+  }
   for (const auto& [name, model] : options_.models) {
     for (const FunctionModel::Hidden& hidden : model.hidden) {
       if (hidden.per_thread) per_thread_states_.insert(hidden.name);

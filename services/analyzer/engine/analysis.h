@@ -116,10 +116,20 @@ struct HandlerAccesses {
   std::vector<HandlerAccess> unknown;
   std::vector<const HandlerAccess*> all_global;
   std::map<std::string, std::vector<HandlerAccess>> context_groups;
+  // global_groups with one access for every set of accesses the removal plan
+  // cannot tell apart when no override is declared (DistinctForPlan): the
+  // plan pass matches every pair of accesses, the report pass only a few.
+  std::map<std::string, std::vector<HandlerAccess>> plan_global_groups;
   // Accesses of objects the handler handed to registrations, made after the
   // hand-over (handed_objects.cc): they race with the registered handlers.
   std::vector<HandedAccess> handed_over;
 };
+
+// The accesses of each group that differ in what the plan pass reads of them
+// (conflicts.cc), first of each kind kept in order: matching a repeat records
+// nothing new, so the plan is the same.
+std::map<std::string, std::vector<HandlerAccess>> DistinctForPlan(
+    const std::map<std::string, std::vector<HandlerAccess>>& groups);
 
 inline std::string LocationKey(const SourceLocation& location) {
   return absl::StrCat(location.file(), ":", location.line(), ":",
@@ -392,6 +402,13 @@ class Analysis {
                   bool named);
   bool plan_pass_ = false;
   HeldPair held_pair_;                 // The current pair's, being built.
+  // What the plan pass already recorded for the current pair, by every input
+  // of RemovalGroupFor: recording it again changes nothing.
+  std::set<std::tuple<std::string, bool, std::string, std::string>>
+      held_recorded_;
+  // Whether the programmer declared any override at all: without one,
+  // FindOverride finds nothing and the plan pass need not ask it.
+  bool any_override_ = true;
   HeldPairs held_pairs_;
   std::map<std::string, RemovalGroup> removal_groups_;
   const AnalysisOptions& options_;

@@ -262,6 +262,7 @@ HandlerAccesses Analysis::Classify(const HandlerInfo& handler) {
   }
   for (const HandlerAccess& access : out.unknown)
     out.all_global.push_back(&access);
+  out.plan_global_groups = DistinctForPlan(out.global_groups);
   return out;
 }
 

@@ -28,25 +28,22 @@ bool Analysis::Record(const HandlerAccess& a, const HandlerAccess& b,
                       prism::v1::ConflictKind kind,
                       std::map<ConflictKey, prism::v1::Conflict>* conflicts,
                       const std::string* named) {
-  std::string resource;
-  if (named != nullptr) {
-    resource = *named;
-  } else if (a.unknown || b.unknown) {
-    resource = a.unknown ? a.resource : b.resource;
-  } else {
-    resource = a.path.selectors.size() >= b.path.selectors.size() ? a.resource
-                                                                  : b.resource;
-  }
+  const std::string& resource =
+      named != nullptr             ? *named
+      : (a.unknown || b.unknown)   ? (a.unknown ? a.resource : b.resource)
+      : a.path.selectors.size() >= b.path.selectors.size() ? a.resource
+                                                           : b.resource;
   if (plan_pass_) return RecordHeld(a, b, kind, resource, named != nullptr);
+  // An active reason for this resource stays whatever this pair of accesses
+  // is: nothing to find (callers stop looking for one once it is active).
+  auto [it, inserted] = conflicts->try_emplace(ConflictKey{kind, resource});
+  prism::v1::Conflict& conflict = it->second;
+  if (!inserted && !conflict.removed_by_programmer()) return true;
   Override scratch;
   const Override* override =
       FindOverride(a, b, resource, named != nullptr, &scratch);
-  auto [it, inserted] = conflicts->try_emplace(ConflictKey{kind, resource});
-  prism::v1::Conflict& conflict = it->second;
   if (!inserted) {
-    if (override != nullptr || !conflict.removed_by_programmer()) {
-      return override == nullptr;
-    }
+    if (override != nullptr) return false;
     conflict.Clear();  // An active reason replaces a removed one.
   }
   conflict.set_kind(kind);
@@ -75,7 +72,10 @@ bool Analysis::RecordHeld(const HandlerAccess& a, const HandlerAccess& b,
                           prism::v1::ConflictKind kind,
                           const std::string& resource, bool named) {
   Override scratch;
-  if (FindOverride(a, b, resource, named, &scratch) != nullptr) return false;
+  if (any_override_ &&
+      FindOverride(a, b, resource, named, &scratch) != nullptr) {
+    return false;
+  }
   if (kind != prism::v1::CONFLICT_KIND_GLOBAL) return true;
   // Unknown code is named by the function that runs it: a model for that
   // one function removes its conflicts, not another unknown function's.
@@ -89,6 +89,11 @@ bool Analysis::RecordHeld(const HandlerAccess& a, const HandlerAccess& b,
   if (a.atomic && b.atomic && a.via.size() > 2 && b.via.size() > 2 &&
       a.via[a.via.size() - 2] == b.via[b.via.size() - 2]) {
     wrapper = a.via[a.via.size() - 2];
+  }
+  if (!held_recorded_
+           .emplace(resource, a.atomic && b.atomic, unknown_code, wrapper)
+           .second) {
+    return true;
   }
   RemovalGroup group =
       RemovalGroupFor(resource, a.atomic && b.atomic, unknown_code, wrapper);
@@ -123,6 +128,30 @@ static bool PointerAndPointee(const Path& a, const Path& b) {
     if (longer.selectors[k] == enclosing::kEnclosingObject) return false;
   }
   return longer.selectors[shorter.selectors.size()] == "*";
+}
+
+// What RecordHeld and MatchGroups read of an access, overrides aside
+// (FindOverride also reads call chains and global keys: only used when no
+// override exists).
+std::map<std::string, std::vector<HandlerAccess>> DistinctForPlan(
+    const std::map<std::string, std::vector<HandlerAccess>>& groups) {
+  std::map<std::string, std::vector<HandlerAccess>> distinct;
+  for (const auto& [group, list] : groups) {
+    std::set<std::string> seen;
+    std::vector<HandlerAccess>& kept = distinct[group];
+    for (const HandlerAccess& access : list) {
+      const size_t calls = access.via.size();
+      std::string key = absl::StrCat(
+          static_cast<int>(access.path.base), "\x1e", access.path.key, "\x1e",
+          access.path.truncated, access.write, access.atomic, access.unknown,
+          access.context, "\x1e", access.resource, "\x1e",
+          access.unknown && calls > 1 ? access.via.back() : "", "\x1e",
+          access.atomic && calls > 2 ? access.via[calls - 2] : "\x1f", "\x1e",
+          absl::StrJoin(access.path.selectors, "\x1f"));
+      if (seen.insert(std::move(key)).second) kept.push_back(access);
+    }
+  }
+  return distinct;
 }
 
 void Analysis::MatchGroups(
@@ -217,8 +246,10 @@ void Analysis::MatchPair(
     size_t i, size_t j, const HandlerAccesses& a, const HandlerAccesses& b,
     std::map<ConflictKey, prism::v1::Conflict>* conflicts_out) {
   std::map<ConflictKey, prism::v1::Conflict>& conflicts = *conflicts_out;
-  MatchGroups(a.global_groups, b.global_groups, prism::v1::CONFLICT_KIND_GLOBAL,
-              &conflicts);
+  const bool distinct_suffice = plan_pass_ && !any_override_;
+  MatchGroups(distinct_suffice ? a.plan_global_groups : a.global_groups,
+              distinct_suffice ? b.plan_global_groups : b.global_groups,
+              prism::v1::CONFLICT_KIND_GLOBAL, &conflicts);
   // <unknown> (and escaped context) accesses overlap every global resource.
   auto match_unknown = [&](const std::vector<HandlerAccess>& unknown,
                            const std::vector<const HandlerAccess*>& others,
@@ -265,6 +296,8 @@ void Analysis::MatchPair(
   // Objects one handler handed to the other's registration, touched after.
   MatchHandedOver(a, *ordered_[j], b, true, &conflicts);
   if (i != j) MatchHandedOver(b, *ordered_[i], a, false, &conflicts);
+  // The plan holds global conflicts only (RecordHeld).
+  if (plan_pass_) return;
   MatchGroups(a.context_groups, b.context_groups,
               prism::v1::CONFLICT_KIND_CONTEXT, &conflicts);
 }
@@ -274,6 +307,7 @@ void Analysis::HoldPair(size_t i, size_t j, const HandlerAccesses& a,
   std::map<ConflictKey, prism::v1::Conflict> unused;
   plan_pass_ = true;
   held_pair_ = HeldPair();
+  held_recorded_.clear();
   MatchPair(i, j, a, b, &unused);
   plan_pass_ = false;
   held_pair_.truncated = held_pair_.groups.size() > kPlanGroupsPerPair;
