@@ -142,7 +142,7 @@ void SetAgentSourceFactory(AgentSourceFactory factory) {
 std::unique_ptr<ConstraintSource> NewAgentSource(
     const std::string& socket_path) {
   AgentSourceFactory factory = g_agent_factory.load();
-  if (factory != nullptr && !socket_path.empty()) return factory(socket_path);
+  if (factory != nullptr) return factory(socket_path);
   return std::make_unique<NoAgent>(socket_path);
 }
 

@@ -40,8 +40,9 @@ class ConstraintSource {
       const std::string& program, const std::string& build_id, int pid) = 0;
 };
 
-// The agent source for `socket_path`. Without a registered factory (no client
-// linked in yet) it always answers NotFound. A gRPC client library registers
+// The agent source for `socket_path` (empty: the client's default,
+// /run/prism/agent.sock). Without a registered factory (no client linked in)
+// it always answers NotFound. A gRPC client library registers
 // itself with SetAgentSourceFactory (e.g. from a static initializer), so the
 // runtime core never depends on gRPC.
 std::unique_ptr<ConstraintSource> NewAgentSource(

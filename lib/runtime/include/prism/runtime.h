@@ -78,7 +78,9 @@ struct prism_options {
   enum prism_scheduler scheduler;
   int workers;                  /* 0: PRISM_WORKERS, else the number of cores */
   int check;                    /* 0: PRISM_CHECK; 1: checker on; -1: checker off */
-  const char *agent_socket;     /* NULL: PRISM_AGENT_SOCKET, else no agent */
+  /* NULL: PRISM_AGENT_SOCKET, else /run/prism/agent.sock. Asked only when the agent client
+   * (//lib/runtime:agent_client) is linked; deadline PRISM_AGENT_TIMEOUT_MS (default 200). */
+  const char *agent_socket;
 };
 
 void prism_options_init(struct prism_options *opts);
