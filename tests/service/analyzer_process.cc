@@ -18,17 +18,8 @@ namespace prism::testing {
 
 constexpr char kAnalyzer[] = "services/analyzer/service/prism-analyzer";
 
-std::string TestDirectory() {
-  const char* base = getenv("TEST_TMPDIR");
-  std::string pattern =
-      std::string(base != nullptr ? base : "/tmp") + "/analyzerXXXXXX";
-  if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp");
-  return pattern;
-}
-
 AnalyzerProcess::AnalyzerProcess(std::vector<std::string> flags) {
-  const std::string directory = TestDirectory();
-  log_path_ = directory + "/stderr.log";
+  const std::string directory = TestDirectory("analyzer");
   bool has_cache_dir = false;
   for (const std::string& flag : flags) {
     has_cache_dir = has_cache_dir || absl::StartsWith(flag, "--cache-dir=");
@@ -37,57 +28,16 @@ AnalyzerProcess::AnalyzerProcess(std::vector<std::string> flags) {
                                    "--jobs=2"};
   if (!has_cache_dir) argv.push_back("--cache-dir=" + directory + "/state");
   argv.insert(argv.end(), flags.begin(), flags.end());
-  int out[2];
-  if (pipe(out) != 0) throw std::runtime_error("pipe");
-  pid_ = fork();
-  if (pid_ == 0) {
-    dup2(out[1], STDOUT_FILENO);
-    FILE* log = fopen(log_path_.c_str(), "w");
-    if (log != nullptr) dup2(fileno(log), STDERR_FILENO);
-    close(out[0]);
-    std::vector<char*> args;
-    for (std::string& arg : argv) args.push_back(arg.data());
-    args.push_back(nullptr);
-    execv(kAnalyzer, args.data());
-    _exit(127);
-  }
-  close(out[1]);
-  std::string line;
-  char c;
-  while (read(out[0], &c, 1) == 1 && c != '\n') line.push_back(c);
-  close(out[0]);
-  const std::string prefix = "listening on ";
-  if (!absl::StartsWith(line, prefix)) {
-    throw std::runtime_error("prism-analyzer did not start: " + Log());
-  }
-  address_ = line.substr(prefix.size());
-  channel_ = grpc::CreateChannel(address_, grpc::InsecureChannelCredentials());
+  process_ = std::make_unique<ListeningProcess>(std::move(argv),
+                                                directory + "/stderr.log");
+  channel_ =
+      grpc::CreateChannel(address(), grpc::InsecureChannelCredentials());
   channel_->WaitForConnected(std::chrono::system_clock::now() +
                              std::chrono::seconds(10));
   stub_ = v1::Analyzer::NewStub(channel_);
 }
 
-AnalyzerProcess::~AnalyzerProcess() {
-  if (pid_ > 0) {
-    kill(pid_, SIGTERM);
-    waitpid(pid_, nullptr, 0);
-  }
-}
-
-void AnalyzerProcess::Kill() {
-  if (pid_ > 0) {
-    kill(pid_, SIGKILL);
-    waitpid(pid_, nullptr, 0);
-    pid_ = -1;
-  }
-}
-
-std::string AnalyzerProcess::Log() const {
-  std::ifstream in(log_path_);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
+AnalyzerProcess::~AnalyzerProcess() = default;
 
 v1::Digest DigestOf(const std::string& data) {
   v1::Digest digest;

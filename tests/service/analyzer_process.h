@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "prism/v1/analyzer_service.grpc.pb.h"
+#include "tests/lib/listening_process.h"
 
 namespace prism::testing {
 
@@ -24,22 +25,18 @@ class AnalyzerProcess {
   explicit AnalyzerProcess(std::vector<std::string> flags = {});
   ~AnalyzerProcess();
 
-  const std::string& address() const { return address_; }
+  const std::string& address() const { return process_->address(); }
   std::shared_ptr<grpc::Channel> channel() const { return channel_; }
   v1::Analyzer::Stub& stub() { return *stub_; }
   // Everything the process wrote on stderr so far.
-  std::string Log() const;
-  void Kill();  // SIGKILL, now.
+  std::string Log() const { return process_->Log(); }
+  void Kill() { process_->Kill(); }  // SIGKILL, now.
 
  private:
-  pid_t pid_ = -1;
-  std::string address_;
-  std::string log_path_;
+  std::unique_ptr<ListeningProcess> process_;
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<v1::Analyzer::Stub> stub_;
 };
-
-std::string TestDirectory();  // A fresh directory under TEST_TMPDIR.
 
 v1::Digest DigestOf(const std::string& data);
 

@@ -38,29 +38,6 @@ std::string ReadFile(const std::string& path) {
   return buffer.str();
 }
 
-// Raw bytes of a reply of the standard health service: field 1 (status) = 1
-// (SERVING).
-constexpr char kServing[] = "\x08\x01";
-
-grpc::Status HealthCheck(grpc::Channel& channel, std::string* reply) {
-  grpc::internal::RpcMethod method("/grpc.health.v1.Health/Check",
-                                   grpc::internal::RpcMethod::NORMAL_RPC);
-  grpc::ClientContext context;
-  grpc::Slice empty("", 0);
-  grpc::ByteBuffer request(&empty, 1);
-  grpc::ByteBuffer response;
-  grpc::Status status =
-      grpc::internal::BlockingUnaryCall<grpc::ByteBuffer, grpc::ByteBuffer>(
-          &channel, method, &context, request, &response);
-  std::vector<grpc::Slice> slices;
-  response.Dump(&slices);
-  reply->clear();
-  for (const grpc::Slice& slice : slices) {
-    reply->append(reinterpret_cast<const char*>(slice.begin()), slice.size());
-  }
-  return status;
-}
-
 grpc::Status Submit(v1::Analyzer::Stub& stub, const v1::Build& build) {
   v1::SubmitRequest request;
   *request.mutable_build() = build;
@@ -72,9 +49,9 @@ grpc::Status Submit(v1::Analyzer::Stub& stub, const v1::Build& build) {
 TEST(ServiceRpcTest, HealthCheckingAndReflectionAreOn) {
   AnalyzerProcess analyzer;
   std::string reply;
-  grpc::Status status = HealthCheck(*analyzer.channel(), &reply);
+  grpc::Status status = HealthCheck(*analyzer.channel(), "", &reply);
   ASSERT_TRUE(status.ok()) << status.error_message();
-  EXPECT_EQ(reply, std::string(kServing, 2));
+  EXPECT_EQ(reply, std::string(kHealthServing, 2));
 
   grpc::internal::RpcMethod method(
       "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo",
@@ -386,8 +363,8 @@ TEST(ServiceRpcTest, ManyConcurrentSubmitsEachGetAnAnswerAndTheServiceStaysUp) {
   }
   EXPECT_GE(accepted, 1);
   std::string reply;
-  EXPECT_TRUE(HealthCheck(*analyzer.channel(), &reply).ok());
-  EXPECT_EQ(reply, std::string(kServing, 2));
+  EXPECT_TRUE(HealthCheck(*analyzer.channel(), "", &reply).ok());
+  EXPECT_EQ(reply, std::string(kHealthServing, 2));
 }
 
 TEST(ServiceRpcTest, AnalysisPastItsWallTimeFailsNamingTheLimit) {
@@ -443,7 +420,7 @@ TEST(ServiceRpcTest, BearerTokenGuardsEveryRpcButHealth) {
   with.AddMetadata("authorization", "Bearer s3cret-token");
   EXPECT_TRUE(analyzer.stub().FindMissingBlobs(&with, find, &missing).ok());
   std::string reply;
-  EXPECT_TRUE(HealthCheck(*analyzer.channel(), &reply).ok());
+  EXPECT_TRUE(HealthCheck(*analyzer.channel(), "", &reply).ok());
 }
 
 }  // namespace

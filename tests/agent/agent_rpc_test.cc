@@ -1,0 +1,219 @@
+// prism.v1.Agent over real gRPC to a real prism-agent process: health, bad
+// input (each with its status code and message), oversized messages, a flood
+// of concurrent requests, garbage and abandoned connections, and an analyzer
+// that cannot be reached (degraded, never a crash).
+#include <gtest/gtest.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "prism/v1/agent_service.grpc.pb.h"
+#include "tests/lib/listening_process.h"
+
+namespace prism::testing {
+namespace {
+
+using ::grpc::StatusCode;
+
+constexpr char kAgent[] = "services/scheduler-agent/prism-agent";
+constexpr char kBuildId[] = "0123456789abcdef0123456789abcdef01234567";
+
+// A port nothing listens on: bound, then closed.
+int ClosedPort() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
+  socklen_t length = sizeof address;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
+  close(fd);
+  return ntohs(address.sin_port);
+}
+
+class Agent {
+ public:
+  explicit Agent(std::vector<std::string> flags = {}) {
+    const std::string directory = TestDirectory("agent");
+    std::vector<std::string> argv = {kAgent, "--socket=", "--listen=127.0.0.1:0",
+                                     "--cache-dir=" + directory + "/cache"};
+    argv.insert(argv.end(), flags.begin(), flags.end());
+    process_ = std::make_unique<ListeningProcess>(std::move(argv),
+                                                  directory + "/stderr.log");
+    grpc::ChannelArguments arguments;
+    arguments.SetMaxSendMessageSize(16 << 20);
+    channel_ = grpc::CreateCustomChannel(
+        process_->address(), grpc::InsecureChannelCredentials(), arguments);
+    channel_->WaitForConnected(std::chrono::system_clock::now() +
+                               std::chrono::seconds(10));
+    stub_ = v1::Agent::NewStub(channel_);
+  }
+
+  grpc::Status Get(const std::string& program, const std::string& build_id,
+                   v1::AgentGetConstraintsResponse* response = nullptr) {
+    v1::AgentGetConstraintsRequest request;
+    request.set_program(program);
+    request.set_build_id(build_id);
+    v1::AgentGetConstraintsResponse ignored;
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() +
+                         std::chrono::seconds(20));
+    return stub_->GetConstraints(&context, request,
+                                 response != nullptr ? response : &ignored);
+  }
+
+  v1::AgentStatusResponse Status() {
+    v1::AgentStatusResponse status;
+    grpc::ClientContext context;
+    EXPECT_TRUE(
+        stub_->GetStatus(&context, v1::AgentStatusRequest(), &status).ok());
+    return status;
+  }
+
+  grpc::Channel& channel() { return *channel_; }
+  v1::Agent::Stub& stub() { return *stub_; }
+  ListeningProcess& process() { return *process_; }
+
+ private:
+  std::unique_ptr<ListeningProcess> process_;
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<v1::Agent::Stub> stub_;
+};
+
+TEST(AgentRpcTest, HealthCheckingIsOn) {
+  Agent agent;
+  std::string reply;
+  ASSERT_TRUE(HealthCheck(agent.channel(), "", &reply).ok());
+  EXPECT_EQ(reply, std::string(kHealthServing, 2));
+  ASSERT_TRUE(HealthCheck(agent.channel(), "prism.v1.Agent", &reply).ok());
+  EXPECT_EQ(reply, std::string(kHealthServing, 2));
+}
+
+TEST(AgentRpcTest, MalformedRequestsAreRefusedWithTheReason) {
+  Agent agent;
+  grpc::Status empty = agent.Get("", "");
+  EXPECT_EQ(empty.error_code(), StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(empty.error_message().find("program name"), std::string::npos)
+      << empty.error_message();
+  for (const std::string& bad :
+       {std::string(""), std::string("xyz"), std::string("DEADBEEF"),
+        std::string("../../etc/passwd"), std::string(200, 'a'),
+        std::string("abc\0def", 7)}) {
+    grpc::Status status = agent.Get("httpd", bad);
+    EXPECT_EQ(status.error_code(), StatusCode::INVALID_ARGUMENT) << bad;
+    EXPECT_NE(status.error_message().find("is not a GNU build-id"),
+              std::string::npos)
+        << status.error_message();
+  }
+  grpc::Status control = agent.Get(std::string("ht\ntpd"), kBuildId);
+  EXPECT_EQ(control.error_code(), StatusCode::INVALID_ARGUMENT);
+  grpc::Status long_name = agent.Get(std::string(256, 'p'), kBuildId);
+  EXPECT_EQ(long_name.error_code(), StatusCode::INVALID_ARGUMENT);
+}
+
+TEST(AgentRpcTest, UnknownProgramWithoutAnAnalyzerIsNotFound) {
+  Agent agent;
+  grpc::Status status = agent.Get("never-built", kBuildId);
+  EXPECT_EQ(status.error_code(), StatusCode::NOT_FOUND);
+  EXPECT_NE(status.error_message().find("no analyzer configured"),
+            std::string::npos)
+      << status.error_message();
+  v1::AgentStatusResponse health = agent.Status();
+  EXPECT_FALSE(health.degraded());
+  EXPECT_EQ(health.not_found(), 1u);
+}
+
+TEST(AgentRpcTest, OversizedMessagesAreRefusedAndTheAgentStaysUp) {
+  Agent agent({"--max-message-bytes=65536"});
+  grpc::Status status = agent.Get(std::string(1 << 20, 'p'), kBuildId);
+  EXPECT_EQ(status.error_code(), StatusCode::RESOURCE_EXHAUSTED)
+      << status.error_message();
+  EXPECT_EQ(agent.Get("httpd", kBuildId).error_code(), StatusCode::NOT_FOUND);
+}
+
+TEST(AgentRpcTest, AFloodOfConcurrentRequestsIsAnsweredInFull) {
+  Agent agent;
+  constexpr int kThreads = 16, kPerThread = 50;
+  std::vector<std::thread> threads;
+  std::atomic<int> not_found{0};
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < kPerThread; ++i) {
+        if (agent.Get("httpd", kBuildId).error_code() == StatusCode::NOT_FOUND)
+          not_found.fetch_add(1);
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  EXPECT_EQ(not_found.load(), kThreads * kPerThread);
+  EXPECT_EQ(agent.Status().requests(), uint64_t{kThreads * kPerThread});
+}
+
+TEST(AgentRpcTest, GarbageAndAbandonedConnectionsLeaveItServing) {
+  Agent agent;
+  const std::string& address = agent.process().address();
+  const int port = std::stoi(address.substr(address.rfind(':') + 1));
+  for (const std::string& payload :
+       {std::string(4096, '\xab'),
+        std::string("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n") + std::string(64, '\0'),
+        std::string()}) {
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in target{};
+    target.sin_family = AF_INET;
+    target.sin_port = htons(static_cast<uint16_t>(port));
+    target.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&target), sizeof target),
+              0);
+    ASSERT_EQ(write(fd, payload.data(), payload.size()),
+              static_cast<ssize_t>(payload.size()));
+    close(fd);
+  }
+  // A client that gives up mid-request.
+  {
+    v1::AgentGetConstraintsRequest request;
+    request.set_program("httpd");
+    request.set_build_id(kBuildId);
+    v1::AgentGetConstraintsResponse response;
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now());
+    agent.stub().GetConstraints(&context, request, &response);
+  }
+  EXPECT_EQ(agent.Get("httpd", kBuildId).error_code(), StatusCode::NOT_FOUND);
+}
+
+TEST(AgentRpcTest, AnUnreachableAnalyzerMakesItDegradedNotDown) {
+  Agent agent({"--analyzer=127.0.0.1:" + std::to_string(ClosedPort()),
+               "--analyzer-timeout-ms=1000"});
+  grpc::Status status = agent.Get("httpd", kBuildId);
+  EXPECT_EQ(status.error_code(), StatusCode::UNAVAILABLE);
+  EXPECT_NE(status.error_message().find("no cached constraints"),
+            std::string::npos)
+      << status.error_message();
+  v1::AgentStatusResponse health = agent.Status();
+  EXPECT_TRUE(health.degraded());
+  EXPECT_NE(health.degraded_reason().find("127.0.0.1:"), std::string::npos);
+  std::string reply;
+  ASSERT_TRUE(HealthCheck(agent.channel(), "prism.v1.Agent.Analyzer", &reply)
+                  .ok());
+  EXPECT_EQ(reply, std::string("\x08\x02", 2)) << "expected NOT_SERVING";
+  ASSERT_TRUE(HealthCheck(agent.channel(), "", &reply).ok());
+  EXPECT_EQ(reply, std::string(kHealthServing, 2));
+}
+
+TEST(AgentRpcTest, TelemetryIsRefusedPlainly) {
+  Agent agent;
+  v1::AgentReportTelemetryRequest request;
+  v1::AgentReportTelemetryResponse response;
+  grpc::ClientContext context;
+  grpc::Status status = agent.stub().ReportTelemetry(&context, request, &response);
+  EXPECT_EQ(status.error_code(), StatusCode::UNIMPLEMENTED);
+}
+
+}  // namespace
+}  // namespace prism::testing
