@@ -5,6 +5,9 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "google/protobuf/util/json_util.h"
 #include "cli/service_client.h"
 #include "lib/elf/build_id.h"
 #include "services/analyzer/engine/engine.h"
@@ -30,6 +33,7 @@ struct QueryOptions {
   std::string program;
   std::string output;
   std::string out;  // prism constraints --out.
+  std::string cost_program;  // prism explain --cost.
   analyzer::ReportFormat format = analyzer::ReportFormat::kText;
   std::vector<std::string> positional;
   ServiceConnection connection;
@@ -75,7 +79,8 @@ int ParseQueryArgs(const std::string& verb, const std::string& usage,
         value("--build-id", &options->build_id) ||
         value("--binary", &options->binary) ||
         value("--program", &options->program) ||
-        value("-o", &options->output) || value("--out", &options->out)) {
+        value("-o", &options->output) || value("--out", &options->out) ||
+        value("--cost", &options->cost_program)) {
       continue;
     }
     if (value("--format", &format)) {
@@ -142,9 +147,9 @@ int Select(const std::string& verb, const QueryOptions& options,
   return -1;
 }
 
-int PrintReport(const std::string& verb, const QueryOptions& options,
-                const v1::AnalysisResult& result) {
-  const std::string report = analyzer::FormatReport(result, options.format);
+// Writes `report` to -o FILE or stdout; 0, or 1 after saying why not.
+int Emit(const std::string& verb, const QueryOptions& options,
+         const std::string& report) {
   if (options.output.empty()) {
     std::fwrite(report.data(), 1, report.size(), stdout);
     std::fflush(stdout);
@@ -153,7 +158,88 @@ int PrintReport(const std::string& verb, const QueryOptions& options,
                  options.output.c_str());
     return 1;
   }
+  return 0;
+}
+
+int PrintReport(const std::string& verb, const QueryOptions& options,
+                const v1::AnalysisResult& result) {
+  if (int failed = Emit(verb, options,
+                        analyzer::FormatReport(result, options.format));
+      failed != 0) {
+    return failed;
+  }
   return result.complete() ? 0 : 1;
+}
+
+std::string SiteText(const v1::AccessSite& site) {
+  std::string text = absl::StrCat(
+      site.access() == v1::ACCESS_KIND_WRITE ? "write" : "read", " at ",
+      site.location().file(), ":", site.location().line());
+  if (!site.via().empty()) {
+    absl::StrAppend(&text, " via ", absl::StrJoin(site.via(), " -> "));
+  }
+  return text;
+}
+
+// prism explain --cost: constraints by the time they made handlers wait in
+// production, each with the conflicts behind it.
+int PrintCosts(const std::string& verb, const QueryOptions& options,
+               const v1::GetCostsResponse& costs) {
+  std::string report;
+  if (options.format == analyzer::ReportFormat::kJson) {
+    google::protobuf::util::JsonPrintOptions json;
+    json.add_whitespace = true;
+    json.preserve_proto_field_names = true;
+    google::protobuf::util::MessageToJsonString(costs, &report, json);
+  } else if (options.format == analyzer::ReportFormat::kText) {
+    absl::StrAppend(&report, "Constraints of ", options.cost_program,
+                    " (build-id ", costs.build_id(), ", analysis ",
+                    costs.analysis_id(), ") by the time they made handlers "
+                    "wait, over ", costs.processes(), " process(es) on ",
+                    costs.hosts(), " host(s):\n");
+    if (costs.costs().empty()) {
+      absl::StrAppend(&report, "  no handler has waited yet\n");
+    }
+    int rank = 0;
+    for (const v1::ConstraintCost& cost : costs.costs()) {
+      absl::StrAppendFormat(
+          &report, "%3d. %s waits for %s (%s): %llu waits, %.6f s\n", ++rank,
+          cost.waiting(), cost.running(),
+          cost.kind() == v1::CONFLICT_KIND_GLOBAL ? "global" : "same context",
+          static_cast<unsigned long long>(cost.waits()),
+          static_cast<double>(cost.wait_nanos()) / 1e9);
+      if (cost.conflicts().empty()) {
+        absl::StrAppend(&report,
+                        "       (no conflict of the analysis: a handler the "
+                        "constraints do not name)\n");
+      }
+      for (const v1::Conflict& conflict : cost.conflicts()) {
+        absl::StrAppend(&report, "       ", conflict.resource(), ": ",
+                        SiteText(conflict.a_site()), "; ",
+                        SiteText(conflict.b_site()), "\n");
+      }
+    }
+  } else {
+    return VerbUsageError(verb, "--cost prints text or json");
+  }
+  return Emit(verb, options, report);
+}
+
+int RunCostQuery(const std::string& verb, const QueryOptions& options) {
+  if (!options.positional.empty()) {
+    return VerbUsageError(verb, "--cost takes no handler names");
+  }
+  std::unique_ptr<v1::Analyzer::Stub> stub = Connect(verb, options.connection);
+  if (stub == nullptr) return 2;
+  v1::GetCostsRequest request;
+  request.set_program(options.cost_program);
+  request.set_build_id(options.build_id);
+  v1::GetCostsResponse response;
+  grpc::ClientContext context;
+  PrepareCall(options.connection, &context);
+  grpc::Status status = stub->GetCosts(&context, request, &response);
+  if (!status.ok()) return ReportRpcFailure(verb, "querying costs", status);
+  return PrintCosts(verb, options, response);
 }
 
 }  // namespace
@@ -196,11 +282,17 @@ int RunExplainCommand(const std::vector<std::string>& args) {
       "[HANDLER_B]\n\nExplains every conflict between two handlers, or every "
       "conflict of one: resource, both access sites, call chains, override "
       "reasons. Handlers are named as reports print them ('on_read', or "
-      "'server.c:on_read' for a static one).\n\n",
+      "'server.c:on_read' for a static one).\n"
+      "       prism explain [options] --cost PROGRAM [--build-id HEX | --binary "
+      "PATH]\n\nRanks the constraints of the program's latest analysed build "
+      "(or the one named) by the time they made handlers wait in production, "
+      "from the telemetry servers report through prism-agent, each with the "
+      "conflicts behind it: the list of what to remove first.\n\n",
       kSelectorUsage, kOutputUsage);
   if (int status = ParseQueryArgs(verb, usage, args, &options); status >= 0) {
     return status;
   }
+  if (!options.cost_program.empty()) return RunCostQuery(verb, options);
   if (options.positional.empty() || options.positional.size() > 2) {
     return VerbUsageError(verb, "name one or two handlers");
   }

@@ -1,13 +1,21 @@
 // The runtime's client of prism-agent: at startup, when no constraints file is
 // given, prism_runtime_new asks the host's agent (prism.v1.Agent over its Unix
-// socket) for this program's constraints, once, with a short deadline. Linking
-// this library is what enables it: it registers itself with the runtime's
-// agent seam (constraints.h) from a static initializer, so the runtime core
-// keeps no dependency on gRPC.
+// socket) for this program's constraints, once, with a short deadline; while a
+// parallel runtime runs, a reporter thread sends the scheduler's per-constraint
+// waits to the agent every PRISM_TELEMETRY_SECONDS (default 10; 0: never) and
+// once more at prism_runtime_free. Linking this library is what enables both:
+// it registers itself with the runtime's seams (constraints.h,
+// telemetry_reporter.h) from a static initializer, so the runtime core keeps no
+// dependency on gRPC.
 #include <grpcpp/grpcpp.h>
 #include <sys/stat.h>
 
+#include <atomic>
 #include <cerrno>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
@@ -16,6 +24,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_format.h"
 #include "lib/runtime/constraints.h"
+#include "lib/runtime/telemetry_reporter.h"
 #include "prism/v1/agent_service.grpc.pb.h"
 
 namespace prism::runtime {
@@ -38,6 +47,14 @@ int TimeoutMs(std::string* warning) {
   return value;
 }
 
+std::unique_ptr<prism::v1::Agent::Stub> AgentStub(const std::string& socket) {
+  grpc::ChannelArguments arguments;
+  // Constraint sets of large programs exceed gRPC's 4 MB default.
+  arguments.SetMaxReceiveMessageSize(64 << 20);
+  return prism::v1::Agent::NewStub(grpc::CreateCustomChannel(
+      "unix:" + socket, grpc::InsecureChannelCredentials(), arguments));
+}
+
 class AgentClient : public ConstraintSource {
  public:
   explicit AgentClient(std::string socket)
@@ -55,13 +72,7 @@ class AgentClient : public ConstraintSource {
     }
     std::string warning;
     const int timeout_ms = TimeoutMs(&warning);
-    grpc::ChannelArguments arguments;
-    // Constraint sets of large programs exceed gRPC's 4 MB default.
-    arguments.SetMaxReceiveMessageSize(64 << 20);
-    std::shared_ptr<grpc::Channel> channel = grpc::CreateCustomChannel(
-        "unix:" + socket_, grpc::InsecureChannelCredentials(), arguments);
-    std::unique_ptr<prism::v1::Agent::Stub> stub =
-        prism::v1::Agent::NewStub(channel);
+    std::unique_ptr<prism::v1::Agent::Stub> stub = AgentStub(socket_);
     grpc::ClientContext context;
     context.set_deadline(std::chrono::system_clock::now() +
                          std::chrono::milliseconds(timeout_ms));
@@ -95,12 +106,89 @@ class AgentClient : public ConstraintSource {
   std::string socket_;
 };
 
+// Sends cumulative snapshots from its own thread; a report the agent does not
+// take within the deadline is dropped and counted in the next one.
+class AgentReporter : public TelemetryReporter {
+ public:
+  AgentReporter(std::string socket, TelemetrySnapshot snapshot, int period_s)
+      : socket_(socket.empty() ? kDefaultSocket : std::move(socket)),
+        snapshot_(std::move(snapshot)),
+        period_(std::chrono::seconds(period_s)),
+        thread_([this] { Run(); }) {}
+  ~AgentReporter() override { Stop(); }
+
+  void Stop() override {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (stopping_) return;
+      stopping_ = true;
+    }
+    wake_.notify_all();
+    thread_.join();
+  }
+
+ private:
+  void Run() {
+    std::unique_ptr<prism::v1::Agent::Stub> stub = AgentStub(socket_);
+    std::unique_lock<std::mutex> lock(mutex_);
+    for (;;) {
+      wake_.wait_for(lock, period_, [this] { return stopping_; });
+      // Stopping: this is the last report, whatever was sent before.
+      const bool last = stopping_;
+      lock.unlock();
+      Send(*stub, last ? std::chrono::milliseconds(500)
+                       : std::chrono::milliseconds(2000));
+      lock.lock();
+      if (last) return;
+    }
+  }
+
+  void Send(prism::v1::Agent::Stub& stub, std::chrono::milliseconds deadline) {
+    prism::v1::AgentReportTelemetryRequest request;
+    *request.mutable_telemetry() = snapshot_();
+    request.mutable_telemetry()->set_reports_dropped(dropped_);
+    prism::v1::AgentReportTelemetryResponse response;
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + deadline);
+    if (!stub.ReportTelemetry(&context, request, &response).ok()) ++dropped_;
+  }
+
+  const std::string socket_;
+  const TelemetrySnapshot snapshot_;
+  const std::chrono::seconds period_;
+  uint64_t dropped_ = 0;  // Only the reporter's thread touches it.
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool stopping_ = false;
+  std::thread thread_;  // Last: starts once everything above exists.
+};
+
 std::unique_ptr<ConstraintSource> NewAgentClient(const std::string& socket) {
   return std::make_unique<AgentClient>(socket);
 }
 
+std::unique_ptr<TelemetryReporter> NewAgentReporter(
+    const std::string& socket, TelemetrySnapshot snapshot) {
+  int period_s = 10;
+  if (const char* text = std::getenv("PRISM_TELEMETRY_SECONDS");
+      text != nullptr && *text != '\0') {
+    if (!absl::SimpleAtoi(text, &period_s) || period_s < 0 ||
+        period_s > 86400) {
+      std::fprintf(stderr,
+                   "prism: PRISM_TELEMETRY_SECONDS='%s' is not 0..86400; "
+                   "reporting every 10 s\n",
+                   text);
+      period_s = 10;
+    }
+  }
+  if (period_s == 0) return nullptr;
+  return std::make_unique<AgentReporter>(socket, std::move(snapshot),
+                                         period_s);
+}
+
 const bool kRegistered = [] {
   SetAgentSourceFactory(&NewAgentClient);
+  SetTelemetryReporterFactory(&NewAgentReporter);
   return true;
 }();
 

@@ -34,6 +34,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "lib/runtime/constraints.h"
 #include "lib/runtime/scheduler.h"
+#include "lib/runtime/telemetry_reporter.h"
 #include "prism/runtime.h"
 
 namespace prism {
@@ -95,6 +96,9 @@ struct prism_runtime {
   prism::runtime::HandlerTable handlers;
   std::unique_ptr<prism::runtime::Checker> checker;
   std::unique_ptr<prism::runtime::Scheduler> scheduler;
+  // Sends the scheduler's per-constraint waits to the agent (null: no client
+  // linked, or telemetry off). Stopped before the scheduler goes.
+  std::unique_ptr<prism::runtime::TelemetryReporter> telemetry;
   bool parallel() const { return scheduler != nullptr; }
 
   // ---- Dispatching (loop.cc).

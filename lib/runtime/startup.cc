@@ -14,6 +14,7 @@
 #include "absl/strings/str_join.h"
 #include "lib/elf/build_id.h"
 #include "lib/runtime/identity.h"
+#include "lib/runtime/runtime_internal.h"
 #include "lib/runtime/runtime_state.h"
 
 // Exported by libevent 2.1 but declared only in its private headers: the lock
@@ -269,6 +270,11 @@ prism_runtime* prism_runtime_new(struct event_base* base,
   prism::runtime::PrepareBypassCheck();
   rt->scheduler = std::make_unique<Scheduler>(policy, rt->matrix.get(), workers,
                                               rt->checker.get());
+  const char* agent_socket = EnvOr(o.agent_socket, "PRISM_AGENT_SOCKET");
+  prism_runtime* runtime = rt.get();
+  rt->telemetry = prism::runtime::NewTelemetryReporter(
+      agent_socket != nullptr ? agent_socket : "",
+      [runtime] { return prism::runtime::RuntimeTelemetrySnapshot(runtime); });
   return rt.release();
 }
 

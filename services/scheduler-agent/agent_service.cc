@@ -32,8 +32,11 @@ bool IsWellFormedProgram(const std::string& program) {
 }  // namespace
 
 AgentService::AgentService(ConstraintCache* cache,
-                           std::unique_ptr<AnalyzerUpstream> upstream)
-    : cache_(cache), upstream_(std::move(upstream)) {}
+                           std::unique_ptr<AnalyzerUpstream> upstream,
+                           std::string host)
+    : cache_(cache),
+      upstream_(std::move(upstream)),
+      telemetry_(std::move(host)) {}
 
 void AgentService::SetHealth(grpc::HealthCheckServiceInterface* health) {
   absl::MutexLock lock(&mutex_);
@@ -160,10 +163,32 @@ grpc::Status AgentService::GetConstraints(
 }
 
 grpc::Status AgentService::ReportTelemetry(
-    grpc::ServerContext*, const v1::AgentReportTelemetryRequest*,
+    grpc::ServerContext*, const v1::AgentReportTelemetryRequest* request,
     v1::AgentReportTelemetryResponse*) {
-  return grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
-                      "telemetry is not relayed by this agent yet");
+  const v1::RuntimeTelemetry& report = request->telemetry();
+  if (!IsWellFormedProgram(report.program())) {
+    return Invalid("telemetry needs a program name of 1..255 printable bytes");
+  }
+  if (!IsWellFormedBuildId(report.build_id())) {
+    return Invalid(absl::StrCat("build-id '", report.build_id().substr(0, 140),
+                                "' is not a GNU build-id"));
+  }
+  if (report.pid() <= 0) return Invalid("telemetry needs the process's pid");
+  return ToGrpc(telemetry_.Record(report));
+}
+
+void AgentService::ForwardTelemetry() {
+  if (upstream_ == nullptr) return;
+  std::vector<v1::RuntimeTelemetry> sums = telemetry_.TakeChanged();
+  if (sums.empty()) return;
+  absl::Status sent = upstream_->Report(sums);
+  if (sent.ok()) {
+    telemetry_forwarded_.fetch_add(sums.size());
+    return;
+  }
+  telemetry_forward_failures_.fetch_add(1);
+  telemetry_.Restore(sums);
+  if (Unreachable(sent)) SetDegraded(true, std::string(sent.message()));
 }
 
 grpc::Status AgentService::GetStatus(grpc::ServerContext*,
@@ -181,6 +206,9 @@ grpc::Status AgentService::GetStatus(grpc::ServerContext*,
   response->set_fetched(fetched_.load());
   response->set_not_found(not_found_.load());
   response->set_corrupt_entries_discarded(cache_->corrupt_discarded());
+  response->set_telemetry_reports(telemetry_.received());
+  response->set_telemetry_forwarded(telemetry_forwarded_.load());
+  response->set_telemetry_forward_failures(telemetry_forward_failures_.load());
   return grpc::Status::OK;
 }
 

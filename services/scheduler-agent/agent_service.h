@@ -1,7 +1,8 @@
 // prism.v1.Agent: answers "constraints for program P, build-id B" from the
 // on-disk cache, fetching from the analyzer on a miss. Concurrent misses for
 // one build share one fetch, so hundreds of servers starting at once reach the
-// analyzer once. When the analyzer cannot be reached the agent is `degraded`:
+// analyzer once. Runtimes' telemetry is summed per build and forwarded to the
+// analyzer periodically. When the analyzer cannot be reached the agent is `degraded`:
 // it keeps serving what it has cached (last known good).
 #ifndef PRISM_SERVICES_SCHEDULER_AGENT_AGENT_SERVICE_H_
 #define PRISM_SERVICES_SCHEDULER_AGENT_AGENT_SERVICE_H_
@@ -19,6 +20,7 @@
 #include "prism/v1/agent_service.grpc.pb.h"
 #include "services/scheduler-agent/analyzer_upstream.h"
 #include "services/scheduler-agent/constraint_cache.h"
+#include "services/scheduler-agent/telemetry_relay.h"
 
 namespace prism::agent {
 
@@ -30,13 +32,18 @@ inline constexpr char kAnalyzerHealthName[] = "prism.v1.Agent.Analyzer";
 class AgentService final : public v1::Agent::Service {
  public:
   // `upstream` may be null: the agent answers from its cache alone.
-  AgentService(ConstraintCache* cache, std::unique_ptr<AnalyzerUpstream> upstream);
+  // `host` names this agent's telemetry sums at the analyzer.
+  AgentService(ConstraintCache* cache, std::unique_ptr<AnalyzerUpstream> upstream,
+               std::string host);
 
   // Health statuses follow the degraded state from now on.
   void SetHealth(grpc::HealthCheckServiceInterface* health);
 
   // Probes the analyzer once (within `wait`) and updates the degraded state.
   void CheckAnalyzer(absl::Duration wait);
+  // Hands the analyzer the telemetry sums that changed since the last call
+  // (kept for the next call when it cannot take them).
+  void ForwardTelemetry();
 
   grpc::Status GetConstraints(grpc::ServerContext* context,
                               const v1::AgentGetConstraintsRequest* request,
@@ -63,6 +70,7 @@ class AgentService final : public v1::Agent::Service {
 
   ConstraintCache* cache_;
   std::unique_ptr<AnalyzerUpstream> upstream_;
+  TelemetryRelay telemetry_;
 
   absl::Mutex mutex_;
   absl::flat_hash_map<std::string, std::shared_ptr<Fetch>> in_flight_
@@ -72,7 +80,7 @@ class AgentService final : public v1::Agent::Service {
   grpc::HealthCheckServiceInterface* health_ ABSL_GUARDED_BY(mutex_) = nullptr;
 
   std::atomic<uint64_t> requests_{0}, cache_hits_{0}, fetched_{0},
-      not_found_{0};
+      not_found_{0}, telemetry_forwarded_{0}, telemetry_forward_failures_{0};
 };
 
 }  // namespace prism::agent

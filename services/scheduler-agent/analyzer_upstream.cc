@@ -33,13 +33,18 @@ AnalyzerUpstream::AnalyzerUpstream(UpstreamOptions options)
   stub_ = v1::Analyzer::NewStub(channel_);
 }
 
+void AnalyzerUpstream::Prepare(grpc::ClientContext* context) const {
+  context->set_deadline(absl::ToChronoTime(absl::Now() + options_.timeout));
+  if (!options_.token.empty()) {
+    context->AddMetadata("authorization",
+                         absl::StrCat("Bearer ", options_.token));
+  }
+}
+
 absl::StatusOr<v1::ConstraintSet> AnalyzerUpstream::Fetch(
     const std::string& program, const std::string& build_id) {
   grpc::ClientContext context;
-  context.set_deadline(absl::ToChronoTime(absl::Now() + options_.timeout));
-  if (!options_.token.empty()) {
-    context.AddMetadata("authorization", absl::StrCat("Bearer ", options_.token));
-  }
+  Prepare(&context);
   v1::GetConstraintsRequest request;
   request.set_program(program);
   request.set_build_id(build_id);
@@ -61,6 +66,20 @@ absl::StatusOr<v1::ConstraintSet> AnalyzerUpstream::Fetch(
         program, "' build-id ", build_id, "; refused"));
   }
   return std::move(*response.mutable_constraints());
+}
+
+absl::Status AnalyzerUpstream::Report(
+    const std::vector<v1::RuntimeTelemetry>& sums) {
+  grpc::ClientContext context;
+  Prepare(&context);
+  v1::ReportTelemetryRequest request;
+  for (const v1::RuntimeTelemetry& sum : sums) *request.add_reports() = sum;
+  v1::ReportTelemetryResponse response;
+  grpc::Status status = stub_->ReportTelemetry(&context, request, &response);
+  if (status.ok()) return absl::OkStatus();
+  return absl::Status(FromGrpc(status.error_code()),
+                      absl::StrCat("analyzer at ", options_.address, ": ",
+                                   status.error_message()));
 }
 
 bool AnalyzerUpstream::Reachable(absl::Duration wait) {

@@ -7,6 +7,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -33,10 +34,16 @@ class AnalyzerUpstream {
   absl::StatusOr<v1::ConstraintSet> Fetch(const std::string& program,
                                           const std::string& build_id);
 
+  // Hands the analyzer these telemetry sums.
+  absl::Status Report(const std::vector<v1::RuntimeTelemetry>& sums);
+
   // True when a connection to the analyzer can be made within `wait`.
   bool Reachable(absl::Duration wait);
 
  private:
+  // Deadline and bearer token of one call.
+  void Prepare(grpc::ClientContext* context) const;
+
   UpstreamOptions options_;
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<v1::Analyzer::Stub> stub_;

@@ -45,6 +45,8 @@ on-disk cache, or from the analyzer on a miss; with the analyzer away, the cache
   --analyzer-tls-ca=FILE        reach the analyzer over TLS, trusting this CA (PEM)
   --analyzer-timeout-ms=N       deadline of one fetch from the analyzer (default 5000)
   --analyzer-check-seconds=N    how often the analyzer's reachability is checked (default 10)
+  --telemetry-forward-seconds=N how often runtimes' telemetry goes to the analyzer (default 10)
+  --host=NAME                   this host's name in the telemetry (default: the hostname)
   --max-message-bytes=N         largest request accepted (default 1048576)
   --status                      do not serve: ask the agent at --socket (or --listen) for its
                                 status, print it; exit 0 healthy, 1 degraded, 2 unreachable
@@ -62,6 +64,8 @@ struct Flags {
   std::string analyzer_tls_ca;
   int64_t analyzer_timeout_ms = 5000;
   int64_t analyzer_check_seconds = 10;
+  int64_t telemetry_forward_seconds = 10;
+  std::string host;
   int64_t max_message_bytes = 1 << 20;
   bool status = false;
 };
@@ -126,6 +130,11 @@ Flags ParseFlags(int argc, char** argv) {
       number(&flags.analyzer_timeout_ms, 1);
     } else if (name == "--analyzer-check-seconds") {
       number(&flags.analyzer_check_seconds, 1);
+    } else if (name == "--telemetry-forward-seconds") {
+      number(&flags.telemetry_forward_seconds, 1);
+    } else if (name == "--host") {
+      if (value.empty()) Fail("--host wants a name");
+      flags.host = value;
     } else if (name == "--max-message-bytes") {
       number(&flags.max_message_bytes, 1024);
     } else {
@@ -238,6 +247,12 @@ int PrintStatus(const Flags& flags) {
   std::printf("corrupt entries discarded: %llu\n",
               static_cast<unsigned long long>(
                   status.corrupt_entries_discarded()));
+  std::printf("telemetry: %llu reports, %llu sums forwarded, %llu failed "
+              "forwards\n",
+              static_cast<unsigned long long>(status.telemetry_reports()),
+              static_cast<unsigned long long>(status.telemetry_forwarded()),
+              static_cast<unsigned long long>(
+                  status.telemetry_forward_failures()));
   return status.degraded() ? 1 : 0;
 }
 
@@ -276,7 +291,13 @@ int main(int argc, char** argv) {
     }
     upstream = std::make_unique<prism::agent::AnalyzerUpstream>(options);
   }
-  prism::agent::AgentService service(cache->get(), std::move(upstream));
+  if (flags.host.empty()) {
+    char name[256] = {};
+    gethostname(name, sizeof name - 1);
+    flags.host = name[0] != '\0' ? name : "localhost";
+  }
+  prism::agent::AgentService service(cache->get(), std::move(upstream),
+                                     flags.host);
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::ServerBuilder builder;
@@ -329,11 +350,19 @@ int main(int argc, char** argv) {
       service.CheckAnalyzer(absl::Seconds(2));
     }
   });
+  std::thread forwarder([&] {
+    while (!shutdown.WaitForNotificationWithTimeout(
+        absl::Seconds(flags.telemetry_forward_seconds))) {
+      service.ForwardTelemetry();
+    }
+  });
   int signal_number = 0;
   sigwait(&terminate, &signal_number);
   shutdown.Notify();
   server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
   checker.join();
+  forwarder.join();
+  service.ForwardTelemetry();  // What runtimes reported since the last forward.
   if (!flags.socket.empty()) unlink(flags.socket.c_str());
   return 0;
 }

@@ -5,7 +5,8 @@
 # killed the cache still serves; the cache survives an agent restart; a corrupt entry is
 # discarded, never served; a rebuilt binary (another build-id) never gets the old constraints;
 # with the agent stopped or silent the server starts serial and says why; garbage on the socket
-# leaves the agent serving.
+# leaves the agent serving; telemetry from a run under load reaches `prism explain --cost`,
+# costliest constraint first.
 set -euo pipefail
 work=$(mktemp -d "${TEST_TMPDIR:-/tmp}/agent_e2e.XXXXXX")
 source tests/service/lib.sh
@@ -24,14 +25,16 @@ build_id=$(readelf -n "$work/httpd_prism" | sed -n 's/.*Build ID: //p')
 # looks for it.
 analyzer_port=$(free_port)
 start_analyzer central --cache-dir="$work/analyzer" --listen=127.0.0.1:$analyzer_port
+# With the statistics override, so that handlers do run in parallel and wait on each other.
 "$prism" submit --server "$central_addr" --program httpd_prism --binary "$work/httpd_prism" \
-  examples/httpd/httpd.c -- -std=gnu11 >"$work/submit.id" 2>"$work/submit.log" ||
+  --overrides examples/httpd/overrides.txt examples/httpd/httpd.c -- -std=gnu11 >"$work/submit.id" 2>"$work/submit.log" ||
   fail "submit: $(cat "$work/submit.log")"
 
 agent_pid=
 start_agent() {
   "$agent_bin" --socket="$socket" --cache-dir="$work/agent-cache" \
-    --analyzer=127.0.0.1:$analyzer_port --analyzer-check-seconds=1 "$@" \
+    --analyzer=127.0.0.1:$analyzer_port --analyzer-check-seconds=1 \
+    --telemetry-forward-seconds=1 "$@" \
     >"$work/agent.out" 2>>"$work/agent.log" &
   agent_pid=$!
   pids+=("$agent_pid")
@@ -145,13 +148,63 @@ PY
 serve after_garbage "$work/httpd_prism"
 expect_mode after_garbage exact
 
-# 7. The agent stopped: the server starts serial and says why.
+# 7. Telemetry: a run under load (CPU-heavy and file routes from concurrent clients) reports its
+# waits through the agent; `prism explain --cost` ranks them, costliest first, each with the
+# conflicts behind it. Waiting depends on timing, so load is applied until some wait shows.
+export PRISM_TELEMETRY_SECONDS=1
+PRISM_AGENT_SOCKET=$socket PRISM_WORKERS=2 "$work/httpd_prism" --port 0 \
+  --docroot examples/httpd/docroot --log "$work/loaded.access" >"$work/loaded.out" \
+  2>"$work/loaded.err" &
+loaded_pid=$!
+pids+=("$loaded_pid")
+loaded_port=$(wait_for_port "$work/loaded.out" "$loaded_pid") || fail "loaded server did not start"
+expect_mode loaded exact
+costs=""
+for round in $(seq 8); do
+  clients=()
+  for client in 1 2 3 4; do
+    (for _ in $(seq 25); do
+       curl -sf -o /dev/null "http://127.0.0.1:$loaded_port/render/page$client"
+       curl -sf -o /dev/null "http://127.0.0.1:$loaded_port/index.html"
+     done) &
+    clients+=($!)
+  done
+  wait "${clients[@]}" || fail "a client of the loaded server failed"
+  sleep 2.5  # a runtime report, then an agent forward
+  costs=$("$prism" explain --server 127.0.0.1:$analyzer_port --cost httpd_prism --format=json \
+          2>&1) || fail "explain --cost: $costs"
+  python3 -c 'import json,sys; sys.exit(0 if json.loads(sys.argv[1]).get("costs") else 1)' \
+    "$costs" && break
+done
+kill -TERM "$loaded_pid"
+wait "$loaded_pid" || fail "loaded server exited with status $?"
+unset PRISM_TELEMETRY_SECONDS
+python3 - "$costs" "$build_id" <<'PY' || fail "explain --cost: $costs"
+import json, sys
+r = json.loads(sys.argv[1])
+assert r["build_id"] == sys.argv[2], r["build_id"]
+costs = r["costs"]
+assert costs, "no wait reached the analyzer"
+nanos = [int(c.get("wait_nanos", 0)) for c in costs]
+assert nanos == sorted(nanos, reverse=True), nanos
+for c in costs:
+    assert int(c["waits"]) > 0, c
+    assert c["waiting"] and c["running"], c
+    # Every constraint the analysis states comes with the conflicts behind it.
+    if "<handlers not in the constraints>" not in (c["waiting"], c["running"]):
+        assert c.get("conflicts"), c
+PY
+"$prism" explain --server 127.0.0.1:$analyzer_port --cost httpd_prism >"$work/costs.txt"
+grep -q "^  1\. .* waits for .* (global\|same context)" "$work/costs.txt" ||
+  fail "explain --cost text: $(head -5 "$work/costs.txt")"
+
+# 8. The agent stopped: the server starts serial and says why.
 stop_agent
 serve no_agent "$work/httpd_prism"
 expect_mode no_agent serial
 grep -q "no agent at $socket" "$work/no_agent.err" || fail "no agent: $(cat "$work/no_agent.err")"
 
-# 8. A silent agent (a socket that accepts and never answers): serial once the deadline passes.
+# 9. A silent agent (a socket that accepts and never answers): serial once the deadline passes.
 python3 - "$socket" >"$work/silent.out" <<'PY' &
 import socket, sys, time
 s = socket.socket(socket.AF_UNIX)

@@ -206,13 +206,35 @@ TEST(AgentRpcTest, AnUnreachableAnalyzerMakesItDegradedNotDown) {
   EXPECT_EQ(reply, std::string(kHealthServing, 2));
 }
 
-TEST(AgentRpcTest, TelemetryIsRefusedPlainly) {
+TEST(AgentRpcTest, TelemetryIsCheckedThenCounted) {
   Agent agent;
-  v1::AgentReportTelemetryRequest request;
-  v1::AgentReportTelemetryResponse response;
-  grpc::ClientContext context;
-  grpc::Status status = agent.stub().ReportTelemetry(&context, request, &response);
-  EXPECT_EQ(status.error_code(), StatusCode::UNIMPLEMENTED);
+  auto report = [&](const std::string& program, const std::string& build_id,
+                    int pid) {
+    v1::AgentReportTelemetryRequest request;
+    request.mutable_telemetry()->set_program(program);
+    request.mutable_telemetry()->set_build_id(build_id);
+    request.mutable_telemetry()->set_pid(pid);
+    v1::ConstraintWait* wait = request.mutable_telemetry()->add_waits();
+    wait->set_waiting(0);
+    wait->set_running(1);
+    wait->set_kind(v1::CONFLICT_KIND_GLOBAL);
+    wait->set_waits(3);
+    v1::AgentReportTelemetryResponse response;
+    grpc::ClientContext context;
+    return agent.stub().ReportTelemetry(&context, request, &response);
+  };
+  EXPECT_EQ(report("", kBuildId, 7).error_code(), StatusCode::INVALID_ARGUMENT);
+  grpc::Status bad_build = report("httpd", "nope", 7);
+  EXPECT_EQ(bad_build.error_code(), StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(bad_build.error_message().find("not a GNU build-id"),
+            std::string::npos);
+  EXPECT_EQ(report("httpd", kBuildId, 0).error_code(),
+            StatusCode::INVALID_ARGUMENT);
+  EXPECT_TRUE(report("httpd", kBuildId, 7).ok());
+  EXPECT_TRUE(report("httpd", kBuildId, 7).ok());  // The same process again.
+  EXPECT_EQ(agent.Status().telemetry_reports(), 2u);
+  // Without an analyzer nothing is forwarded, and nothing fails.
+  EXPECT_EQ(agent.Status().telemetry_forward_failures(), 0u);
 }
 
 }  // namespace

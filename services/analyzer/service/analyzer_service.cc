@@ -9,6 +9,7 @@
 #include "absl/strings/str_join.h"
 #include "services/analyzer/engine/engine.h"
 #include "services/analyzer/service/sha256.h"
+#include "services/analyzer/service/telemetry_sum.h"
 
 namespace prism::service {
 namespace {
@@ -65,6 +66,7 @@ AnalyzerService::AnalyzerService(ServiceOptions options, BlobStore& blobs,
       blobs_(blobs),
       cache_(cache),
       results_(cache),
+      telemetry_(cache),
       jobs_(options_.max_concurrent_builds) {}
 
 grpc::Status AnalyzerService::Authorize(
@@ -367,12 +369,95 @@ grpc::Status AnalyzerService::ListAnalyses(
   return grpc::Status::OK;
 }
 
-grpc::Status AnalyzerService::ReportTelemetry(grpc::ServerContext* context,
-                                              const v1::ReportTelemetryRequest*,
-                                              v1::ReportTelemetryResponse*) {
+grpc::Status AnalyzerService::ReportTelemetry(
+    grpc::ServerContext* context, const v1::ReportTelemetryRequest* request,
+    v1::ReportTelemetryResponse*) {
   if (grpc::Status auth = Authorize(*context); !auth.ok()) return auth;
-  return grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
-                      "telemetry is not collected by this analyzer yet");
+  if (request->reports().empty()) return Invalid("no telemetry reports given");
+  for (const v1::RuntimeTelemetry& report : request->reports()) {
+    if (report.program().empty() || report.build_id().empty() ||
+        report.host().empty()) {
+      return Invalid(
+          "each telemetry report needs a program, a build_id and the host it "
+          "sums (prism-agent sets it)");
+    }
+  }
+  for (const v1::RuntimeTelemetry& report : request->reports()) {
+    if (absl::Status recorded = telemetry_.Record(report); !recorded.ok()) {
+      return ToGrpc(recorded);
+    }
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status AnalyzerService::GetCosts(grpc::ServerContext* context,
+                                       const v1::GetCostsRequest* request,
+                                       v1::GetCostsResponse* response) {
+  if (grpc::Status auth = Authorize(*context); !auth.ok()) return auth;
+  const std::string& program = request->program();
+  if (program.empty()) return Invalid("no program given");
+  std::string build_id = request->build_id();
+  if (build_id.empty()) {
+    const v1::ListAnalysesResponse recent = results_.Recent(program);
+    for (const v1::AnalysisSummary& summary : recent.analyses()) {
+      if (!summary.build_id().empty()) {
+        build_id = summary.build_id();
+        break;
+      }
+    }
+    if (build_id.empty()) {
+      return grpc::Status(
+          grpc::StatusCode::NOT_FOUND,
+          absl::StrCat("no analysis of program '", program.substr(0, 200),
+                       "' names a build-id (submit with --binary)"));
+    }
+  }
+  std::optional<std::string> id = results_.IdForProgramBuild(program, build_id);
+  std::optional<v1::AnalysisResult> result;
+  if (id) result = results_.Result(*id);
+  if (!result) {
+    return grpc::Status(
+        grpc::StatusCode::NOT_FOUND,
+        absl::StrCat("no finished analysis of program '", program.substr(0, 200),
+                     "' for build-id ", build_id.substr(0, 128)));
+  }
+  std::vector<v1::RuntimeTelemetry> reports =
+      telemetry_.Reports(program, build_id);
+  if (reports.empty()) {
+    return grpc::Status(
+        grpc::StatusCode::NOT_FOUND,
+        absl::StrCat("no telemetry for program '", program.substr(0, 200),
+                     "' build-id ", build_id.substr(0, 128),
+                     " yet (servers report it through prism-agent)"));
+  }
+  const v1::RuntimeTelemetry sum = SumTelemetry(reports);
+  response->set_analysis_id(*id);
+  response->set_build_id(build_id);
+  response->set_hosts(static_cast<uint32_t>(reports.size()));
+  response->set_processes(sum.processes());
+  const uint32_t handlers = static_cast<uint32_t>(result->handlers_size());
+  auto label = [&](uint32_t row) {
+    return row < handlers ? HandlerLabel(result->handlers(static_cast<int>(row)))
+                          : std::string("<handlers not in the constraints>");
+  };
+  for (const v1::ConstraintWait& wait : sum.waits()) {
+    v1::ConstraintCost* cost = response->add_costs();
+    cost->set_waiting(label(wait.waiting()));
+    cost->set_running(label(wait.running()));
+    cost->set_kind(wait.kind());
+    cost->set_waits(wait.waits());
+    cost->set_wait_nanos(wait.wait_nanos());
+    for (const v1::Conflict& conflict : result->conflicts()) {
+      const bool pair =
+          (conflict.a() == wait.waiting() && conflict.b() == wait.running()) ||
+          (conflict.a() == wait.running() && conflict.b() == wait.waiting());
+      if (pair && conflict.kind() == wait.kind() &&
+          !conflict.removed_by_programmer()) {
+        *cost->add_conflicts() = conflict;
+      }
+    }
+  }
+  return grpc::Status::OK;
 }
 
 }  // namespace prism::service

@@ -16,6 +16,7 @@
 #include "services/analyzer/service/build_manifest.h"
 #include "services/analyzer/service/cache.h"
 #include "services/analyzer/service/result_store.h"
+#include "services/analyzer/service/telemetry_store.h"
 
 namespace prism::service {
 
@@ -58,6 +59,9 @@ class AnalyzerService final : public v1::Analyzer::Service {
   grpc::Status ReportTelemetry(grpc::ServerContext* context,
                                const v1::ReportTelemetryRequest* request,
                                v1::ReportTelemetryResponse* response) override;
+  grpc::Status GetCosts(grpc::ServerContext* context,
+                        const v1::GetCostsRequest* request,
+                        v1::GetCostsResponse* response) override;
 
  private:
   grpc::Status Authorize(const grpc::ServerContext& context) const;
@@ -70,6 +74,7 @@ class AnalyzerService final : public v1::Analyzer::Service {
   BlobStore& blobs_;
   Cache& cache_;
   ResultStore results_;
+  TelemetryStore telemetry_;
   AnalysisJobs jobs_;
 };
 
