@@ -177,6 +177,26 @@ grpc::Status AgentService::ReportTelemetry(
   return ToGrpc(telemetry_.Record(report));
 }
 
+void AgentService::RefreshCached() {
+  if (upstream_ == nullptr) return;
+  for (const auto& [program, build_id] : cache_->Keys()) {
+    absl::StatusOr<v1::ConstraintSet> fetched =
+        upstream_->Fetch(program, build_id);
+    if (!fetched.ok()) {
+      if (Unreachable(fetched.status())) {
+        SetDegraded(true, std::string(fetched.status().message()));
+        return;
+      }
+      continue;
+    }
+    std::optional<v1::ConstraintSet> cached = cache_->Get(program, build_id);
+    if (cached && cached->SerializeAsString() == fetched->SerializeAsString()) {
+      continue;
+    }
+    if (cache_->Put(program, build_id, *fetched).ok()) refreshed_.fetch_add(1);
+  }
+}
+
 void AgentService::ForwardTelemetry() {
   if (upstream_ == nullptr) return;
   std::vector<v1::RuntimeTelemetry> sums = telemetry_.TakeChanged();
@@ -206,6 +226,7 @@ grpc::Status AgentService::GetStatus(grpc::ServerContext*,
   response->set_fetched(fetched_.load());
   response->set_not_found(not_found_.load());
   response->set_corrupt_entries_discarded(cache_->corrupt_discarded());
+  response->set_refreshed(refreshed_.load());
   response->set_telemetry_reports(telemetry_.received());
   response->set_telemetry_forwarded(telemetry_forwarded_.load());
   response->set_telemetry_forward_failures(telemetry_forward_failures_.load());

@@ -41,6 +41,10 @@ class AgentService final : public v1::Agent::Service {
 
   // Probes the analyzer once (within `wait`) and updates the degraded state.
   void CheckAnalyzer(absl::Duration wait);
+  // Asks the analyzer again for every cached set and stores what changed (an
+  // analysis re-submitted for the same build, with other overrides, say). A set
+  // the analyzer no longer has stays cached: last known good.
+  void RefreshCached();
   // Hands the analyzer the telemetry sums that changed since the last call
   // (kept for the next call when it cannot take them).
   void ForwardTelemetry();
@@ -80,7 +84,8 @@ class AgentService final : public v1::Agent::Service {
   grpc::HealthCheckServiceInterface* health_ ABSL_GUARDED_BY(mutex_) = nullptr;
 
   std::atomic<uint64_t> requests_{0}, cache_hits_{0}, fetched_{0},
-      not_found_{0}, telemetry_forwarded_{0}, telemetry_forward_failures_{0};
+      not_found_{0}, refreshed_{0}, telemetry_forwarded_{0},
+      telemetry_forward_failures_{0};
 };
 
 }  // namespace prism::agent

@@ -52,7 +52,12 @@ std::string ConstraintCache::EntryPath(const std::string& program,
 std::optional<v1::ConstraintSet> ConstraintCache::Get(
     const std::string& program, const std::string& build_id) {
   if (!IsWellFormedBuildId(build_id)) return std::nullopt;
-  const std::string path = EntryPath(program, build_id);
+  return ReadEntry(EntryPath(program, build_id), &program, &build_id);
+}
+
+std::optional<v1::ConstraintSet> ConstraintCache::ReadEntry(
+    const std::string& path, const std::string* program,
+    const std::string* build_id) {
   std::optional<std::string> bytes = service::ReadWholeFile(path);
   if (!bytes) return std::nullopt;
   auto discard = [&]() -> std::optional<v1::ConstraintSet> {
@@ -70,11 +75,37 @@ std::optional<v1::ConstraintSet> ConstraintCache::Get(
   const absl::string_view payload = entry.substr(digest_end + 1);
   if (service::Sha256Hex(payload) != digest) return discard();
   v1::ConstraintSet set;
-  if (!set.ParseFromArray(payload.data(), static_cast<int>(payload.size())) ||
-      set.program() != program || set.build_id() != build_id) {
+  if (!set.ParseFromArray(payload.data(), static_cast<int>(payload.size()))) {
+    return discard();
+  }
+  // The file's name must be the one its contents would be stored under.
+  if ((program != nullptr && set.program() != *program) ||
+      (build_id != nullptr && set.build_id() != *build_id) ||
+      !IsWellFormedBuildId(set.build_id()) ||
+      path != EntryPath(set.program(), set.build_id())) {
     return discard();
   }
   return set;
+}
+
+std::vector<std::pair<std::string, std::string>> ConstraintCache::Keys() {
+  std::vector<std::string> paths;
+  if (DIR* dir = opendir(directory_.c_str())) {
+    while (dirent* entry = readdir(dir)) {
+      if (absl::EndsWith(entry->d_name, kSuffix)) {
+        paths.push_back(absl::StrCat(directory_, "/", entry->d_name));
+      }
+    }
+    closedir(dir);
+  }
+  std::vector<std::pair<std::string, std::string>> keys;
+  for (const std::string& path : paths) {
+    if (std::optional<v1::ConstraintSet> set =
+            ReadEntry(path, nullptr, nullptr)) {
+      keys.emplace_back(set->program(), set->build_id());
+    }
+  }
+  return keys;
 }
 
 absl::Status ConstraintCache::Put(const std::string& program,

@@ -12,6 +12,8 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -33,6 +35,10 @@ class ConstraintCache {
   absl::Status Put(const std::string& program, const std::string& build_id,
                    const v1::ConstraintSet& set);
 
+  // Program and build-id of every well-formed entry (corrupt ones are
+  // discarded on the way).
+  std::vector<std::pair<std::string, std::string>> Keys();
+
   // Entries on disk now (well-formed or not).
   uint64_t EntryCount() const;
   uint64_t corrupt_discarded() const { return corrupt_discarded_.load(); }
@@ -42,6 +48,12 @@ class ConstraintCache {
                         const std::string& build_id) const;
 
  private:
+  // The set in the entry file at `path`, discarding the file when it is not a
+  // well-formed entry (for `program`/`build_id` when they are given).
+  std::optional<v1::ConstraintSet> ReadEntry(const std::string& path,
+                                             const std::string* program,
+                                             const std::string* build_id);
+
   explicit ConstraintCache(std::string directory)
       : directory_(std::move(directory)) {}
 

@@ -1,5 +1,6 @@
 #include "services/scheduler-agent/constraint_cache.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <string>
@@ -88,6 +89,27 @@ TEST_F(ConstraintCacheTest, DiscardsCorruptEntriesInsteadOfServingThem) {
   // And a good entry written again is served again.
   ASSERT_TRUE(cache_->Put("httpd", kBuild, SetFor("httpd", kBuild)).ok());
   EXPECT_TRUE(cache_->Get("httpd", kBuild).has_value());
+}
+
+TEST_F(ConstraintCacheTest, KeysNameEveryGoodEntryAndDropTheRest) {
+  const std::string other = std::string(kBuild).replace(0, 2, "ee");
+  ASSERT_TRUE(cache_->Put("httpd", kBuild, SetFor("httpd", kBuild)).ok());
+  ASSERT_TRUE(cache_->Put("redis", other, SetFor("redis", other)).ok());
+  // A good entry under another entry's name: moved by hand, not to be trusted.
+  ASSERT_TRUE(service::WriteFileAtomically(
+                  cache_->EntryPath("nginx", kBuild),
+                  *service::ReadWholeFile(cache_->EntryPath("httpd", kBuild)))
+                  .ok());
+  ASSERT_TRUE(service::WriteFileAtomically(
+                  cache_->EntryPath("memcached", kBuild), "garbage")
+                  .ok());
+  std::vector<std::pair<std::string, std::string>> keys = cache_->Keys();
+  std::sort(keys.begin(), keys.end());
+  ASSERT_EQ(keys.size(), 2u);
+  EXPECT_EQ(keys[0], std::make_pair(std::string("httpd"), std::string(kBuild)));
+  EXPECT_EQ(keys[1], std::make_pair(std::string("redis"), other));
+  EXPECT_EQ(cache_->corrupt_discarded(), 2u);
+  EXPECT_EQ(cache_->EntryCount(), 2u);
 }
 
 TEST(BuildIdTest, AcceptsOnlyGnuBuildIdSpellings) {

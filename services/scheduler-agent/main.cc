@@ -45,6 +45,8 @@ on-disk cache, or from the analyzer on a miss; with the analyzer away, the cache
   --analyzer-tls-ca=FILE        reach the analyzer over TLS, trusting this CA (PEM)
   --analyzer-timeout-ms=N       deadline of one fetch from the analyzer (default 5000)
   --analyzer-check-seconds=N    how often the analyzer's reachability is checked (default 10)
+  --refresh-seconds=N           how often cached sets are asked for again, so that a build
+                                re-analysed (new overrides) reaches servers (default 300)
   --telemetry-forward-seconds=N how often runtimes' telemetry goes to the analyzer (default 10)
   --host=NAME                   this host's name in the telemetry (default: the hostname)
   --max-message-bytes=N         largest request accepted (default 1048576)
@@ -65,6 +67,7 @@ struct Flags {
   int64_t analyzer_timeout_ms = 5000;
   int64_t analyzer_check_seconds = 10;
   int64_t telemetry_forward_seconds = 10;
+  int64_t refresh_seconds = 300;
   std::string host;
   int64_t max_message_bytes = 1 << 20;
   bool status = false;
@@ -130,6 +133,8 @@ Flags ParseFlags(int argc, char** argv) {
       number(&flags.analyzer_timeout_ms, 1);
     } else if (name == "--analyzer-check-seconds") {
       number(&flags.analyzer_check_seconds, 1);
+    } else if (name == "--refresh-seconds") {
+      number(&flags.refresh_seconds, 1);
     } else if (name == "--telemetry-forward-seconds") {
       number(&flags.telemetry_forward_seconds, 1);
     } else if (name == "--host") {
@@ -244,6 +249,8 @@ int PrintStatus(const Flags& flags) {
       static_cast<unsigned long long>(status.cache_hits()),
       static_cast<unsigned long long>(status.fetched()),
       static_cast<unsigned long long>(status.not_found()));
+  std::printf("refreshed: %llu\n",
+              static_cast<unsigned long long>(status.refreshed()));
   std::printf("corrupt entries discarded: %llu\n",
               static_cast<unsigned long long>(
                   status.corrupt_entries_discarded()));
@@ -350,6 +357,12 @@ int main(int argc, char** argv) {
       service.CheckAnalyzer(absl::Seconds(2));
     }
   });
+  std::thread refresher([&] {
+    while (!shutdown.WaitForNotificationWithTimeout(
+        absl::Seconds(flags.refresh_seconds))) {
+      service.RefreshCached();
+    }
+  });
   std::thread forwarder([&] {
     while (!shutdown.WaitForNotificationWithTimeout(
         absl::Seconds(flags.telemetry_forward_seconds))) {
@@ -362,6 +375,7 @@ int main(int argc, char** argv) {
   server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
   checker.join();
   forwarder.join();
+  refresher.join();
   service.ForwardTelemetry();  // What runtimes reported since the last forward.
   if (!flags.socket.empty()) unlink(flags.socket.c_str());
   return 0;

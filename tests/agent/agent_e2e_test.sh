@@ -3,7 +3,7 @@
 # flagship server (examples/httpd, built on the runtime with the agent client) started with no
 # constraints file. The server starts parallel with the agent's constraints; with the analyzer
 # killed the cache still serves; the cache survives an agent restart; a corrupt entry is
-# discarded, never served; a rebuilt binary (another build-id) never gets the old constraints;
+# discarded, never served; a re-analysed build's set replaces the cached one; a rebuilt binary (another build-id) never gets the old constraints;
 # with the agent stopped or silent the server starts serial and says why; garbage on the socket
 # leaves the agent serving; telemetry from a run under load reaches `prism explain --cost`,
 # costliest constraint first.
@@ -34,7 +34,7 @@ agent_pid=
 start_agent() {
   "$agent_bin" --socket="$socket" --cache-dir="$work/agent-cache" \
     --analyzer=127.0.0.1:$analyzer_port --analyzer-check-seconds=1 \
-    --telemetry-forward-seconds=1 "$@" \
+    --telemetry-forward-seconds=1 --refresh-seconds=1 "$@" \
     >"$work/agent.out" 2>>"$work/agent.log" &
   agent_pid=$!
   pids+=("$agent_pid")
@@ -198,13 +198,26 @@ PY
 grep -q "^  1\. .* waits for .* (global\|same context)" "$work/costs.txt" ||
   fail "explain --cost text: $(head -5 "$work/costs.txt")"
 
-# 8. The agent stopped: the server starts serial and says why.
+# 8. The build re-analysed (now without the override): the agent refreshes the set it cached.
+entries=("$work"/agent-cache/*.constraints)
+cp "${entries[0]}" "$work/entry.before"
+"$prism" submit --server 127.0.0.1:$analyzer_port --program httpd_prism \
+  --binary "$work/httpd_prism" examples/httpd/httpd.c -- -std=gnu11 >/dev/null 2>"$work/resubmit.log" ||
+  fail "resubmit: $(cat "$work/resubmit.log")"
+for _ in $(seq 100); do
+  (($(status_field refreshed) >= 1)) && break
+  sleep 0.1
+done
+(($(status_field refreshed) >= 1)) || fail "the re-analysed build's set was not refreshed"
+! cmp -s "${entries[0]}" "$work/entry.before" || fail "refreshed, yet the cached entry is unchanged"
+
+# 9. The agent stopped: the server starts serial and says why.
 stop_agent
 serve no_agent "$work/httpd_prism"
 expect_mode no_agent serial
 grep -q "no agent at $socket" "$work/no_agent.err" || fail "no agent: $(cat "$work/no_agent.err")"
 
-# 9. A silent agent (a socket that accepts and never answers): serial once the deadline passes.
+# 10. A silent agent (a socket that accepts and never answers): serial once the deadline passes.
 python3 - "$socket" >"$work/silent.out" <<'PY' &
 import socket, sys, time
 s = socket.socket(socket.AF_UNIX)
