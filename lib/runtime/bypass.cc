@@ -53,11 +53,14 @@ bool InLibevent(const void* code) {
 }
 
 // The callbacks libevent gives a socket bufferevent's read and write events
-// (static functions inside libevent), learned once from a bufferevent on a
-// scratch base.
+// (static functions inside libevent), and the finalizer a freed bufferevent's
+// events wait for (libevent frees the bufferevent in it, with the bufferevent
+// as its argument; no program code runs there), learned once from a
+// bufferevent on a scratch base.
 struct SocketBuffereventCallbacks {
   event_callback_fn read = nullptr;
   event_callback_fn write = nullptr;
+  event_callback_fn finalize = nullptr;
 };
 
 const SocketBuffereventCallbacks& LearnedSocketBuffereventCallbacks() {
@@ -69,6 +72,15 @@ const SocketBuffereventCallbacks& LearnedSocketBuffereventCallbacks() {
       out.read = event_get_callback(&bev->ev_read);
       out.write = event_get_callback(&bev->ev_write);
       bufferevent_free(bev);
+      // Freed, its events now wait in the base with the finalizer as their
+      // callback (event_get_callback reads the same slot).
+      std::vector<Seen> pending;
+      event_base_foreach_event(scratch, Collect, &pending);
+      for (const Seen& s : pending) {
+        if (s.arg == bev && s.cb != out.read && s.cb != out.write) {
+          out.finalize = s.cb;
+        }
+      }
     }
     event_base_free(scratch);
     return out;
@@ -114,6 +126,7 @@ std::string FindBypass(prism_runtime* rt) {
           SymbolTable::Describe(rt->symbols->Identify(code)));
     }
     if (s.arg == rt->base) continue;  // The base's own (notify, signals).
+    if (s.cb == LearnedSocketBuffereventCallbacks().finalize) continue;
     if (bufferevent* bev = BuffereventOf(s)) {
       bufferevent_data_cb r = nullptr, w = nullptr;
       bufferevent_event_cb e = nullptr;

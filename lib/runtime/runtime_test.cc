@@ -811,6 +811,31 @@ TEST_F(BypassTest, RuntimeRegistrationsAreNotABypass) {
   close(fds[1]);
 }
 
+// A freed bufferevent's events wait in the base for libevent's finalizer,
+// which carries the bufferevent as its argument and runs no program code.
+TEST_F(BypassTest, AFreedBuffereventAwaitingItsFinalizerIsNotABypass) {
+  int fds[2];
+  ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, fds), 0);
+  bufferevent* bev =
+      bufferevent_socket_new(base_, fds[0], BEV_OPT_CLOSE_ON_FREE);
+  prism_bufferevent_setcb(rt_, bev, on_raw_read, nullptr, nullptr, nullptr);
+  bufferevent_enable(bev, EV_READ | EV_WRITE);
+  // The listed handler is activated first, so that it is dispatched (and the
+  // base's events are checked) while the finalizer still waits behind it.
+  event* listed = prism_evtimer_new(rt_, on_listed, &listed_runs_);
+  event_active(listed, EV_TIMEOUT, 0);
+  bufferevent_free(bev);
+  ::testing::internal::CaptureStderr();
+  event_base_loop(base_, EVLOOP_ONCE);
+  prism_runtime_drain(rt_);
+  std::string err = ::testing::internal::GetCapturedStderr();
+  event_free(listed);
+  EXPECT_EQ(listed_runs_.load(), 1);
+  EXPECT_STREQ(prism_runtime_mode(rt_), "exact");
+  EXPECT_EQ(err.find("running serial"), std::string::npos) << err;
+  close(fds[1]);
+}
+
 // ---- Bufferevent callbacks queued behind a running one.
 
 struct RingState {
