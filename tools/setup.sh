@@ -23,6 +23,8 @@ PACKAGES=(
   chromium fonts-dejavu-core graphviz
   # Corpus of real libevent servers (apt-get source, compile databases)
   dpkg-dev bear autoconf automake libtool bison libncurses-dev
+  # deploy/'s test (tests/deploy): YAML for Debian's python3; systemd-analyze, systemd-sysusers
+  python3-yaml systemd
 )
 
 missing=()
