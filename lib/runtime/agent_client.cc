@@ -3,7 +3,7 @@
 // socket) for this program's constraints, once, with a short deadline; while a
 // parallel runtime runs, a reporter thread sends the scheduler's per-constraint
 // waits to the agent every PRISM_TELEMETRY_SECONDS (default 10; 0: never) and
-// once more at prism_runtime_free. Linking this library is what enables both:
+// once more at prism_runtime_free, when the agent's socket exists at startup. Linking this library is what enables both:
 // it registers itself with the runtime's seams (constraints.h,
 // telemetry_reporter.h) from a static initializer, so the runtime core keeps no
 // dependency on gRPC.
@@ -182,8 +182,12 @@ std::unique_ptr<TelemetryReporter> NewAgentReporter(
     }
   }
   if (period_s == 0) return nullptr;
-  return std::make_unique<AgentReporter>(socket, std::move(snapshot),
-                                         period_s);
+  // No agent on this host at startup (a server started from a file, say): no
+  // reporter, rather than a thread failing to connect every period.
+  const std::string path = socket.empty() ? kDefaultSocket : socket;
+  struct stat st;
+  if (stat(path.c_str(), &st) != 0) return nullptr;
+  return std::make_unique<AgentReporter>(path, std::move(snapshot), period_s);
 }
 
 const bool kRegistered = [] {

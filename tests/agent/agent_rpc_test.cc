@@ -184,6 +184,24 @@ TEST(AgentRpcTest, GarbageAndAbandonedConnectionsLeaveItServing) {
     context.set_deadline(std::chrono::system_clock::now());
     agent.stub().GetConstraints(&context, request, &response);
   }
+  // A runtime that disconnects in the middle of a large report.
+  {
+    v1::AgentReportTelemetryRequest request;
+    request.mutable_telemetry()->set_program("httpd");
+    request.mutable_telemetry()->set_build_id(kBuildId);
+    request.mutable_telemetry()->set_pid(9);
+    for (uint32_t i = 0; i < 20000; ++i) {
+      v1::ConstraintWait* wait = request.mutable_telemetry()->add_waits();
+      wait->set_waiting(i);
+      wait->set_running(i + 1);
+      wait->set_waits(1);
+    }
+    v1::AgentReportTelemetryResponse response;
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() +
+                         std::chrono::microseconds(200));
+    agent.stub().ReportTelemetry(&context, request, &response);
+  }
   EXPECT_EQ(agent.Get("httpd", kBuildId).error_code(), StatusCode::NOT_FOUND);
 }
 
