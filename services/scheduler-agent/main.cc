@@ -19,10 +19,10 @@
 #include <thread>
 
 #include "absl/strings/match.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
 #include "services/analyzer/service/atomic_file.h"
+#include "services/common/command_line.h"
 #include "services/scheduler-agent/agent_service.h"
 
 namespace {
@@ -73,40 +73,23 @@ struct Flags {
   bool status = false;
 };
 
+const prism::daemon::CommandLine kCommandLine("prism-agent", kUsage);
+
 [[noreturn]] void Fail(const std::string& message) {
-  std::fprintf(stderr, "prism-agent: %s\n", message.c_str());
-  std::exit(2);
+  kCommandLine.Fail(message);
 }
 
 Flags ParseFlags(int argc, char** argv) {
   Flags flags;
-  const char* home = std::getenv("HOME");
-  flags.cache_dir =
-      absl::StrCat(home != nullptr ? home : "/tmp", "/.cache/prism/agent");
-  for (int i = 1; i < argc; ++i) {
-    const std::string arg = argv[i];
-    if (arg == "-h" || arg == "--help") {
-      std::fputs(kUsage, stdout);
-      std::exit(0);
-    }
-    if (arg == "--status") {
-      flags.status = true;
-      continue;
-    }
-    const size_t equals = arg.find('=');
-    if (!absl::StartsWith(arg, "--") || equals == std::string::npos) {
-      Fail(absl::StrCat("unknown argument '", arg,
-                        "' (options are --name=value; see --help)"));
-    }
-    const std::string name = arg.substr(0, equals);
-    const std::string value = arg.substr(equals + 1);
-    auto number = [&](int64_t* out, int64_t minimum) {
-      if (!absl::SimpleAtoi(value, out) || *out < minimum) {
-        Fail(absl::StrCat(name, " wants a number >= ", minimum, ", not '",
-                          value, "'"));
-      }
+  flags.cache_dir = prism::daemon::CommandLine::DefaultCacheDirectory("agent");
+  kCommandLine.Parse(argc, argv, {"--status"}, [&](const std::string& name,
+                                                   const std::string& value) {
+    auto number = [&](int64_t minimum) {
+      return kCommandLine.Number(name, value, minimum);
     };
-    if (name == "--socket") {
+    if (name == "--status") {
+      flags.status = true;
+    } else if (name == "--socket") {
       flags.socket = value;
     } else if (name == "--socket-mode") {
       char* end = nullptr;
@@ -130,22 +113,23 @@ Flags ParseFlags(int argc, char** argv) {
     } else if (name == "--analyzer-tls-ca") {
       flags.analyzer_tls_ca = value;
     } else if (name == "--analyzer-timeout-ms") {
-      number(&flags.analyzer_timeout_ms, 1);
+      flags.analyzer_timeout_ms = number(1);
     } else if (name == "--analyzer-check-seconds") {
-      number(&flags.analyzer_check_seconds, 1);
+      flags.analyzer_check_seconds = number(1);
     } else if (name == "--refresh-seconds") {
-      number(&flags.refresh_seconds, 1);
+      flags.refresh_seconds = number(1);
     } else if (name == "--telemetry-forward-seconds") {
-      number(&flags.telemetry_forward_seconds, 1);
+      flags.telemetry_forward_seconds = number(1);
     } else if (name == "--host") {
       if (value.empty()) Fail("--host wants a name");
       flags.host = value;
     } else if (name == "--max-message-bytes") {
-      number(&flags.max_message_bytes, 1024);
+      flags.max_message_bytes = number(1024);
     } else {
-      Fail(absl::StrCat("unknown option '", name, "' (see --help)"));
+      return false;
     }
-  }
+    return true;
+  });
   if (flags.socket.empty() && flags.listen.empty()) {
     Fail("nothing to serve on: give --socket or --listen");
   }
@@ -164,11 +148,6 @@ Flags ParseFlags(int argc, char** argv) {
   return flags;
 }
 
-std::string ReadOrFail(const std::string& path, const char* what) {
-  std::optional<std::string> contents = prism::service::ReadWholeFile(path);
-  if (!contents) Fail(absl::StrCat("cannot read the ", what, " ", path));
-  return *contents;
-}
 
 // True when some process accepts connections on the socket at `path`.
 bool SomeoneListens(const std::string& path) {
@@ -286,15 +265,11 @@ int main(int argc, char** argv) {
     options.address = flags.analyzer;
     options.timeout = absl::Milliseconds(flags.analyzer_timeout_ms);
     if (!flags.analyzer_token_file.empty()) {
-      std::string token =
-          ReadOrFail(flags.analyzer_token_file, "analyzer token file");
-      options.token = token.substr(0, token.find('\n'));
-      if (options.token.empty()) {
-        Fail(absl::StrCat(flags.analyzer_token_file, " holds no token"));
-      }
+      options.token = kCommandLine.ReadTokenOrFail(flags.analyzer_token_file);
     }
     if (!flags.analyzer_tls_ca.empty()) {
-      options.tls_ca = ReadOrFail(flags.analyzer_tls_ca, "analyzer CA");
+      options.tls_ca =
+          kCommandLine.ReadFileOrFail(flags.analyzer_tls_ca, "analyzer CA");
     }
     upstream = std::make_unique<prism::agent::AnalyzerUpstream>(options);
   }

@@ -15,7 +15,6 @@
 #include <vector>
 
 #include "absl/strings/match.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "services/analyzer/service/analyzer_service.h"
 #include "services/analyzer/service/atomic_file.h"
@@ -23,6 +22,7 @@
 #include "services/analyzer/service/memory_fronted_cache.h"
 #include "services/analyzer/service/redis_cache.h"
 #include "services/analyzer/service/sha256.h"
+#include "services/common/command_line.h"
 
 namespace {
 
@@ -62,38 +62,21 @@ struct Flags {
   prism::service::ServiceOptions service;
 };
 
+const prism::daemon::CommandLine kCommandLine("prism-analyzer", kUsage);
+
 [[noreturn]] void Fail(const std::string& message) {
-  std::fprintf(stderr, "prism-analyzer: %s\n", message.c_str());
-  std::exit(2);
+  kCommandLine.Fail(message);
 }
 
 Flags ParseFlags(int argc, char** argv) {
   Flags flags;
   flags.service.runner.jobs =
       static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  const char* home = std::getenv("HOME");
-  flags.cache_dir =
-      absl::StrCat(home != nullptr ? home : "/tmp", "/.cache/prism/analyzer");
-  for (int i = 1; i < argc; ++i) {
-    const std::string arg = argv[i];
-    if (arg == "-h" || arg == "--help") {
-      std::fputs(kUsage, stdout);
-      std::exit(0);
-    }
-    const size_t equals = arg.find('=');
-    if (!absl::StartsWith(arg, "--") || equals == std::string::npos) {
-      Fail(absl::StrCat("unknown argument '", arg,
-                        "' (options are --name=value; see --help)"));
-    }
-    const std::string name = arg.substr(0, equals);
-    const std::string value = arg.substr(equals + 1);
-    auto number = [&](auto* out, int64_t minimum) {
-      int64_t parsed;
-      if (!absl::SimpleAtoi(value, &parsed) || parsed < minimum) {
-        Fail(absl::StrCat(name, " wants a number >= ", minimum, ", not '",
-                          value, "'"));
-      }
-      *out = static_cast<std::remove_pointer_t<decltype(out)>>(parsed);
+  flags.cache_dir = prism::daemon::CommandLine::DefaultCacheDirectory("analyzer");
+  kCommandLine.Parse(argc, argv, {}, [&](const std::string& name,
+                                         const std::string& value) {
+    auto number = [&](int64_t minimum) {
+      return kCommandLine.Number(name, value, minimum);
     };
     if (name == "--listen") {
       flags.listen = value;
@@ -107,21 +90,23 @@ Flags ParseFlags(int argc, char** argv) {
     } else if (name == "--redis") {
       flags.redis = value;
     } else if (name == "--redis-ttl-seconds") {
-      number(&flags.redis_ttl_seconds, 1);
+      flags.redis_ttl_seconds = number(1);
     } else if (name == "--memory-cache-bytes") {
-      number(&flags.memory_cache_bytes, 0);
+      flags.memory_cache_bytes = number(0);
     } else if (name == "--max-blob-bytes") {
-      number(&flags.service.max_blob_bytes, 0);
+      flags.service.max_blob_bytes = number(0);
     } else if (name == "--max-build-bytes") {
-      number(&flags.service.build_limits.max_build_bytes, 0);
+      flags.service.build_limits.max_build_bytes = number(0);
     } else if (name == "--max-units") {
-      number(&flags.service.build_limits.max_units, 1);
+      flags.service.build_limits.max_units =
+          static_cast<int>(number(1));
     } else if (name == "--max-build-seconds") {
-      number(&flags.max_build_seconds, 1);
+      flags.max_build_seconds = number(1);
     } else if (name == "--max-concurrent-builds") {
-      number(&flags.service.max_concurrent_builds, 1);
+      flags.service.max_concurrent_builds =
+          static_cast<int>(number(1));
     } else if (name == "--jobs") {
-      number(&flags.service.runner.jobs, 1);
+      flags.service.runner.jobs = static_cast<int>(number(1));
     } else if (name == "--token-file") {
       flags.token_file = value;
     } else if (name == "--tls-cert") {
@@ -131,17 +116,16 @@ Flags ParseFlags(int argc, char** argv) {
     } else if (name == "--tls-client-ca") {
       flags.tls_client_ca = value;
     } else {
-      Fail(absl::StrCat("unknown option '", name, "' (see --help)"));
+      return false;
     }
-  }
+    return true;
+  });
   flags.service.runner.max_wall_time = absl::Seconds(flags.max_build_seconds);
   return flags;
 }
 
 std::string ReadOrFail(const std::string& path, const char* what) {
-  std::optional<std::string> contents = prism::service::ReadWholeFile(path);
-  if (!contents) Fail(absl::StrCat("cannot read the ", what, " ", path));
-  return *contents;
+  return kCommandLine.ReadFileOrFail(path, what);
 }
 
 std::shared_ptr<grpc::ServerCredentials> Credentials(const Flags& flags) {
@@ -179,10 +163,7 @@ std::string ServerFingerprint() {
 int main(int argc, char** argv) {
   Flags flags = ParseFlags(argc, argv);
   if (!flags.token_file.empty()) {
-    std::string token = ReadOrFail(flags.token_file, "token file");
-    token = token.substr(0, token.find('\n'));
-    if (token.empty()) Fail(absl::StrCat(flags.token_file, " holds no token"));
-    flags.service.bearer_token = token;
+    flags.service.bearer_token = kCommandLine.ReadTokenOrFail(flags.token_file);
   }
   flags.service.runner.server_fingerprint = ServerFingerprint();
 
