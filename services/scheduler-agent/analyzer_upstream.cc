@@ -18,6 +18,8 @@ AnalyzerUpstream::AnalyzerUpstream(UpstreamOptions options)
   if (!options_.tls_ca.empty()) {
     grpc::SslCredentialsOptions ssl;
     ssl.pem_root_certs = options_.tls_ca;
+    ssl.pem_cert_chain = options_.tls_cert;
+    ssl.pem_private_key = options_.tls_key;
     credentials = grpc::SslCredentials(ssl);
   }
   grpc::ChannelArguments arguments;

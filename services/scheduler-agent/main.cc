@@ -43,6 +43,8 @@ on-disk cache, or from the analyzer on a miss; with the analyzer away, the cache
   --analyzer=HOST:PORT          prism-analyzer to fetch from on a miss (default: none, cache only)
   --analyzer-token-file=FILE    bearer token for the analyzer (FILE's first line)
   --analyzer-tls-ca=FILE        reach the analyzer over TLS, trusting this CA (PEM)
+  --analyzer-tls-cert=FILE --analyzer-tls-key=FILE
+                                with TLS: present this client certificate and key (PEM)
   --analyzer-timeout-ms=N       deadline of one fetch from the analyzer (default 5000)
   --analyzer-check-seconds=N    how often the analyzer's reachability is checked (default 10)
   --refresh-seconds=N           how often cached sets are asked for again, so that a build
@@ -64,6 +66,8 @@ struct Flags {
   std::string analyzer;
   std::string analyzer_token_file;
   std::string analyzer_tls_ca;
+  std::string analyzer_tls_cert;
+  std::string analyzer_tls_key;
   int64_t analyzer_timeout_ms = 5000;
   int64_t analyzer_check_seconds = 10;
   int64_t telemetry_forward_seconds = 10;
@@ -112,6 +116,10 @@ Flags ParseFlags(int argc, char** argv) {
       flags.analyzer_token_file = value;
     } else if (name == "--analyzer-tls-ca") {
       flags.analyzer_tls_ca = value;
+    } else if (name == "--analyzer-tls-cert") {
+      flags.analyzer_tls_cert = value;
+    } else if (name == "--analyzer-tls-key") {
+      flags.analyzer_tls_key = value;
     } else if (name == "--analyzer-timeout-ms") {
       flags.analyzer_timeout_ms = number(1);
     } else if (name == "--analyzer-check-seconds") {
@@ -144,6 +152,12 @@ Flags ParseFlags(int argc, char** argv) {
   if (flags.analyzer.empty() &&
       (!flags.analyzer_token_file.empty() || !flags.analyzer_tls_ca.empty())) {
     Fail("--analyzer-token-file and --analyzer-tls-ca need --analyzer");
+  }
+  if (flags.analyzer_tls_cert.empty() != flags.analyzer_tls_key.empty()) {
+    Fail("--analyzer-tls-cert and --analyzer-tls-key go together");
+  }
+  if (!flags.analyzer_tls_cert.empty() && flags.analyzer_tls_ca.empty()) {
+    Fail("--analyzer-tls-cert needs --analyzer-tls-ca (a client certificate is for TLS)");
   }
   return flags;
 }
@@ -270,6 +284,12 @@ int main(int argc, char** argv) {
     if (!flags.analyzer_tls_ca.empty()) {
       options.tls_ca =
           kCommandLine.ReadFileOrFail(flags.analyzer_tls_ca, "analyzer CA");
+    }
+    if (!flags.analyzer_tls_cert.empty()) {
+      options.tls_cert = kCommandLine.ReadFileOrFail(flags.analyzer_tls_cert,
+                                                     "client certificate");
+      options.tls_key =
+          kCommandLine.ReadFileOrFail(flags.analyzer_tls_key, "client key");
     }
     upstream = std::make_unique<prism::agent::AnalyzerUpstream>(options);
   }

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <fstream>
 #include <memory>
 #include <string>
 #include <thread>
@@ -15,6 +16,7 @@
 
 #include "prism/v1/agent_service.grpc.pb.h"
 #include "tests/lib/listening_process.h"
+#include "tests/service/analyzer_process.h"
 
 namespace prism::testing {
 namespace {
@@ -222,6 +224,56 @@ TEST(AgentRpcTest, AnUnreachableAnalyzerMakesItDegradedNotDown) {
   EXPECT_EQ(reply, std::string("\x08\x02", 2)) << "expected NOT_SERVING";
   ASSERT_TRUE(HealthCheck(agent.channel(), "", &reply).ok());
   EXPECT_EQ(reply, std::string(kHealthServing, 2));
+}
+
+// The analyzer's bearer token passes through the agent's flags; an agent
+// without it is refused, and says so; a set is fetched once, then cached.
+TEST(AgentRpcTest, FetchesFromAnAnalyzerThatWantsAToken) {
+  const std::string state = TestDirectory("analyzer-state");
+  const std::string source =
+      "#include <event2/event.h>\nint n;\n"
+      "static void on_tick(evutil_socket_t f, short w, void *a) { n++; }\n"
+      "void reg(struct event_base *b) { event_new(b, -1, 0, on_tick, 0); }\n";
+  {
+    AnalyzerProcess open({"--cache-dir=" + state});
+    ASSERT_TRUE(Upload(open.stub(), {source}).ok());
+    v1::Build build =
+        OneUnitBuild("server.c", {{"server.c", source}}, {"-std=gnu11"});
+    build.set_program("server");
+    build.set_build_id(kBuildId);
+    v1::AnalysisProgress last;
+    ASSERT_TRUE(SubmitAndWait(open.stub(), build, &last).ok());
+    ASSERT_EQ(last.state(), v1::AnalysisProgress::STATE_DONE) << last.error_message();
+  }
+  const std::string token = state + "/token";
+  std::ofstream(token) << "agent-token\n";
+  AnalyzerProcess guarded({"--cache-dir=" + state, "--token-file=" + token});
+
+  Agent without({"--analyzer=" + guarded.address()});
+  grpc::Status refused = without.Get("server", kBuildId);
+  EXPECT_EQ(refused.error_code(), StatusCode::UNAUTHENTICATED)
+      << refused.error_message();
+  EXPECT_NE(refused.error_message().find(guarded.address()), std::string::npos)
+      << refused.error_message();
+
+  Agent with({"--analyzer=" + guarded.address(),
+              "--analyzer-token-file=" + token});
+  v1::AgentGetConstraintsResponse response;
+  grpc::Status fetched = with.Get("server", kBuildId, &response);
+  ASSERT_TRUE(fetched.ok()) << fetched.error_message();
+  EXPECT_FALSE(response.from_cache());
+  EXPECT_EQ(response.constraints().build_id(), kBuildId);
+  EXPECT_EQ(response.constraints().program(), "server");
+  ASSERT_TRUE(with.Get("server", kBuildId, &response).ok());
+  EXPECT_TRUE(response.from_cache());
+  // Another build of the same program: the analyzer has none, and another
+  // build's set is never handed out.
+  grpc::Status other = with.Get("server", std::string(kBuildId).replace(0, 2, "ff"));
+  EXPECT_EQ(other.error_code(), StatusCode::NOT_FOUND) << other.error_message();
+  v1::AgentStatusResponse status = with.Status();
+  EXPECT_EQ(status.fetched(), 1u);
+  EXPECT_EQ(status.cache_hits(), 1u);
+  EXPECT_EQ(status.not_found(), 1u);
 }
 
 TEST(AgentRpcTest, TelemetryIsCheckedThenCounted) {
