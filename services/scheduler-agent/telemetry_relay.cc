@@ -24,7 +24,17 @@ absl::Status TelemetryRelay::Record(const v1::RuntimeTelemetry& report) {
         "the agent already relays telemetry of ", kMaxProcessesPerBuild,
         " processes of this build"));
   }
-  build.latest[report.pid()] = report;
+  v1::RuntimeTelemetry& slot = build.latest[report.pid()];
+  const size_t replaced = slot.ByteSizeLong();
+  const size_t added = report.ByteSizeLong();
+  if (bytes_ - replaced + added > kMaxBytes) {
+    if (replaced == 0) build.latest.erase(report.pid());
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "the agent's telemetry would exceed ", kMaxBytes >> 20,
+        " MiB; report refused"));
+  }
+  bytes_ = bytes_ - replaced + added;
+  slot = report;
   build.changed = true;
   ++received_;
   return absl::OkStatus();

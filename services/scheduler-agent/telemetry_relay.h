@@ -21,6 +21,8 @@ class TelemetryRelay {
  public:
   static constexpr size_t kMaxBuilds = 1024;
   static constexpr size_t kMaxProcessesPerBuild = 4096;
+  // What all kept reports may weigh together (serialized).
+  static constexpr size_t kMaxBytes = size_t{256} << 20;
 
   // `host` names this agent's sums at the analyzer.
   explicit TelemetryRelay(std::string host) : host_(std::move(host)) {}
@@ -45,6 +47,7 @@ class TelemetryRelay {
   std::map<std::pair<std::string, std::string>, Build> builds_
       ABSL_GUARDED_BY(mutex_);
   uint64_t received_ ABSL_GUARDED_BY(mutex_) = 0;
+  size_t bytes_ ABSL_GUARDED_BY(mutex_) = 0;
 };
 
 }  // namespace prism::agent

@@ -41,6 +41,12 @@ absl::Status TelemetryStore::Record(const v1::RuntimeTelemetry& report) {
     slot = stored.add_reports();
   }
   *slot = report;
+  if (stored.ByteSizeLong() > kMaxEntryBytes) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "telemetry of program '", report.program().substr(0, 200),
+        "' build-id ", report.build_id().substr(0, 128), " would exceed ",
+        kMaxEntryBytes >> 20, " MiB; report refused"));
+  }
   cache_.Put(key, stored.SerializeAsString());
   return absl::OkStatus();
 }

@@ -18,6 +18,8 @@ class TelemetryStore {
  public:
   // Hosts kept per build; reports from more are refused.
   static constexpr int kMaxHosts = 4096;
+  // What one build's stored telemetry may weigh (serialized).
+  static constexpr size_t kMaxEntryBytes = size_t{64} << 20;
 
   explicit TelemetryStore(Cache& cache) : cache_(cache) {}
 
