@@ -80,4 +80,10 @@ status=$?
 set -e
 [[ $status -eq 1 ]] || fail "a broken TU exited $status, want 1"
 grep -q 'INCOMPLETE' "$work/broken.txt" || fail "broken TU not reported: $(cat "$work/broken.txt")"
+# The link step solves independent parts of the call graph on several threads: the result is
+# the same, byte for byte, whatever their number.
+"$prism" analyze -j 1 --format=json examples/httpd/httpd.c -- -std=gnu11 >"$work/one.json"
+"$prism" analyze -j 3 --format=json examples/httpd/httpd.c -- -std=gnu11 >"$work/three.json"
+grep -q '"conflicts"' "$work/one.json" || fail "the flagship's analysis has no conflicts"
+cmp "$work/one.json" "$work/three.json" || fail "-j 3 analyses the flagship differently from -j 1"
 echo PASS

@@ -505,7 +505,10 @@ class LinkedProgram::BodySolver {
       // No body and no model: reads and writes everything reachable from its
       // arguments, may keep them (escape), and touches the global <unknown>
       // resource (README.md).
-      program->unknown_functions_.insert(target.unknown_name);
+      {
+        std::lock_guard<std::mutex> lock(program->unknown_functions_mu_);
+        program->unknown_functions_.insert(target.unknown_name);
+      }
       for (const std::vector<Value>& argument : arguments) {
         std::vector<Path> paths;
         PathsThrough(argument, whole, &paths, /*truncated=*/true);

@@ -37,6 +37,8 @@ struct AnalysisOptions {
   std::string program;
   ModelTable models;  // Usually BuiltinModels() plus the user's --model files.
   std::vector<Override> overrides;
+  // Threads the link step may use; the result is the same for any number.
+  int jobs = 1;
 };
 
 // Links the summaries and computes handlers, the matrix and explanations. Fails

@@ -2,12 +2,14 @@
 // graph, and solves every function's effects bottom-up over strongly connected
 // components (Tarjan), instantiating callee effects, returned values and
 // pointer stores at each call site. Provenance (the access site and the call
-// chain to it) travels with every effect. Not thread-safe; a LinkedProgram is
-// immutable after Link() returns.
+// chain to it) travels with every effect. Not thread-safe (Solve uses threads
+// of its own); a LinkedProgram is immutable after Solve() returns.
 #ifndef PRISM_SERVICES_ANALYZER_ENGINE_LINK_H_
 #define PRISM_SERVICES_ANALYZER_ENGINE_LINK_H_
 
+#include <atomic>
 #include <map>
+#include <mutex>
 #include <set>
 #include <string>
 #include <vector>
@@ -140,7 +142,10 @@ class LinkedProgram {
   LinkedProgram(const std::vector<prism::v1::TranslationUnitSummary>* summaries,
                 const ModelTable* models);
 
-  void Solve();
+  // Solves every function. Components of the call graph whose callees are
+  // solved are independent: up to `threads` of them are solved at once. The
+  // result does not depend on `threads`.
+  void Solve(int threads = 1);
 
   const std::map<std::string, FunctionNode>& functions() const {
     return functions_;
@@ -209,6 +214,13 @@ class LinkedProgram {
   std::vector<CallTarget> CalleesOf(const prism::v1::Call& call) const;
   CallTarget TargetByName(const std::string& name) const;
   void SolveFunction(const FunctionNode& function, Solved* out);
+  // Solves one strongly connected component to its fixpoint (or assumes the
+  // worst); its callees' components are solved. Touches only its members'
+  // entries of solved_, which exist already.
+  void SolveComponent(
+      const std::vector<std::string>& component,
+      const std::map<std::string, std::vector<std::string>>& callers,
+      std::atomic<size_t>* solves);
   // What any code may do: write <unknown> and everything its parameters reach,
   // keep its pointer parameters anywhere, return anything.
   static void AssumeWorst(const FunctionNode& function, Solved* out);
@@ -232,6 +244,7 @@ class LinkedProgram {
   std::map<std::string, Solved> solved_;
   std::map<std::string, std::vector<std::string>> call_edges_;
   std::set<std::string> unknown_functions_;
+  std::mutex unknown_functions_mu_;  // Components are solved in parallel.
   std::vector<prism::v1::Diagnostic> diagnostics_;
   bool complete_ = true;
   std::vector<std::string> incomplete_reasons_;

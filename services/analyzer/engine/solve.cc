@@ -6,8 +6,13 @@
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
+#include <atomic>
+#include <condition_variable>
+#include <deque>
 #include <map>
+#include <mutex>
 #include <set>
+#include <thread>
 #include <utility>
 
 #include "absl/strings/match.h"
@@ -65,7 +70,7 @@ void LinkedProgram::AssumeWorst(const FunctionNode& function, Solved* out) {
   AddReturn(out, UnknownValue());
 }
 
-void LinkedProgram::Solve() {
+void LinkedProgram::Solve(int threads) {
   // Call graph over functions with bodies.
   std::map<std::string, std::vector<std::string>>& edges = call_edges_;
   for (const auto& [usr, node] : functions_) {
@@ -145,75 +150,145 @@ void LinkedProgram::Solve() {
   for (const auto& [usr, callees] : edges) {
     for (const std::string& callee : callees) callers[callee].push_back(usr);
   }
-  size_t solves = 0;
-  for (const std::vector<std::string>& component : components) {
-    const std::set<std::string> members(component.begin(), component.end());
-    // Worklist to a fixpoint. Summaries only grow (up to widening) and
-    // selector chains are bounded (kMaxSelectors), so it ends; a bound on the
-    // work keeps pathological components finite, assuming the worst there.
-    if (component.size() > kMaxFixpointComponent) {
-      // A huge recursive component (an event loop that dispatches through
-      // function pointers to most of the program): one pass for the
-      // explanations it can give, then the worst case for every member, which
-      // covers whatever a fixpoint would have found.
-      for (const std::string& usr : component) {
-        Solved next;
-        SolveFunction(functions_.at(usr), &next);
-        ++solves;
-        solved_[usr] = std::move(next);
-      }
-      for (const std::string& usr : component) {
-        const FunctionNode& node = functions_.at(usr);
-        AssumeWorst(node, &solved_[usr]);
-      }
-      continue;
+  std::atomic<size_t> solves{0};
+  // Every entry exists before any thread writes one: the map's shape never
+  // changes while components are solved.
+  for (const auto& [usr, callees] : edges) solved_.try_emplace(usr);
+  if (threads <= 1 || components.size() < 2) {
+    for (const std::vector<std::string>& component : components) {
+      SolveComponent(component, callers, &solves);
     }
-    std::vector<std::string> worklist(component.rbegin(), component.rend());
-    std::set<std::string> queued(component.begin(), component.end());
-    size_t budget = component.size() * static_cast<size_t>(kMaxRounds);
-    while (!worklist.empty()) {
-      if (budget-- == 0) {
-        for (const std::string& usr : component) {
-          AssumeWorst(functions_.at(usr), &solved_[usr]);
-        }
-        break;
-      }
-      const std::string usr = worklist.back();
-      worklist.pop_back();
-      queued.erase(usr);
-      Solved& current = solved_[usr];
-      Solved next;
-      next.widened_bases = current.widened_bases;
-      next.widened_stores = current.widened_stores;
-      next.widened_returns = current.widened_returns;
-      next.widened_handed = current.widened_handed;
-      SolveFunction(functions_.at(usr), &next);
-      ++solves;
-      if (std::getenv("PRISM_ENGINE_DEBUG") != nullptr && solves % 2000 == 0) {
-        std::fprintf(stderr,
-                     "engine: solve %zu: %s effects %zu shared %zu stores %zu "
-                     "returns %zu queue %zu\n",
-                     solves, functions_.at(usr).name.c_str(),
-                     next.effects.size(), next.shared.size(),
-                     next.stores.size(), next.returns.size(), worklist.size());
-      }
-      const bool changed =
-          !SameKeys(next.effects, current.effects) ||
-          !SameKeys(next.returns, current.returns) ||
-          !SameKeys(next.stores, current.stores) ||
-          !SameKeys(next.handed_over, current.handed_over) ||
-          !SameKeys(next.after_handover, current.after_handover);
-      current = std::move(next);
-      if (!changed) continue;
-      for (const std::string& caller : callers[usr]) {
-        if (members.count(caller) && queued.insert(caller).second) {
-          worklist.push_back(caller);
+  } else {
+    // A component is ready once every component it calls into is solved
+    // (Tarjan lists callees first, so dependencies have smaller indices).
+    std::map<std::string, size_t> component_of;
+    for (size_t k = 0; k < components.size(); ++k) {
+      for (const std::string& usr : components[k]) component_of[usr] = k;
+    }
+    std::vector<std::vector<size_t>> dependents(components.size());
+    std::vector<size_t> waiting(components.size(), 0);
+    for (size_t k = 0; k < components.size(); ++k) {
+      std::set<size_t> callees;
+      for (const std::string& usr : components[k]) {
+        for (const std::string& callee : edges.at(usr)) {
+          auto c = component_of.find(callee);
+          if (c != component_of.end() && c->second != k) {
+            callees.insert(c->second);
+          }
         }
       }
+      waiting[k] = callees.size();
+      for (size_t c : callees) dependents[c].push_back(k);
     }
+    std::mutex mu;
+    std::condition_variable wake;
+    std::deque<size_t> ready;
+    for (size_t k = 0; k < components.size(); ++k) {
+      if (waiting[k] == 0) ready.push_back(k);
+    }
+    size_t finished = 0;
+    auto work = [&] {
+      std::unique_lock<std::mutex> lock(mu);
+      for (;;) {
+        wake.wait(lock, [&] {
+          return !ready.empty() || finished == components.size();
+        });
+        if (ready.empty()) return;
+        const size_t k = ready.front();
+        ready.pop_front();
+        lock.unlock();
+        SolveComponent(components[k], callers, &solves);
+        lock.lock();
+        ++finished;
+        for (size_t d : dependents[k]) {
+          if (--waiting[d] == 0) ready.push_back(d);
+        }
+        wake.notify_all();
+      }
+    };
+    std::vector<std::thread> pool;
+    const int count =
+        std::min<int>(threads, static_cast<int>(components.size()));
+    for (int t = 1; t < count; ++t) pool.emplace_back(work);
+    work();
+    for (std::thread& thread : pool) thread.join();
   }
   if (std::getenv("PRISM_ENGINE_DEBUG") != nullptr) {
-    std::fprintf(stderr, "engine: %zu function solves\n", solves);
+    std::fprintf(stderr, "engine: %zu function solves\n", solves.load());
+  }
+}
+
+void LinkedProgram::SolveComponent(
+    const std::vector<std::string>& component,
+    const std::map<std::string, std::vector<std::string>>& callers,
+    std::atomic<size_t>* solves_counter) {
+  std::atomic<size_t>& solves = *solves_counter;
+  const std::set<std::string> members(component.begin(), component.end());
+  // Worklist to a fixpoint. Summaries only grow (up to widening) and
+  // selector chains are bounded (kMaxSelectors), so it ends; a bound on the
+  // work keeps pathological components finite, assuming the worst there.
+  if (component.size() > kMaxFixpointComponent) {
+    // A huge recursive component (an event loop that dispatches through
+    // function pointers to most of the program): one pass for the
+    // explanations it can give, then the worst case for every member, which
+    // covers whatever a fixpoint would have found.
+    for (const std::string& usr : component) {
+      Solved next;
+      SolveFunction(functions_.at(usr), &next);
+      ++solves;
+      solved_.at(usr) = std::move(next);
+    }
+    for (const std::string& usr : component) {
+      const FunctionNode& node = functions_.at(usr);
+      AssumeWorst(node, &solved_.at(usr));
+    }
+    return;
+  }
+  std::vector<std::string> worklist(component.rbegin(), component.rend());
+  std::set<std::string> queued(component.begin(), component.end());
+  size_t budget = component.size() * static_cast<size_t>(kMaxRounds);
+  while (!worklist.empty()) {
+    if (budget-- == 0) {
+      for (const std::string& usr : component) {
+        AssumeWorst(functions_.at(usr), &solved_.at(usr));
+      }
+      break;
+    }
+    const std::string usr = worklist.back();
+    worklist.pop_back();
+    queued.erase(usr);
+    Solved& current = solved_.at(usr);
+    Solved next;
+    next.widened_bases = current.widened_bases;
+    next.widened_stores = current.widened_stores;
+    next.widened_returns = current.widened_returns;
+    next.widened_handed = current.widened_handed;
+    SolveFunction(functions_.at(usr), &next);
+    const size_t solved_so_far = ++solves;
+    if (std::getenv("PRISM_ENGINE_DEBUG") != nullptr &&
+        solved_so_far % 2000 == 0) {
+      std::fprintf(stderr,
+                   "engine: solve %zu: %s effects %zu shared %zu stores %zu "
+                   "returns %zu queue %zu\n",
+                   solved_so_far, functions_.at(usr).name.c_str(),
+                   next.effects.size(), next.shared.size(),
+                   next.stores.size(), next.returns.size(), worklist.size());
+    }
+    const bool changed =
+        !SameKeys(next.effects, current.effects) ||
+        !SameKeys(next.returns, current.returns) ||
+        !SameKeys(next.stores, current.stores) ||
+        !SameKeys(next.handed_over, current.handed_over) ||
+        !SameKeys(next.after_handover, current.after_handover);
+    current = std::move(next);
+    if (!changed) continue;
+    auto found = callers.find(usr);
+    if (found == callers.end()) continue;
+    for (const std::string& caller : found->second) {
+      if (members.count(caller) && queued.insert(caller).second) {
+        worklist.push_back(caller);
+      }
+    }
   }
 }
 

@@ -171,6 +171,7 @@ absl::StatusOr<v1::AnalysisResult> RunAnalysis(
   }
   analyzer::AnalysisOptions analysis;
   analysis.program = build.program();
+  analysis.jobs = std::max(1, options.jobs);
   absl::StatusOr<analyzer::ModelTable> models = analyzer::BuiltinModels();
   if (!models.ok()) return absl::InternalError(models.status().message());
   analysis.models = std::move(*models);
