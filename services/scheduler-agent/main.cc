@@ -335,7 +335,6 @@ int main(int argc, char** argv) {
     SetSocketGroup(flags.socket, flags.socket_group);
   }
   service.SetHealth(server->GetHealthCheckService());
-  service.CheckAnalyzer(absl::Seconds(2));
 
   if (!flags.socket.empty()) std::printf("listening on unix:%s\n", flags.socket.c_str());
   if (!flags.listen.empty()) {
@@ -346,11 +345,13 @@ int main(int argc, char** argv) {
   std::fflush(stdout);
 
   absl::Notification shutdown;
+  // The first check runs at once, beside serving: an analyzer that is away
+  // does not delay the agent's start.
   std::thread checker([&] {
-    while (!shutdown.WaitForNotificationWithTimeout(
-        absl::Seconds(flags.analyzer_check_seconds))) {
+    do {
       service.CheckAnalyzer(absl::Seconds(2));
-    }
+    } while (!shutdown.WaitForNotificationWithTimeout(
+        absl::Seconds(flags.analyzer_check_seconds)));
   });
   std::thread refresher([&] {
     while (!shutdown.WaitForNotificationWithTimeout(
