@@ -1,25 +1,25 @@
 // The runtime's client of prism-agent: at startup, when no constraints file is
 // given, prism_runtime_new asks the host's agent (prism.v1.Agent over its Unix
 // socket) for this program's constraints, once, with a short deadline; while a
-// parallel runtime runs, a reporter thread sends the scheduler's per-constraint
-// waits to the agent every PRISM_TELEMETRY_SECONDS (default 10; 0: never) and
-// once more at prism_runtime_free, when the agent's socket exists at startup. Linking this library is what enables both:
-// it registers itself with the runtime's seams (constraints.h,
-// telemetry_reporter.h) from a static initializer, so the runtime core keeps no
-// dependency on gRPC.
+// parallel runtime runs, and when the agent's socket exists at startup, a
+// reporter thread sends the scheduler's per-constraint waits to the agent every
+// PRISM_TELEMETRY_SECONDS (default 10; 0: never) and once more at
+// prism_runtime_free. Linking this library is what enables both: it registers
+// itself with the runtime's seams (constraints.h, telemetry_reporter.h) from a
+// static initializer, so the runtime core keeps no dependency on gRPC.
 #include <grpcpp/grpcpp.h>
 #include <sys/stat.h>
 
-#include <atomic>
 #include <cerrno>
+#include <chrono>
 #include <condition_variable>
-#include <mutex>
-#include <thread>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <thread>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_format.h"
@@ -30,8 +30,12 @@
 namespace prism::runtime {
 namespace {
 
-constexpr char kDefaultSocket[] = "/run/prism/agent.sock";
 constexpr int kDefaultTimeoutMs = 200;
+
+// The socket the runtime was told about, or the agent's default.
+std::string SocketOrDefault(const std::string& socket) {
+  return socket.empty() ? "/run/prism/agent.sock" : socket;
+}
 
 // PRISM_AGENT_TIMEOUT_MS, or the default; a bad value is reported, not guessed.
 int TimeoutMs(std::string* warning) {
@@ -57,8 +61,8 @@ std::unique_ptr<prism::v1::Agent::Stub> AgentStub(const std::string& socket) {
 
 class AgentClient : public ConstraintSource {
  public:
-  explicit AgentClient(std::string socket)
-      : socket_(socket.empty() ? kDefaultSocket : std::move(socket)) {}
+  explicit AgentClient(const std::string& socket)
+      : socket_(SocketOrDefault(socket)) {}
 
   absl::StatusOr<prism::v1::ConstraintSet> GetConstraints(
       const std::string& program, const std::string& build_id,
@@ -110,17 +114,16 @@ class AgentClient : public ConstraintSource {
 // take within the deadline is dropped and counted in the next one.
 class AgentReporter : public TelemetryReporter {
  public:
+  // `socket` exists.
   AgentReporter(std::string socket, TelemetrySnapshot snapshot, int period_s)
-      : socket_(socket.empty() ? kDefaultSocket : std::move(socket)),
+      : socket_(std::move(socket)),
         snapshot_(std::move(snapshot)),
         period_(std::chrono::seconds(period_s)),
         thread_([this] { Run(); }) {}
-  ~AgentReporter() override { Stop(); }
 
-  void Stop() override {
+  ~AgentReporter() override {
     {
       std::lock_guard<std::mutex> lock(mutex_);
-      if (stopping_) return;
       stopping_ = true;
     }
     wake_.notify_all();
@@ -184,10 +187,11 @@ std::unique_ptr<TelemetryReporter> NewAgentReporter(
   if (period_s == 0) return nullptr;
   // No agent on this host at startup (a server started from a file, say): no
   // reporter, rather than a thread failing to connect every period.
-  const std::string path = socket.empty() ? kDefaultSocket : socket;
+  std::string path = SocketOrDefault(socket);
   struct stat st;
   if (stat(path.c_str(), &st) != 0) return nullptr;
-  return std::make_unique<AgentReporter>(path, std::move(snapshot), period_s);
+  return std::make_unique<AgentReporter>(std::move(path), std::move(snapshot),
+                                         period_s);
 }
 
 const bool kRegistered = [] {

@@ -114,6 +114,7 @@ std::string FindBypass(prism_runtime* rt) {
   event_base_foreach_event(rt->base, Collect, &seen);
   // A base holds many events but few distinct callbacks: ask dladdr once each.
   absl::flat_hash_map<event_callback_fn, bool> in_libevent;
+  const event_callback_fn finalizer = LearnedSocketBuffereventCallbacks().finalize;
   for (const Seen& s : seen) {
     if (IsEventBridgeCallback(s.cb) || IsLoopEventCallback(s.cb)) continue;
     const void* code = reinterpret_cast<const void*>(s.cb);
@@ -126,7 +127,7 @@ std::string FindBypass(prism_runtime* rt) {
           SymbolTable::Describe(rt->symbols->Identify(code)));
     }
     if (s.arg == rt->base) continue;  // The base's own (notify, signals).
-    if (s.cb == LearnedSocketBuffereventCallbacks().finalize) continue;
+    if (s.cb == finalizer) continue;
     if (bufferevent* bev = BuffereventOf(s)) {
       bufferevent_data_cb r = nullptr, w = nullptr;
       bufferevent_event_cb e = nullptr;

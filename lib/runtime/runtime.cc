@@ -42,8 +42,7 @@ void prism_runtime_free(prism_runtime* rt) {
   // queue the next one of the same bufferevent or event. Only then stop the
   // workers.
   if (rt->scheduler != nullptr) rt->scheduler->Drain();
-  if (rt->telemetry != nullptr) rt->telemetry->Stop();
-  rt->telemetry.reset();
+  rt->telemetry.reset();  // Its last report reads the scheduler's counts.
   rt->scheduler.reset();
   for (auto& entry : rt->events) prism::runtime::DetachRecord(entry.second);
   for (auto& entry : rt->bevs) prism::runtime::ReleaseRecord(entry.second);

@@ -163,6 +163,9 @@ prism_runtime* prism_runtime_new(struct event_base* base,
 
   auto rt = std::make_unique<prism_runtime>();
   rt->base = base;
+  // Empty: the agent client's default socket.
+  const char* agent_env = EnvOr(o.agent_socket, "PRISM_AGENT_SOCKET");
+  const std::string agent_socket = agent_env != nullptr ? agent_env : "";
 
   // Constraints: explicit file, then the agent, then none (DESIGN.md invariants
   // 1 and 2).
@@ -192,9 +195,7 @@ prism_runtime* prism_runtime_new(struct event_base* base,
                             valid.message());
       }
     } else {
-      const char* socket = EnvOr(o.agent_socket, "PRISM_AGENT_SOCKET");
-      auto agent =
-          prism::runtime::NewAgentSource(socket != nullptr ? socket : "");
+      auto agent = prism::runtime::NewAgentSource(agent_socket);
       absl::StatusOr<prism::v1::ConstraintSet> fetched = agent->GetConstraints(
           program_invocation_short_name, *build_id, getpid());
       absl::Status valid = fetched.ok() ? prism::runtime::ValidateConstraints(
@@ -270,10 +271,9 @@ prism_runtime* prism_runtime_new(struct event_base* base,
   prism::runtime::PrepareBypassCheck();
   rt->scheduler = std::make_unique<Scheduler>(policy, rt->matrix.get(), workers,
                                               rt->checker.get());
-  const char* agent_socket = EnvOr(o.agent_socket, "PRISM_AGENT_SOCKET");
   prism_runtime* runtime = rt.get();
   rt->telemetry = prism::runtime::NewTelemetryReporter(
-      agent_socket != nullptr ? agent_socket : "",
+      agent_socket,
       [runtime] { return prism::runtime::RuntimeTelemetrySnapshot(runtime); });
   return rt.release();
 }

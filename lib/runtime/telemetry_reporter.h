@@ -15,11 +15,11 @@
 namespace prism {
 namespace runtime {
 
+// Destroying a reporter sends one last report (waiting a bounded time) and
+// stops its thread.
 class TelemetryReporter {
  public:
   virtual ~TelemetryReporter() = default;
-  // Sends one last report (waiting a bounded time) and stops the thread.
-  virtual void Stop() = 0;
 };
 
 // Cumulative counts since the runtime started; called on the reporter's thread.
