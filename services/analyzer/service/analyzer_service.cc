@@ -290,6 +290,20 @@ AnalyzerService::Finished(const v1::AnalysisSelector& selector) {
       absl::StrCat("no analysis ", id.substr(0, 80), " (submit the build)"));
 }
 
+absl::StatusOr<std::pair<std::string, v1::AnalysisResult>>
+AnalyzerService::FinishedForBuild(const std::string& program,
+                                  const std::string& build_id) {
+  std::optional<std::string> id = results_.IdForProgramBuild(program, build_id);
+  std::optional<v1::AnalysisResult> result;
+  if (id) result = results_.Result(*id);
+  if (!result) {
+    return absl::NotFoundError(
+        absl::StrCat("no finished analysis of program '", program.substr(0, 200),
+                     "' for build-id ", build_id.substr(0, 80)));
+  }
+  return std::make_pair(*std::move(id), *std::move(result));
+}
+
 grpc::Status AnalyzerService::GetConflicts(
     grpc::ServerContext* context, const v1::GetConflictsRequest* request,
     v1::GetConflictsResponse* response) {
@@ -338,21 +352,17 @@ grpc::Status AnalyzerService::GetConstraints(
   if (request->program().empty() || request->build_id().empty()) {
     return Invalid("GetConstraints needs a program and a build_id");
   }
-  std::optional<std::string> id =
-      results_.IdForProgramBuild(request->program(), request->build_id());
-  std::optional<v1::AnalysisResult> result;
-  if (id) result = results_.Result(*id);
-  if (!result) {
+  auto finished = FinishedForBuild(request->program(), request->build_id());
+  if (!finished.ok()) {
     return grpc::Status(
         grpc::StatusCode::NOT_FOUND,
-        absl::StrCat("no finished analysis of program '",
-                     request->program().substr(0, 200), "' for build-id ",
-                     request->build_id().substr(0, 80),
+        absl::StrCat(finished.status().message(),
                      " (constraints of another build are never served)"));
   }
+  const v1::AnalysisResult& result = finished->second;
   v1::ConstraintSet set =
-      analyzer::BuildConstraintSet(*result, request->build_id());
-  const std::string serialized = result->SerializeAsString();
+      analyzer::BuildConstraintSet(result, request->build_id());
+  const std::string serialized = result.SerializeAsString();
   set.mutable_analysis()->set_sha256(Sha256Hex(serialized));
   set.mutable_analysis()->set_size_bytes(
       static_cast<int64_t>(serialized.size()));
@@ -412,15 +422,9 @@ grpc::Status AnalyzerService::GetCosts(grpc::ServerContext* context,
                        "' names a build-id (submit with --binary)"));
     }
   }
-  std::optional<std::string> id = results_.IdForProgramBuild(program, build_id);
-  std::optional<v1::AnalysisResult> result;
-  if (id) result = results_.Result(*id);
-  if (!result) {
-    return grpc::Status(
-        grpc::StatusCode::NOT_FOUND,
-        absl::StrCat("no finished analysis of program '", program.substr(0, 200),
-                     "' for build-id ", build_id.substr(0, 128)));
-  }
+  auto finished = FinishedForBuild(program, build_id);
+  if (!finished.ok()) return ToGrpc(finished.status());
+  const auto& [id, result] = *finished;
   std::vector<v1::RuntimeTelemetry> reports =
       telemetry_.Reports(program, build_id);
   if (reports.empty()) {
@@ -431,13 +435,13 @@ grpc::Status AnalyzerService::GetCosts(grpc::ServerContext* context,
                      " yet (servers report it through prism-agent)"));
   }
   const v1::RuntimeTelemetry sum = SumTelemetry(reports);
-  response->set_analysis_id(*id);
+  response->set_analysis_id(id);
   response->set_build_id(build_id);
   response->set_hosts(static_cast<uint32_t>(reports.size()));
   response->set_processes(sum.processes());
-  const uint32_t handlers = static_cast<uint32_t>(result->handlers_size());
+  const uint32_t handlers = static_cast<uint32_t>(result.handlers_size());
   auto label = [&](uint32_t row) {
-    return row < handlers ? HandlerLabel(result->handlers(static_cast<int>(row)))
+    return row < handlers ? HandlerLabel(result.handlers(static_cast<int>(row)))
                           : std::string("<handlers not in the constraints>");
   };
   for (const v1::ConstraintWait& wait : sum.waits()) {
@@ -447,7 +451,7 @@ grpc::Status AnalyzerService::GetCosts(grpc::ServerContext* context,
     cost->set_kind(wait.kind());
     cost->set_waits(wait.waits());
     cost->set_wait_nanos(wait.wait_nanos());
-    for (const v1::Conflict& conflict : result->conflicts()) {
+    for (const v1::Conflict& conflict : result.conflicts()) {
       const bool pair =
           (conflict.a() == wait.waiting() && conflict.b() == wait.running()) ||
           (conflict.a() == wait.running() && conflict.b() == wait.waiting());

@@ -68,6 +68,9 @@ class AnalyzerService final : public v1::Analyzer::Service {
   // The finished result `selector` names, with its id.
   absl::StatusOr<std::pair<std::string, v1::AnalysisResult>> Finished(
       const v1::AnalysisSelector& selector);
+  // The latest finished analysis of `program` for exactly `build_id`.
+  absl::StatusOr<std::pair<std::string, v1::AnalysisResult>> FinishedForBuild(
+      const std::string& program, const std::string& build_id);
   absl::Status RunJob(const CheckedBuild& build, AnalysisJob& job);
 
   const ServiceOptions options_;

@@ -12,6 +12,12 @@ std::string Key(const std::string& program, const std::string& build_id) {
                       build_id);
 }
 
+// "telemetry of program 'P' build-id B", for refusals.
+std::string Subject(const v1::RuntimeTelemetry& report) {
+  return absl::StrCat("telemetry of program '", report.program().substr(0, 200),
+                      "' build-id ", report.build_id().substr(0, 128));
+}
+
 // Stored as a ReportTelemetryRequest: one report per host.
 v1::ReportTelemetryRequest Load(Cache& cache, const std::string& key) {
   v1::ReportTelemetryRequest stored;
@@ -34,18 +40,15 @@ absl::Status TelemetryStore::Record(const v1::RuntimeTelemetry& report) {
   if (slot == nullptr) {
     if (stored.reports_size() >= kMaxHosts) {
       return absl::ResourceExhaustedError(absl::StrCat(
-          "telemetry of program '", report.program().substr(0, 200),
-          "' build-id ", report.build_id().substr(0, 128), " already comes from ",
-          kMaxHosts, " hosts"));
+          Subject(report), " already comes from ", kMaxHosts, " hosts"));
     }
     slot = stored.add_reports();
   }
   *slot = report;
   if (stored.ByteSizeLong() > kMaxEntryBytes) {
     return absl::ResourceExhaustedError(absl::StrCat(
-        "telemetry of program '", report.program().substr(0, 200),
-        "' build-id ", report.build_id().substr(0, 128), " would exceed ",
-        kMaxEntryBytes >> 20, " MiB; report refused"));
+        Subject(report), " would exceed ", kMaxEntryBytes >> 20,
+        " MiB; report refused"));
   }
   cache_.Put(key, stored.SerializeAsString());
   return absl::OkStatus();
