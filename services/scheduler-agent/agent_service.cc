@@ -29,6 +29,21 @@ bool IsWellFormedProgram(const std::string& program) {
   return true;
 }
 
+// OK, or why `what` (an RPC's request) does not name a program and a build.
+grpc::Status CheckProgramAndBuild(const char* what, const std::string& program,
+                                  const std::string& build_id) {
+  if (!IsWellFormedProgram(program)) {
+    return Invalid(absl::StrCat(
+        what, " needs a program name of 1..255 printable bytes"));
+  }
+  if (!IsWellFormedBuildId(build_id)) {
+    return Invalid(absl::StrCat(
+        "build-id '", build_id.substr(0, 140),
+        "' is not a GNU build-id (8..128 lowercase hex digits, even count)"));
+  }
+  return grpc::Status::OK;
+}
+
 }  // namespace
 
 AgentService::AgentService(ConstraintCache* cache,
@@ -59,6 +74,12 @@ void AgentService::SetDegraded(bool degraded, const std::string& reason) {
   if (health_ != nullptr) {
     health_->SetServingStatus(kAnalyzerHealthName, !degraded);
   }
+}
+
+bool AgentService::DegradedBy(const absl::Status& status) {
+  if (!Unreachable(status)) return false;
+  SetDegraded(true, std::string(status.message()));
+  return true;
 }
 
 void AgentService::CheckAnalyzer(absl::Duration wait) {
@@ -100,11 +121,7 @@ absl::StatusOr<v1::ConstraintSet> AgentService::FetchShared(
                    std::string(stored.message()).c_str());
     }
   }
-  if (Unreachable(result.status())) {
-    SetDegraded(true, std::string(result.status().message()));
-  } else {
-    SetDegraded(false, "");
-  }
+  if (!DegradedBy(result.status())) SetDegraded(false, "");
   fetch->result = result;
   {
     absl::MutexLock lock(&mutex_);
@@ -120,14 +137,10 @@ grpc::Status AgentService::GetConstraints(
   requests_.fetch_add(1);
   const std::string& program = request->program();
   const std::string& build_id = request->build_id();
-  if (!IsWellFormedProgram(program)) {
-    return Invalid(
-        "GetConstraints needs a program name of 1..255 printable bytes");
-  }
-  if (!IsWellFormedBuildId(build_id)) {
-    return Invalid(absl::StrCat(
-        "build-id '", build_id.substr(0, 140),
-        "' is not a GNU build-id (8..128 lowercase hex digits, even count)"));
+  if (grpc::Status checked =
+          CheckProgramAndBuild("GetConstraints", program, build_id);
+      !checked.ok()) {
+    return checked;
   }
   if (std::optional<v1::ConstraintSet> cached = cache_->Get(program, build_id)) {
     cache_hits_.fetch_add(1);
@@ -166,12 +179,10 @@ grpc::Status AgentService::ReportTelemetry(
     grpc::ServerContext*, const v1::AgentReportTelemetryRequest* request,
     v1::AgentReportTelemetryResponse*) {
   const v1::RuntimeTelemetry& report = request->telemetry();
-  if (!IsWellFormedProgram(report.program())) {
-    return Invalid("telemetry needs a program name of 1..255 printable bytes");
-  }
-  if (!IsWellFormedBuildId(report.build_id())) {
-    return Invalid(absl::StrCat("build-id '", report.build_id().substr(0, 140),
-                                "' is not a GNU build-id"));
+  if (grpc::Status checked =
+          CheckProgramAndBuild("telemetry", report.program(), report.build_id());
+      !checked.ok()) {
+    return checked;
   }
   if (report.pid() <= 0) return Invalid("telemetry needs the process's pid");
   return ToGrpc(telemetry_.Record(report));
@@ -183,10 +194,7 @@ void AgentService::RefreshCached() {
     absl::StatusOr<v1::ConstraintSet> fetched =
         upstream_->Fetch(program, build_id);
     if (!fetched.ok()) {
-      if (Unreachable(fetched.status())) {
-        SetDegraded(true, std::string(fetched.status().message()));
-        return;
-      }
+      if (DegradedBy(fetched.status())) return;
       continue;
     }
     std::optional<v1::ConstraintSet> cached = cache_->Get(program, build_id);
@@ -208,7 +216,7 @@ void AgentService::ForwardTelemetry() {
   }
   telemetry_forward_failures_.fetch_add(1);
   telemetry_.Restore(sums);
-  if (Unreachable(sent)) SetDegraded(true, std::string(sent.message()));
+  DegradedBy(sent);
 }
 
 grpc::Status AgentService::GetStatus(grpc::ServerContext*,

@@ -71,6 +71,8 @@ class AgentService final : public v1::Agent::Service {
                                                 const std::string& build_id,
                                                 absl::Time deadline);
   void SetDegraded(bool degraded, const std::string& reason);
+  // Degraded when `status` says the analyzer cannot be reached; whether so.
+  bool DegradedBy(const absl::Status& status);
 
   ConstraintCache* cache_;
   std::unique_ptr<AnalyzerUpstream> upstream_;

@@ -14,6 +14,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
@@ -208,6 +209,16 @@ void SetSocketGroup(const std::string& path, const std::string& group_name) {
   }
 }
 
+// Runs `task` every `period` until `stop` is notified, and once at the start
+// when `at_once`.
+std::thread Periodically(absl::Notification& stop, absl::Duration period,
+                         bool at_once, std::function<void()> task) {
+  return std::thread([&stop, period, at_once, task = std::move(task)] {
+    if (at_once) task();
+    while (!stop.WaitForNotificationWithTimeout(period)) task();
+  });
+}
+
 // --status: one GetStatus call to a running agent, printed for people and
 // probes.
 int PrintStatus(const Flags& flags) {
@@ -347,24 +358,15 @@ int main(int argc, char** argv) {
   absl::Notification shutdown;
   // The first check runs at once, beside serving: an analyzer that is away
   // does not delay the agent's start.
-  std::thread checker([&] {
-    do {
-      service.CheckAnalyzer(absl::Seconds(2));
-    } while (!shutdown.WaitForNotificationWithTimeout(
-        absl::Seconds(flags.analyzer_check_seconds)));
-  });
-  std::thread refresher([&] {
-    while (!shutdown.WaitForNotificationWithTimeout(
-        absl::Seconds(flags.refresh_seconds))) {
-      service.RefreshCached();
-    }
-  });
-  std::thread forwarder([&] {
-    while (!shutdown.WaitForNotificationWithTimeout(
-        absl::Seconds(flags.telemetry_forward_seconds))) {
-      service.ForwardTelemetry();
-    }
-  });
+  std::thread checker =
+      Periodically(shutdown, absl::Seconds(flags.analyzer_check_seconds), true,
+                   [&] { service.CheckAnalyzer(absl::Seconds(2)); });
+  std::thread refresher =
+      Periodically(shutdown, absl::Seconds(flags.refresh_seconds), false,
+                   [&] { service.RefreshCached(); });
+  std::thread forwarder =
+      Periodically(shutdown, absl::Seconds(flags.telemetry_forward_seconds),
+                   false, [&] { service.ForwardTelemetry(); });
   int signal_number = 0;
   sigwait(&terminate, &signal_number);
   shutdown.Notify();
