@@ -214,6 +214,12 @@ class LinkedProgram {
   std::vector<CallTarget> CalleesOf(const prism::v1::Call& call) const;
   CallTarget TargetByName(const std::string& name) const;
   void SolveFunction(const FunctionNode& function, Solved* out);
+  // Solves `components` (callees' first) on up to `threads` threads, each as
+  // soon as every component it calls into is solved.
+  void SolveInDependencyOrder(
+      const std::vector<std::vector<std::string>>& components,
+      const std::map<std::string, std::vector<std::string>>& callers,
+      int threads, std::atomic<size_t>* solves);
   // Solves one strongly connected component to its fixpoint (or assumes the
   // worst); its callees' components are solved. Touches only its members'
   // entries of solved_, which exist already.

@@ -159,63 +159,69 @@ void LinkedProgram::Solve(int threads) {
       SolveComponent(component, callers, &solves);
     }
   } else {
-    // A component is ready once every component it calls into is solved
-    // (Tarjan lists callees first, so dependencies have smaller indices).
-    std::map<std::string, size_t> component_of;
-    for (size_t k = 0; k < components.size(); ++k) {
-      for (const std::string& usr : components[k]) component_of[usr] = k;
-    }
-    std::vector<std::vector<size_t>> dependents(components.size());
-    std::vector<size_t> waiting(components.size(), 0);
-    for (size_t k = 0; k < components.size(); ++k) {
-      std::set<size_t> callees;
-      for (const std::string& usr : components[k]) {
-        for (const std::string& callee : edges.at(usr)) {
-          auto c = component_of.find(callee);
-          if (c != component_of.end() && c->second != k) {
-            callees.insert(c->second);
-          }
-        }
-      }
-      waiting[k] = callees.size();
-      for (size_t c : callees) dependents[c].push_back(k);
-    }
-    std::mutex mu;
-    std::condition_variable wake;
-    std::deque<size_t> ready;
-    for (size_t k = 0; k < components.size(); ++k) {
-      if (waiting[k] == 0) ready.push_back(k);
-    }
-    size_t finished = 0;
-    auto work = [&] {
-      std::unique_lock<std::mutex> lock(mu);
-      for (;;) {
-        wake.wait(lock, [&] {
-          return !ready.empty() || finished == components.size();
-        });
-        if (ready.empty()) return;
-        const size_t k = ready.front();
-        ready.pop_front();
-        lock.unlock();
-        SolveComponent(components[k], callers, &solves);
-        lock.lock();
-        ++finished;
-        for (size_t d : dependents[k]) {
-          if (--waiting[d] == 0) ready.push_back(d);
-        }
-        wake.notify_all();
-      }
-    };
-    std::vector<std::thread> pool;
-    const int count =
-        std::min<int>(threads, static_cast<int>(components.size()));
-    for (int t = 1; t < count; ++t) pool.emplace_back(work);
-    work();
-    for (std::thread& thread : pool) thread.join();
+    SolveInDependencyOrder(components, callers, threads, &solves);
   }
   if (std::getenv("PRISM_ENGINE_DEBUG") != nullptr) {
     std::fprintf(stderr, "engine: %zu function solves\n", solves.load());
   }
+}
+
+void LinkedProgram::SolveInDependencyOrder(
+    const std::vector<std::vector<std::string>>& components,
+    const std::map<std::string, std::vector<std::string>>& callers,
+    int threads, std::atomic<size_t>* solves) {
+  // A component is ready once every component it calls into is solved.
+  std::map<std::string, size_t> component_of;
+  for (size_t k = 0; k < components.size(); ++k) {
+    for (const std::string& usr : components[k]) component_of[usr] = k;
+  }
+  std::vector<std::vector<size_t>> dependents(components.size());
+  std::vector<size_t> waiting(components.size(), 0);
+  for (size_t k = 0; k < components.size(); ++k) {
+    std::set<size_t> callees;
+    for (const std::string& usr : components[k]) {
+      for (const std::string& callee : call_edges_.at(usr)) {
+        auto c = component_of.find(callee);
+        if (c != component_of.end() && c->second != k) {
+          callees.insert(c->second);
+        }
+      }
+    }
+    waiting[k] = callees.size();
+    for (size_t c : callees) dependents[c].push_back(k);
+  }
+  std::mutex mu;
+  std::condition_variable wake;
+  std::deque<size_t> ready;
+  for (size_t k = 0; k < components.size(); ++k) {
+    if (waiting[k] == 0) ready.push_back(k);
+  }
+  size_t finished = 0;
+  auto work = [&] {
+    std::unique_lock<std::mutex> lock(mu);
+    for (;;) {
+      wake.wait(lock, [&] {
+        return !ready.empty() || finished == components.size();
+      });
+      if (ready.empty()) return;
+      const size_t k = ready.front();
+      ready.pop_front();
+      lock.unlock();
+      SolveComponent(components[k], callers, solves);
+      lock.lock();
+      ++finished;
+      for (size_t d : dependents[k]) {
+        if (--waiting[d] == 0) ready.push_back(d);
+      }
+      wake.notify_all();
+    }
+  };
+  std::vector<std::thread> pool;
+  const int count =
+      std::min<int>(threads, static_cast<int>(components.size()));
+  for (int t = 1; t < count; ++t) pool.emplace_back(work);
+  work();
+  for (std::thread& thread : pool) thread.join();
 }
 
 void LinkedProgram::SolveComponent(
