@@ -225,10 +225,10 @@ int RunAnalyzeCommand(const std::vector<std::string>& args) {
 
   analyzer::AnalysisOptions analysis;
   analysis.program = ProgramName(options);
-  analysis.jobs = options.jobs > 0
-                      ? options.jobs
-                      : static_cast<int>(std::max(
-                            1u, std::thread::hardware_concurrency()));
+  analysis.jobs =
+      options.jobs > 0
+          ? options.jobs
+          : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   absl::StatusOr<analyzer::ModelTable> models = analyzer::BuiltinModels();
   if (!models.ok()) return UsageError(std::string(models.status().message()));
   analysis.models = std::move(*models);

@@ -7,8 +7,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
-#include "google/protobuf/util/json_util.h"
 #include "cli/service_client.h"
+#include "google/protobuf/util/json_util.h"
 #include "lib/elf/build_id.h"
 #include "services/analyzer/engine/engine.h"
 
@@ -163,8 +163,8 @@ int Emit(const std::string& verb, const QueryOptions& options,
 
 int PrintReport(const std::string& verb, const QueryOptions& options,
                 const v1::AnalysisResult& result) {
-  if (int failed = Emit(verb, options,
-                        analyzer::FormatReport(result, options.format));
+  if (int failed =
+          Emit(verb, options, analyzer::FormatReport(result, options.format));
       failed != 0) {
     return failed;
   }
@@ -172,9 +172,9 @@ int PrintReport(const std::string& verb, const QueryOptions& options,
 }
 
 std::string SiteText(const v1::AccessSite& site) {
-  std::string text = absl::StrCat(
-      site.access() == v1::ACCESS_KIND_WRITE ? "write" : "read", " at ",
-      site.location().file(), ":", site.location().line());
+  std::string text =
+      absl::StrCat(site.access() == v1::ACCESS_KIND_WRITE ? "write" : "read",
+                   " at ", site.location().file(), ":", site.location().line());
   if (!site.via().empty()) {
     absl::StrAppend(&text, " via ", absl::StrJoin(site.via(), " -> "));
   }
@@ -192,11 +192,12 @@ int PrintCosts(const std::string& verb, const QueryOptions& options,
     json.preserve_proto_field_names = true;
     google::protobuf::util::MessageToJsonString(costs, &report, json);
   } else if (options.format == analyzer::ReportFormat::kText) {
-    absl::StrAppend(&report, "Constraints of ", options.cost_program,
-                    " (build-id ", costs.build_id(), ", analysis ",
-                    costs.analysis_id(), ") by the time they made handlers "
-                    "wait, over ", costs.processes(), " process(es) on ",
-                    costs.hosts(), " host(s):\n");
+    absl::StrAppend(
+        &report, "Constraints of ", options.cost_program, " (build-id ",
+        costs.build_id(), ", analysis ", costs.analysis_id(),
+        ") by the time they made handlers "
+        "wait, over ",
+        costs.processes(), " process(es) on ", costs.hosts(), " host(s):\n");
     if (costs.costs().empty()) {
       absl::StrAppend(&report, "  no handler has waited yet\n");
     }
@@ -283,7 +284,8 @@ int RunExplainCommand(const std::vector<std::string>& args) {
       "conflict of one: resource, both access sites, call chains, override "
       "reasons. Handlers are named as reports print them ('on_read', or "
       "'server.c:on_read' for a static one).\n"
-      "       prism explain [options] --cost PROGRAM [--build-id HEX | --binary "
+      "       prism explain [options] --cost PROGRAM [--build-id HEX | "
+      "--binary "
       "PATH]\n\nRanks the constraints of the program's latest analysed build "
       "(or the one named) by the time they made handlers wait in production, "
       "from the telemetry servers report through prism-agent, each with the "

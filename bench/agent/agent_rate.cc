@@ -54,9 +54,9 @@ int main(int argc, char** argv) {
   std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
   stop.store(true);
   for (std::thread& client : clients) client.join();
-  const double elapsed = std::chrono::duration<double>(
-                             std::chrono::steady_clock::now() - start)
-                             .count();
+  const double elapsed =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+          .count();
   std::printf("requests/s %.0f (errors %llu)\n", answered.load() / elapsed,
               static_cast<unsigned long long>(errors.load()));
   return errors.load() == 0 ? 0 : 1;

@@ -92,17 +92,16 @@ class AgentClient : public ConstraintSource {
     if (status.ok()) return std::move(*response.mutable_constraints());
     switch (status.error_code()) {
       case grpc::StatusCode::DEADLINE_EXCEEDED:
-        return absl::DeadlineExceededError(absl::StrFormat(
-            "agent at %s did not answer within %d ms%s", socket_, timeout_ms,
-            warning));
+        return absl::DeadlineExceededError(
+            absl::StrFormat("agent at %s did not answer within %d ms%s",
+                            socket_, timeout_ms, warning));
       case grpc::StatusCode::NOT_FOUND:
         return absl::NotFoundError(absl::StrFormat(
             "agent at %s has none: %s", socket_, status.error_message()));
       default:
-        return absl::Status(
-            static_cast<absl::StatusCode>(status.error_code()),
-            absl::StrFormat("agent at %s: %s", socket_,
-                            status.error_message()));
+        return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
+                            absl::StrFormat("agent at %s: %s", socket_,
+                                            status.error_message()));
     }
   }
 

@@ -114,7 +114,8 @@ std::string FindBypass(prism_runtime* rt) {
   event_base_foreach_event(rt->base, Collect, &seen);
   // A base holds many events but few distinct callbacks: ask dladdr once each.
   absl::flat_hash_map<event_callback_fn, bool> in_libevent;
-  const event_callback_fn finalizer = LearnedSocketBuffereventCallbacks().finalize;
+  const event_callback_fn finalizer =
+      LearnedSocketBuffereventCallbacks().finalize;
   for (const Seen& s : seen) {
     if (IsEventBridgeCallback(s.cb) || IsLoopEventCallback(s.cb)) continue;
     const void* code = reinterpret_cast<const void*>(s.cb);

@@ -272,9 +272,9 @@ prism_runtime* prism_runtime_new(struct event_base* base,
   rt->scheduler = std::make_unique<Scheduler>(policy, rt->matrix.get(), workers,
                                               rt->checker.get());
   prism_runtime* runtime = rt.get();
-  rt->telemetry = prism::runtime::NewTelemetryReporter(
-      agent_socket,
-      [runtime] { return prism::runtime::RuntimeTelemetrySnapshot(runtime); });
+  rt->telemetry = prism::runtime::NewTelemetryReporter(agent_socket, [runtime] {
+    return prism::runtime::RuntimeTelemetrySnapshot(runtime);
+  });
   return rt.release();
 }
 

@@ -33,8 +33,8 @@ bool IsWellFormedProgram(const std::string& program) {
 grpc::Status CheckProgramAndBuild(const char* what, const std::string& program,
                                   const std::string& build_id) {
   if (!IsWellFormedProgram(program)) {
-    return Invalid(absl::StrCat(
-        what, " needs a program name of 1..255 printable bytes"));
+    return Invalid(
+        absl::StrCat(what, " needs a program name of 1..255 printable bytes"));
   }
   if (!IsWellFormedBuildId(build_id)) {
     return Invalid(absl::StrCat(
@@ -142,7 +142,8 @@ grpc::Status AgentService::GetConstraints(
       !checked.ok()) {
     return checked;
   }
-  if (std::optional<v1::ConstraintSet> cached = cache_->Get(program, build_id)) {
+  if (std::optional<v1::ConstraintSet> cached =
+          cache_->Get(program, build_id)) {
     cache_hits_.fetch_add(1);
     *response->mutable_constraints() = *std::move(cached);
     response->set_from_cache(true);
@@ -161,11 +162,10 @@ grpc::Status AgentService::GetConstraints(
   if (!fetched.ok()) {
     if (absl::IsNotFound(fetched.status())) not_found_.fetch_add(1);
     if (Unreachable(fetched.status())) {
-      return grpc::Status(
-          grpc::StatusCode::UNAVAILABLE,
-          absl::StrCat("no cached constraints for program '", program,
-                       "' build-id ", build_id, ", and ",
-                       fetched.status().message()));
+      return grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                          absl::StrCat("no cached constraints for program '",
+                                       program, "' build-id ", build_id,
+                                       ", and ", fetched.status().message()));
     }
     return ToGrpc(fetched.status());
   }
@@ -179,8 +179,8 @@ grpc::Status AgentService::ReportTelemetry(
     grpc::ServerContext*, const v1::AgentReportTelemetryRequest* request,
     v1::AgentReportTelemetryResponse*) {
   const v1::RuntimeTelemetry& report = request->telemetry();
-  if (grpc::Status checked =
-          CheckProgramAndBuild("telemetry", report.program(), report.build_id());
+  if (grpc::Status checked = CheckProgramAndBuild("telemetry", report.program(),
+                                                  report.build_id());
       !checked.ok()) {
     return checked;
   }

@@ -2,8 +2,8 @@
 // on-disk cache, fetching from the analyzer on a miss. Concurrent misses for
 // one build share one fetch, so hundreds of servers starting at once reach the
 // analyzer once. Runtimes' telemetry is summed per build and forwarded to the
-// analyzer periodically. When the analyzer cannot be reached the agent is `degraded`:
-// it keeps serving what it has cached (last known good).
+// analyzer periodically. When the analyzer cannot be reached the agent is
+// `degraded`: it keeps serving what it has cached (last known good).
 #ifndef PRISM_SERVICES_SCHEDULER_AGENT_AGENT_SERVICE_H_
 #define PRISM_SERVICES_SCHEDULER_AGENT_AGENT_SERVICE_H_
 
@@ -33,8 +33,8 @@ class AgentService final : public v1::Agent::Service {
  public:
   // `upstream` may be null: the agent answers from its cache alone.
   // `host` names this agent's telemetry sums at the analyzer.
-  AgentService(ConstraintCache* cache, std::unique_ptr<AnalyzerUpstream> upstream,
-               std::string host);
+  AgentService(ConstraintCache* cache,
+               std::unique_ptr<AnalyzerUpstream> upstream, std::string host);
 
   // Health statuses follow the degraded state from now on.
   void SetHealth(grpc::HealthCheckServiceInterface* health);
@@ -49,12 +49,14 @@ class AgentService final : public v1::Agent::Service {
   // (kept for the next call when it cannot take them).
   void ForwardTelemetry();
 
-  grpc::Status GetConstraints(grpc::ServerContext* context,
-                              const v1::AgentGetConstraintsRequest* request,
-                              v1::AgentGetConstraintsResponse* response) override;
-  grpc::Status ReportTelemetry(grpc::ServerContext* context,
-                               const v1::AgentReportTelemetryRequest* request,
-                               v1::AgentReportTelemetryResponse* response) override;
+  grpc::Status GetConstraints(
+      grpc::ServerContext* context,
+      const v1::AgentGetConstraintsRequest* request,
+      v1::AgentGetConstraintsResponse* response) override;
+  grpc::Status ReportTelemetry(
+      grpc::ServerContext* context,
+      const v1::AgentReportTelemetryRequest* request,
+      v1::AgentReportTelemetryResponse* response) override;
   grpc::Status GetStatus(grpc::ServerContext* context,
                          const v1::AgentStatusRequest* request,
                          v1::AgentStatusResponse* response) override;

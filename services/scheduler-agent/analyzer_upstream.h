@@ -18,8 +18,10 @@ namespace prism::agent {
 struct UpstreamOptions {
   std::string address;  // HOST:PORT of prism-analyzer.
   std::string token;    // Bearer token; empty: none.
-  std::string tls_ca;   // PEM of the CA that signed the analyzer; empty: plaintext.
-  // This agent's certificate chain and key (PEM), for analyzers that ask for one.
+  std::string
+      tls_ca;  // PEM of the CA that signed the analyzer; empty: plaintext.
+  // This agent's certificate chain and key (PEM), for analyzers that ask for
+  // one.
   std::string tls_cert;
   std::string tls_key;
   absl::Duration timeout = absl::Seconds(5);

@@ -30,9 +30,8 @@ bool IsWellFormedBuildId(const std::string& build_id) {
 absl::StatusOr<std::unique_ptr<ConstraintCache>> ConstraintCache::Open(
     const std::string& directory) {
   if (absl::Status made = service::MakeDirectories(directory); !made.ok()) {
-    return absl::Status(made.code(),
-                        absl::StrCat("cache directory ", directory, ": ",
-                                     made.message()));
+    return absl::Status(made.code(), absl::StrCat("cache directory ", directory,
+                                                  ": ", made.message()));
   }
   if (access(directory.c_str(), W_OK) != 0) {
     return absl::PermissionDeniedError(

@@ -1,9 +1,9 @@
-// The agent's on-disk cache of ConstraintSets, one file per (program, build-id),
-// so an agent restart keeps what it fetched and a server still starts parallel
-// while the analyzer is away. Entries are written atomically (write, then
-// rename) and carry the SHA-256 of their payload: an entry that is truncated,
-// altered, undecodable or for another program or build is deleted and reported
-// as a miss, never served. Thread-safe.
+// The agent's on-disk cache of ConstraintSets, one file per (program,
+// build-id), so an agent restart keeps what it fetched and a server still
+// starts parallel while the analyzer is away. Entries are written atomically
+// (write, then rename) and carry the SHA-256 of their payload: an entry that is
+// truncated, altered, undecodable or for another program or build is deleted
+// and reported as a miss, never served. Thread-safe.
 #ifndef PRISM_SERVICES_SCHEDULER_AGENT_CONSTRAINT_CACHE_H_
 #define PRISM_SERVICES_SCHEDULER_AGENT_CONSTRAINT_CACHE_H_
 

@@ -57,7 +57,8 @@ TEST_F(ConstraintCacheTest, RefusesToStoreAnotherBuildsSet) {
   const std::string other = std::string(kBuild).replace(0, 2, "ff");
   EXPECT_FALSE(cache_->Put("httpd", kBuild, SetFor("httpd", other)).ok());
   EXPECT_FALSE(cache_->Put("httpd", kBuild, SetFor("nginx", kBuild)).ok());
-  EXPECT_FALSE(cache_->Put("httpd", "not-hex", SetFor("httpd", "not-hex")).ok());
+  EXPECT_FALSE(
+      cache_->Put("httpd", "not-hex", SetFor("httpd", "not-hex")).ok());
   EXPECT_EQ(cache_->EntryCount(), 0u);
 }
 
@@ -66,16 +67,18 @@ TEST_F(ConstraintCacheTest, DiscardsCorruptEntriesInsteadOfServingThem) {
   ASSERT_TRUE(cache_->Put("httpd", kBuild, SetFor("httpd", kBuild)).ok());
   std::string good = *service::ReadWholeFile(path);
   std::vector<std::string> corruptions = {
-      "",                                      // empty
-      good.substr(0, good.size() / 2),         // truncated (kill -9 of a non-atomic writer)
-      good.substr(0, good.size() - 1) + "X",   // a flipped payload byte
-      "garbage\n",                             // not an entry
+      "",  // empty
+      good.substr(
+          0, good.size() / 2),  // truncated (kill -9 of a non-atomic writer)
+      good.substr(0, good.size() - 1) + "X",  // a flipped payload byte
+      "garbage\n",                            // not an entry
       std::string(good).replace(good.find('\n') + 1, 1, "0"),  // wrong digest
   };
   // A well-formed entry whose payload names another build (a file copied or
   // renamed by hand) is discarded too.
   const std::string foreign =
-      SetFor("httpd", std::string(kBuild).replace(0, 2, "ee")).SerializeAsString();
+      SetFor("httpd", std::string(kBuild).replace(0, 2, "ee"))
+          .SerializeAsString();
   corruptions.push_back(good.substr(0, good.find('\n') + 1) +
                         service::Sha256Hex(foreign) + "\n" + foreign);
   uint64_t discarded = 0;

@@ -87,58 +87,60 @@ const prism::daemon::CommandLine kCommandLine("prism-agent", kUsage);
 Flags ParseFlags(int argc, char** argv) {
   Flags flags;
   flags.cache_dir = prism::daemon::CommandLine::DefaultCacheDirectory("agent");
-  kCommandLine.Parse(argc, argv, {"--status"}, [&](const std::string& name,
-                                                   const std::string& value) {
-    auto number = [&](int64_t minimum) {
-      return kCommandLine.Number(name, value, minimum);
-    };
-    if (name == "--status") {
-      flags.status = true;
-    } else if (name == "--socket") {
-      flags.socket = value;
-    } else if (name == "--socket-mode") {
-      char* end = nullptr;
-      long mode = std::strtol(value.c_str(), &end, 8);
-      if (value.empty() || *end != '\0' || mode < 0 || mode > 0777) {
-        Fail(absl::StrCat("--socket-mode wants octal permissions such as "
-                          "0660, not '",
-                          value, "'"));
-      }
-      flags.socket_mode = static_cast<mode_t>(mode);
-    } else if (name == "--socket-group") {
-      flags.socket_group = value;
-    } else if (name == "--listen") {
-      flags.listen = value;
-    } else if (name == "--cache-dir") {
-      flags.cache_dir = value;
-    } else if (name == "--analyzer") {
-      flags.analyzer = value;
-    } else if (name == "--analyzer-token-file") {
-      flags.analyzer_token_file = value;
-    } else if (name == "--analyzer-tls-ca") {
-      flags.analyzer_tls_ca = value;
-    } else if (name == "--analyzer-tls-cert") {
-      flags.analyzer_tls_cert = value;
-    } else if (name == "--analyzer-tls-key") {
-      flags.analyzer_tls_key = value;
-    } else if (name == "--analyzer-timeout-ms") {
-      flags.analyzer_timeout_ms = number(1);
-    } else if (name == "--analyzer-check-seconds") {
-      flags.analyzer_check_seconds = number(1);
-    } else if (name == "--refresh-seconds") {
-      flags.refresh_seconds = number(1);
-    } else if (name == "--telemetry-forward-seconds") {
-      flags.telemetry_forward_seconds = number(1);
-    } else if (name == "--host") {
-      if (value.empty()) Fail("--host wants a name");
-      flags.host = value;
-    } else if (name == "--max-message-bytes") {
-      flags.max_message_bytes = number(1024);
-    } else {
-      return false;
-    }
-    return true;
-  });
+  kCommandLine.Parse(
+      argc, argv, {"--status"},
+      [&](const std::string& name, const std::string& value) {
+        auto number = [&](int64_t minimum) {
+          return kCommandLine.Number(name, value, minimum);
+        };
+        if (name == "--status") {
+          flags.status = true;
+        } else if (name == "--socket") {
+          flags.socket = value;
+        } else if (name == "--socket-mode") {
+          char* end = nullptr;
+          long mode = std::strtol(value.c_str(), &end, 8);
+          if (value.empty() || *end != '\0' || mode < 0 || mode > 0777) {
+            Fail(
+                absl::StrCat("--socket-mode wants octal permissions such as "
+                             "0660, not '",
+                             value, "'"));
+          }
+          flags.socket_mode = static_cast<mode_t>(mode);
+        } else if (name == "--socket-group") {
+          flags.socket_group = value;
+        } else if (name == "--listen") {
+          flags.listen = value;
+        } else if (name == "--cache-dir") {
+          flags.cache_dir = value;
+        } else if (name == "--analyzer") {
+          flags.analyzer = value;
+        } else if (name == "--analyzer-token-file") {
+          flags.analyzer_token_file = value;
+        } else if (name == "--analyzer-tls-ca") {
+          flags.analyzer_tls_ca = value;
+        } else if (name == "--analyzer-tls-cert") {
+          flags.analyzer_tls_cert = value;
+        } else if (name == "--analyzer-tls-key") {
+          flags.analyzer_tls_key = value;
+        } else if (name == "--analyzer-timeout-ms") {
+          flags.analyzer_timeout_ms = number(1);
+        } else if (name == "--analyzer-check-seconds") {
+          flags.analyzer_check_seconds = number(1);
+        } else if (name == "--refresh-seconds") {
+          flags.refresh_seconds = number(1);
+        } else if (name == "--telemetry-forward-seconds") {
+          flags.telemetry_forward_seconds = number(1);
+        } else if (name == "--host") {
+          if (value.empty()) Fail("--host wants a name");
+          flags.host = value;
+        } else if (name == "--max-message-bytes") {
+          flags.max_message_bytes = number(1024);
+        } else {
+          return false;
+        }
+        return true;
+      });
   if (flags.socket.empty() && flags.listen.empty()) {
     Fail("nothing to serve on: give --socket or --listen");
   }
@@ -158,11 +160,12 @@ Flags ParseFlags(int argc, char** argv) {
     Fail("--analyzer-tls-cert and --analyzer-tls-key go together");
   }
   if (!flags.analyzer_tls_cert.empty() && flags.analyzer_tls_ca.empty()) {
-    Fail("--analyzer-tls-cert needs --analyzer-tls-ca (a client certificate is for TLS)");
+    Fail(
+        "--analyzer-tls-cert needs --analyzer-tls-ca (a client certificate is "
+        "for TLS)");
   }
   return flags;
 }
-
 
 // True when some process accepts connections on the socket at `path`.
 bool SomeoneListens(const std::string& path) {
@@ -238,9 +241,9 @@ int PrintStatus(const Flags& flags) {
     return 2;
   }
   std::printf("agent: %s\n", target.c_str());
-  std::printf("analyzer: %s\n",
-              status.analyzer().empty() ? "none (cache only)"
-                                        : status.analyzer().c_str());
+  std::printf("analyzer: %s\n", status.analyzer().empty()
+                                    ? "none (cache only)"
+                                    : status.analyzer().c_str());
   std::printf("degraded: %s\n",
               status.degraded()
                   ? absl::StrCat("yes (", status.degraded_reason(), ")").c_str()
@@ -255,15 +258,15 @@ int PrintStatus(const Flags& flags) {
       static_cast<unsigned long long>(status.not_found()));
   std::printf("refreshed: %llu\n",
               static_cast<unsigned long long>(status.refreshed()));
-  std::printf("corrupt entries discarded: %llu\n",
-              static_cast<unsigned long long>(
-                  status.corrupt_entries_discarded()));
-  std::printf("telemetry: %llu reports, %llu sums forwarded, %llu failed "
-              "forwards\n",
-              static_cast<unsigned long long>(status.telemetry_reports()),
-              static_cast<unsigned long long>(status.telemetry_forwarded()),
-              static_cast<unsigned long long>(
-                  status.telemetry_forward_failures()));
+  std::printf(
+      "corrupt entries discarded: %llu\n",
+      static_cast<unsigned long long>(status.corrupt_entries_discarded()));
+  std::printf(
+      "telemetry: %llu reports, %llu sums forwarded, %llu failed "
+      "forwards\n",
+      static_cast<unsigned long long>(status.telemetry_reports()),
+      static_cast<unsigned long long>(status.telemetry_forwarded()),
+      static_cast<unsigned long long>(status.telemetry_forward_failures()));
   return status.degraded() ? 1 : 0;
 }
 
@@ -347,7 +350,8 @@ int main(int argc, char** argv) {
   }
   service.SetHealth(server->GetHealthCheckService());
 
-  if (!flags.socket.empty()) std::printf("listening on unix:%s\n", flags.socket.c_str());
+  if (!flags.socket.empty())
+    std::printf("listening on unix:%s\n", flags.socket.c_str());
   if (!flags.listen.empty()) {
     std::printf("listening on %s:%d\n",
                 flags.listen.substr(0, flags.listen.rfind(':')).c_str(),

@@ -20,18 +20,18 @@ absl::Status TelemetryRelay::Record(const v1::RuntimeTelemetry& report) {
   Build& build = found->second;
   if (build.latest.count(report.pid()) == 0 &&
       build.latest.size() >= kMaxProcessesPerBuild) {
-    return absl::ResourceExhaustedError(absl::StrCat(
-        "the agent already relays telemetry of ", kMaxProcessesPerBuild,
-        " processes of this build"));
+    return absl::ResourceExhaustedError(
+        absl::StrCat("the agent already relays telemetry of ",
+                     kMaxProcessesPerBuild, " processes of this build"));
   }
   v1::RuntimeTelemetry& slot = build.latest[report.pid()];
   const size_t replaced = slot.ByteSizeLong();
   const size_t added = report.ByteSizeLong();
   if (bytes_ - replaced + added > kMaxBytes) {
     if (replaced == 0) build.latest.erase(report.pid());
-    return absl::ResourceExhaustedError(absl::StrCat(
-        "the agent's telemetry would exceed ", kMaxBytes >> 20,
-        " MiB; report refused"));
+    return absl::ResourceExhaustedError(
+        absl::StrCat("the agent's telemetry would exceed ", kMaxBytes >> 20,
+                     " MiB; report refused"));
   }
   bytes_ = bytes_ - replaced + added;
   slot = report;

@@ -57,8 +57,8 @@ TEST(TelemetryRelayTest, RefusesMoreProcessesThanItKeeps) {
   for (size_t pid = 1; pid <= TelemetryRelay::kMaxProcessesPerBuild; ++pid) {
     ASSERT_TRUE(relay.Record(Report(static_cast<int>(pid), 1, 1)).ok());
   }
-  absl::Status refused = relay.Record(
-      Report(static_cast<int>(TelemetryRelay::kMaxProcessesPerBuild + 1), 1, 1));
+  absl::Status refused = relay.Record(Report(
+      static_cast<int>(TelemetryRelay::kMaxProcessesPerBuild + 1), 1, 1));
   EXPECT_TRUE(absl::IsResourceExhausted(refused)) << refused;
   // A process it already keeps may still report.
   EXPECT_TRUE(relay.Record(Report(1, 2, 2)).ok());

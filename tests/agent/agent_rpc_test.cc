@@ -3,8 +3,8 @@
 // of concurrent requests, garbage and abandoned connections, and an analyzer
 // that cannot be reached (degraded, never a crash).
 #include <gtest/gtest.h>
-#include <sys/socket.h>
 #include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -43,7 +43,8 @@ class Agent {
  public:
   explicit Agent(std::vector<std::string> flags = {}) {
     const std::string directory = TestDirectory("agent");
-    std::vector<std::string> argv = {kAgent, "--socket=", "--listen=127.0.0.1:0",
+    std::vector<std::string> argv = {kAgent,
+                                     "--socket=", "--listen=127.0.0.1:0",
                                      "--cache-dir=" + directory + "/cache"};
     argv.insert(argv.end(), flags.begin(), flags.end());
     process_ = std::make_unique<ListeningProcess>(std::move(argv),
@@ -219,8 +220,8 @@ TEST(AgentRpcTest, AnUnreachableAnalyzerMakesItDegradedNotDown) {
   EXPECT_TRUE(health.degraded());
   EXPECT_NE(health.degraded_reason().find("127.0.0.1:"), std::string::npos);
   std::string reply;
-  ASSERT_TRUE(HealthCheck(agent.channel(), "prism.v1.Agent.Analyzer", &reply)
-                  .ok());
+  ASSERT_TRUE(
+      HealthCheck(agent.channel(), "prism.v1.Agent.Analyzer", &reply).ok());
   EXPECT_EQ(reply, std::string("\x08\x02", 2)) << "expected NOT_SERVING";
   ASSERT_TRUE(HealthCheck(agent.channel(), "", &reply).ok());
   EXPECT_EQ(reply, std::string(kHealthServing, 2));
@@ -243,7 +244,8 @@ TEST(AgentRpcTest, FetchesFromAnAnalyzerThatWantsAToken) {
     build.set_build_id(kBuildId);
     v1::AnalysisProgress last;
     ASSERT_TRUE(SubmitAndWait(open.stub(), build, &last).ok());
-    ASSERT_EQ(last.state(), v1::AnalysisProgress::STATE_DONE) << last.error_message();
+    ASSERT_EQ(last.state(), v1::AnalysisProgress::STATE_DONE)
+        << last.error_message();
   }
   const std::string token = state + "/token";
   std::ofstream(token) << "agent-token\n";
@@ -256,8 +258,8 @@ TEST(AgentRpcTest, FetchesFromAnAnalyzerThatWantsAToken) {
   EXPECT_NE(refused.error_message().find(guarded.address()), std::string::npos)
       << refused.error_message();
 
-  Agent with({"--analyzer=" + guarded.address(),
-              "--analyzer-token-file=" + token});
+  Agent with(
+      {"--analyzer=" + guarded.address(), "--analyzer-token-file=" + token});
   v1::AgentGetConstraintsResponse response;
   grpc::Status fetched = with.Get("server", kBuildId, &response);
   ASSERT_TRUE(fetched.ok()) << fetched.error_message();
@@ -268,7 +270,8 @@ TEST(AgentRpcTest, FetchesFromAnAnalyzerThatWantsAToken) {
   EXPECT_TRUE(response.from_cache());
   // Another build of the same program: the analyzer has none, and another
   // build's set is never handed out.
-  grpc::Status other = with.Get("server", std::string(kBuildId).replace(0, 2, "ff"));
+  grpc::Status other =
+      with.Get("server", std::string(kBuildId).replace(0, 2, "ff"));
   EXPECT_EQ(other.error_code(), StatusCode::NOT_FOUND) << other.error_message();
   v1::AgentStatusResponse status = with.Status();
   EXPECT_EQ(status.fetched(), 1u);

@@ -67,8 +67,8 @@ std::string ListeningProcess::Log() const {
 
 std::string TestDirectory(const std::string& prefix) {
   const char* base = getenv("TEST_TMPDIR");
-  std::string pattern = std::string(base != nullptr ? base : "/tmp") + "/" +
-                        prefix + "XXXXXX";
+  std::string pattern =
+      std::string(base != nullptr ? base : "/tmp") + "/" + prefix + "XXXXXX";
   if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp");
   return pattern;
 }

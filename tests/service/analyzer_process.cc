@@ -30,8 +30,7 @@ AnalyzerProcess::AnalyzerProcess(std::vector<std::string> flags) {
   argv.insert(argv.end(), flags.begin(), flags.end());
   process_ = std::make_unique<ListeningProcess>(std::move(argv),
                                                 directory + "/stderr.log");
-  channel_ =
-      grpc::CreateChannel(address(), grpc::InsecureChannelCredentials());
+  channel_ = grpc::CreateChannel(address(), grpc::InsecureChannelCredentials());
   channel_->WaitForConnected(std::chrono::system_clock::now() +
                              std::chrono::seconds(10));
   stub_ = v1::Analyzer::NewStub(channel_);

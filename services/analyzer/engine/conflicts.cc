@@ -29,8 +29,8 @@ bool Analysis::Record(const HandlerAccess& a, const HandlerAccess& b,
                       std::map<ConflictKey, prism::v1::Conflict>* conflicts,
                       const std::string* named) {
   const std::string& resource =
-      named != nullptr             ? *named
-      : (a.unknown || b.unknown)   ? (a.unknown ? a.resource : b.resource)
+      named != nullptr           ? *named
+      : (a.unknown || b.unknown) ? (a.unknown ? a.resource : b.resource)
       : a.path.selectors.size() >= b.path.selectors.size() ? a.resource
                                                            : b.resource;
   if (plan_pass_) return RecordHeld(a, b, kind, resource, named != nullptr);

@@ -2,13 +2,13 @@
 // components (Tarjan), each iterated to a fixpoint under the bounds of link.h,
 // the worst case for components too large or too slow to converge.
 #include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
-#include <functional>
-#include <atomic>
-#include <condition_variable>
 #include <deque>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <set>
@@ -168,8 +168,8 @@ void LinkedProgram::Solve(int threads) {
 
 void LinkedProgram::SolveInDependencyOrder(
     const std::vector<std::vector<std::string>>& components,
-    const std::map<std::string, std::vector<std::string>>& callers,
-    int threads, std::atomic<size_t>* solves) {
+    const std::map<std::string, std::vector<std::string>>& callers, int threads,
+    std::atomic<size_t>* solves) {
   // A component is ready once every component it calls into is solved.
   std::map<std::string, size_t> component_of;
   for (size_t k = 0; k < components.size(); ++k) {
@@ -217,8 +217,7 @@ void LinkedProgram::SolveInDependencyOrder(
     }
   };
   std::vector<std::thread> pool;
-  const int count =
-      std::min<int>(threads, static_cast<int>(components.size()));
+  const int count = std::min<int>(threads, static_cast<int>(components.size()));
   for (int t = 1; t < count; ++t) pool.emplace_back(work);
   work();
   for (std::thread& thread : pool) thread.join();
@@ -277,15 +276,14 @@ void LinkedProgram::SolveComponent(
                    "engine: solve %zu: %s effects %zu shared %zu stores %zu "
                    "returns %zu queue %zu\n",
                    solved_so_far, functions_.at(usr).name.c_str(),
-                   next.effects.size(), next.shared.size(),
-                   next.stores.size(), next.returns.size(), worklist.size());
+                   next.effects.size(), next.shared.size(), next.stores.size(),
+                   next.returns.size(), worklist.size());
     }
-    const bool changed =
-        !SameKeys(next.effects, current.effects) ||
-        !SameKeys(next.returns, current.returns) ||
-        !SameKeys(next.stores, current.stores) ||
-        !SameKeys(next.handed_over, current.handed_over) ||
-        !SameKeys(next.after_handover, current.after_handover);
+    const bool changed = !SameKeys(next.effects, current.effects) ||
+                         !SameKeys(next.returns, current.returns) ||
+                         !SameKeys(next.stores, current.stores) ||
+                         !SameKeys(next.handed_over, current.handed_over) ||
+                         !SameKeys(next.after_handover, current.after_handover);
     current = std::move(next);
     if (!changed) continue;
     auto found = callers.find(usr);

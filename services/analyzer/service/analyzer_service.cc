@@ -297,9 +297,9 @@ AnalyzerService::FinishedForBuild(const std::string& program,
   std::optional<v1::AnalysisResult> result;
   if (id) result = results_.Result(*id);
   if (!result) {
-    return absl::NotFoundError(
-        absl::StrCat("no finished analysis of program '", program.substr(0, 200),
-                     "' for build-id ", build_id.substr(0, 80)));
+    return absl::NotFoundError(absl::StrCat(
+        "no finished analysis of program '", program.substr(0, 200),
+        "' for build-id ", build_id.substr(0, 80)));
   }
   return std::make_pair(*std::move(id), *std::move(result));
 }

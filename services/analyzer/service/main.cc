@@ -72,54 +72,53 @@ Flags ParseFlags(int argc, char** argv) {
   Flags flags;
   flags.service.runner.jobs =
       static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  flags.cache_dir = prism::daemon::CommandLine::DefaultCacheDirectory("analyzer");
-  kCommandLine.Parse(argc, argv, {}, [&](const std::string& name,
-                                         const std::string& value) {
-    auto number = [&](int64_t minimum) {
-      return kCommandLine.Number(name, value, minimum);
-    };
-    if (name == "--listen") {
-      flags.listen = value;
-    } else if (name == "--cache") {
-      if (value != "local" && value != "redis") {
-        Fail("--cache is 'local' or 'redis'");
-      }
-      flags.cache = value;
-    } else if (name == "--cache-dir") {
-      flags.cache_dir = value;
-    } else if (name == "--redis") {
-      flags.redis = value;
-    } else if (name == "--redis-ttl-seconds") {
-      flags.redis_ttl_seconds = number(1);
-    } else if (name == "--memory-cache-bytes") {
-      flags.memory_cache_bytes = number(0);
-    } else if (name == "--max-blob-bytes") {
-      flags.service.max_blob_bytes = number(0);
-    } else if (name == "--max-build-bytes") {
-      flags.service.build_limits.max_build_bytes = number(0);
-    } else if (name == "--max-units") {
-      flags.service.build_limits.max_units =
-          static_cast<int>(number(1));
-    } else if (name == "--max-build-seconds") {
-      flags.max_build_seconds = number(1);
-    } else if (name == "--max-concurrent-builds") {
-      flags.service.max_concurrent_builds =
-          static_cast<int>(number(1));
-    } else if (name == "--jobs") {
-      flags.service.runner.jobs = static_cast<int>(number(1));
-    } else if (name == "--token-file") {
-      flags.token_file = value;
-    } else if (name == "--tls-cert") {
-      flags.tls_cert = value;
-    } else if (name == "--tls-key") {
-      flags.tls_key = value;
-    } else if (name == "--tls-client-ca") {
-      flags.tls_client_ca = value;
-    } else {
-      return false;
-    }
-    return true;
-  });
+  flags.cache_dir =
+      prism::daemon::CommandLine::DefaultCacheDirectory("analyzer");
+  kCommandLine.Parse(
+      argc, argv, {}, [&](const std::string& name, const std::string& value) {
+        auto number = [&](int64_t minimum) {
+          return kCommandLine.Number(name, value, minimum);
+        };
+        if (name == "--listen") {
+          flags.listen = value;
+        } else if (name == "--cache") {
+          if (value != "local" && value != "redis") {
+            Fail("--cache is 'local' or 'redis'");
+          }
+          flags.cache = value;
+        } else if (name == "--cache-dir") {
+          flags.cache_dir = value;
+        } else if (name == "--redis") {
+          flags.redis = value;
+        } else if (name == "--redis-ttl-seconds") {
+          flags.redis_ttl_seconds = number(1);
+        } else if (name == "--memory-cache-bytes") {
+          flags.memory_cache_bytes = number(0);
+        } else if (name == "--max-blob-bytes") {
+          flags.service.max_blob_bytes = number(0);
+        } else if (name == "--max-build-bytes") {
+          flags.service.build_limits.max_build_bytes = number(0);
+        } else if (name == "--max-units") {
+          flags.service.build_limits.max_units = static_cast<int>(number(1));
+        } else if (name == "--max-build-seconds") {
+          flags.max_build_seconds = number(1);
+        } else if (name == "--max-concurrent-builds") {
+          flags.service.max_concurrent_builds = static_cast<int>(number(1));
+        } else if (name == "--jobs") {
+          flags.service.runner.jobs = static_cast<int>(number(1));
+        } else if (name == "--token-file") {
+          flags.token_file = value;
+        } else if (name == "--tls-cert") {
+          flags.tls_cert = value;
+        } else if (name == "--tls-key") {
+          flags.tls_key = value;
+        } else if (name == "--tls-client-ca") {
+          flags.tls_client_ca = value;
+        } else {
+          return false;
+        }
+        return true;
+      });
   flags.service.runner.max_wall_time = absl::Seconds(flags.max_build_seconds);
   return flags;
 }

@@ -46,9 +46,9 @@ absl::Status TelemetryStore::Record(const v1::RuntimeTelemetry& report) {
   }
   *slot = report;
   if (stored.ByteSizeLong() > kMaxEntryBytes) {
-    return absl::ResourceExhaustedError(absl::StrCat(
-        Subject(report), " would exceed ", kMaxEntryBytes >> 20,
-        " MiB; report refused"));
+    return absl::ResourceExhaustedError(
+        absl::StrCat(Subject(report), " would exceed ", kMaxEntryBytes >> 20,
+                     " MiB; report refused"));
   }
   cache_.Put(key, stored.SerializeAsString());
   return absl::OkStatus();

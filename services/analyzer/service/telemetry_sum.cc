@@ -48,11 +48,12 @@ v1::RuntimeTelemetry SumTelemetry(
     w->set_waits(counts.first);
     w->set_wait_nanos(counts.second);
   }
-  std::stable_sort(sum.mutable_waits()->begin(), sum.mutable_waits()->end(),
-                   [](const v1::ConstraintWait& a, const v1::ConstraintWait& b) {
-                     return std::make_pair(a.wait_nanos(), a.waits()) >
-                            std::make_pair(b.wait_nanos(), b.waits());
-                   });
+  std::stable_sort(
+      sum.mutable_waits()->begin(), sum.mutable_waits()->end(),
+      [](const v1::ConstraintWait& a, const v1::ConstraintWait& b) {
+        return std::make_pair(a.wait_nanos(), a.waits()) >
+               std::make_pair(b.wait_nanos(), b.waits());
+      });
   return sum;
 }
 

@@ -14,7 +14,8 @@ namespace prism::service {
 // handler, waits by (waiting, running, kind), ordered costliest first (wait
 // time, then waits); `processes` is the number of processes they cover.
 // Program, build-id, mode and workers come from the first report.
-v1::RuntimeTelemetry SumTelemetry(const std::vector<v1::RuntimeTelemetry>& reports);
+v1::RuntimeTelemetry SumTelemetry(
+    const std::vector<v1::RuntimeTelemetry>& reports);
 
 }  // namespace prism::service
 
