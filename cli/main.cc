@@ -7,6 +7,7 @@
 #include "cli/analyze_command.h"
 #include "cli/query_commands.h"
 #include "cli/report_command.h"
+#include "cli/run_command.h"
 #include "cli/submit_command.h"
 #include "cli/usage.h"
 
@@ -35,6 +36,7 @@ int main(int argc, char** argv) {
   if (command == "explain") return prism::cli::RunExplainCommand(args);
   if (command == "report") return prism::cli::RunReportCommand(args);
   if (command == "constraints") return prism::cli::RunConstraintsCommand(args);
+  if (command == "run") return prism::cli::RunRunCommand(args);
   std::fprintf(stderr, "prism: unknown command '%s'\n\n", argv[1]);
   PrintUsage(stderr);
   return 2;

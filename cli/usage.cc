@@ -16,6 +16,8 @@ commands:
   conflicts    an analysis's conflict matrix with explanations, from prism-analyzer
   explain      the conflicts of one handler, or between two, from prism-analyzer
   constraints  the ConstraintSet of one build of a program, from prism-analyzer
+  run          run an unmodified, dynamically linked libevent server under the runtime
+               (preloaded), with the constraints for it
   report       an analysis as one HTML page (heatmap, explanations with source, removal
                plan, hue graph), as DOT, or the diff of two analyses (html, text, sarif)
   help         print this text

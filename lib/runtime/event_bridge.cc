@@ -257,6 +257,15 @@ bool IsEventBridgeCallback(event_callback_fn cb) {
   return cb == EventTrampoline || cb == OnceTrampoline;
 }
 
+prism_runtime* EventRuntime(event* ev, event_callback_fn* cb, void** arg) {
+  EventRecord* t = RecordOf(ev);
+  if (t == nullptr) return nullptr;
+  std::lock_guard<std::mutex> lock(t->mu);
+  *cb = t->cb;
+  *arg = t->arg;
+  return t->rt;
+}
+
 int RuntimeEventRow(const prism_runtime* rt, event* ev) {
   EventRecord* t = RecordOf(ev);
   return t != nullptr ? t->job.handler : rt->handlers.unknown();

@@ -62,6 +62,10 @@ void DeleteRecord(OnceRecord* record);  // Frees its event too.
 // What the runtime itself has libevent call (bypass.cc checks every event on
 // the base against these).
 bool IsEventBridgeCallback(event_callback_fn cb);
+// The runtime an event made through it belongs to, with the program's own
+// callback and argument; nullptr (and nothing set) for any other event, or
+// once that runtime was freed.
+prism_runtime* EventRuntime(event* ev, event_callback_fn* cb, void** arg);
 bool IsLoopEventCallback(event_callback_fn cb);
 bool IsBufferEventBridgeCallbacks(bufferevent_data_cb readcb,
                                   bufferevent_data_cb writecb,

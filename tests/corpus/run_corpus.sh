@@ -17,60 +17,16 @@ OUTPUT_BASE=${PRISM_OUTPUT_BASE:-/root/.cache/bazel-frontend}
 mkdir -p "$CORPUS"
 CORPUS=$(cd "$CORPUS" && pwd)
 
-if [[ $(id -u) -ne 0 ]]; then SUDO=sudo; else SUDO=; fi
-
 # --- 1. a deb-src entry for Debian's main archive --------------------------------------------
-have_deb_src() {
-  grep -qsE '^[[:space:]]*deb-src[[:space:]]' /etc/apt/sources.list /etc/apt/sources.list.d/*.list &&
-    return 0
-  grep -qsE '^[[:space:]]*Types:.*deb-src' /etc/apt/sources.list.d/*.sources && return 0
-  return 1
-}
-add_deb_src() {
-  # deb822 (.sources) first: copy the stanza whose URI is the main archive (not -security).
-  local file
-  for file in /etc/apt/sources.list.d/*.sources; do
-    [[ -f "$file" ]] || continue
-    local stanza
-    stanza=$(awk -v RS= '/Types:[^\n]*deb/ && /URIs:/ && !/security/ {print; exit}' "$file")
-    if [[ -n "$stanza" ]]; then
-      printf '%s\n' "$stanza" | sed -e 's/^Types:.*/Types: deb-src/' |
-        $SUDO tee /etc/apt/sources.list.d/prism-deb-src.sources >/dev/null
-      echo "corpus: added deb-src from $file" >&2
-      return 0
-    fi
-  done
-  # One-line format.
-  local line
-  line=$(grep -hsE '^[[:space:]]*deb[[:space:]]' /etc/apt/sources.list /etc/apt/sources.list.d/*.list |
-    grep -v security | head -n1 || true)
-  if [[ -n "$line" ]]; then
-    echo "${line/deb/deb-src}" | $SUDO tee /etc/apt/sources.list.d/prism-deb-src.list >/dev/null
-    echo "corpus: added deb-src: ${line/deb/deb-src}" >&2
-    return 0
-  fi
-  echo "corpus: no Debian 'deb' source found to derive a deb-src line from" >&2
-  return 1
-}
-if ! have_deb_src; then
-  add_deb_src
-  $SUDO apt-get update -qq
-fi
+source "$REPO/tools/debian_source.sh"
+ensure_deb_src
 
 # --- 2. tools the builds need (same list as tools/setup.sh installs) -------------------------
 "$REPO/tools/setup.sh"
 
 # --- 3. sources and builds ---------------------------------------------------------------------
 fetch() {  # fetch PACKAGE -> prints the extracted directory
-  local package=$1 dir
-  dir=$(find "$CORPUS" -maxdepth 1 -type d -name "${package}-[0-9]*" | sort | head -n1)
-  if [[ -z "$dir" ]]; then
-    (cd "$CORPUS" && apt-get source -qq "$package" >/dev/null 2>&1) ||
-      (cd "$CORPUS" && apt-get source "$package" >&2)
-    dir=$(find "$CORPUS" -maxdepth 1 -type d -name "${package}-[0-9]*" | sort | head -n1)
-  fi
-  [[ -n "$dir" ]] || { echo "corpus: apt-get source $package produced no directory" >&2; return 1; }
-  echo "$dir"
+  fetch_debian_source "$CORPUS" "$1"
 }
 
 build() {  # build PACKAGE DIR
