@@ -168,6 +168,7 @@ void DrainAtExit() {
 void PrepareLibevent() {
   static std::once_flag once;
   std::call_once(once, [] {
+    prism::runtime::NoteRegistrationsInterposed();
     if (evthread_use_pthreads() != 0) {
       prism::runtime::Warn(
           "libevent's pthread locking could not be turned on; the runtime "

@@ -77,6 +77,13 @@ bool IsRuntimeListener(prism_runtime* rt, const void* object);
 // out of memory.
 bool CreateLoopEvents(prism_runtime* rt);
 
+// The preloaded runtime (preload.cc) routes libevent's own registration calls
+// through the runtime, including those the source-level API has no wrapper
+// for: constraints that ask for serial execution only because of those
+// (ConstraintSet.source_api_serial_reasons) then do not. Before the first
+// prism_runtime_new.
+void NoteRegistrationsInterposed();
+
 // Before workers get work after being idle (the loop thread, nothing in
 // flight; at most every 100 ms): when a callback on the base is not the
 // runtime's, says which and turns on rt->serial_fallback.

@@ -128,6 +128,21 @@ TEST_F(StartupTest, ConstraintsRequiringSerialMeanSerial) {
   EXPECT_NE(err.find("t_count"), std::string::npos) << err;
 }
 
+// A registration only the source-level API cannot schedule (event_set): a
+// server linked with the runtime runs serially; the preloaded runtime, which
+// interposes it, would not (tests/preload).
+TEST_F(StartupTest, SourceApiSerialReasonsMeanSerialWhenNotPreloaded) {
+  prism::v1::ConstraintSet set = MakeConstraintSet({{"cb", ""}}, {0});
+  set.add_source_api_serial_reasons(
+      "handler cb is registered through event_set");
+  prism_options o =
+      Options(WriteConstraintFile("event_set.pb", set), PRISM_SCHEDULER_EXACT);
+  std::string err;
+  EXPECT_EQ(Start(&o, &err), "serial");
+  EXPECT_EQ(CountLines(err), 1) << err;
+  EXPECT_NE(err.find("event_set"), std::string::npos) << err;
+}
+
 TEST_F(StartupTest, IncompleteConstraintsMeanSerialWithEveryReason) {
   prism::v1::ConstraintSet set = MakeConstraintSet({{"cb", ""}}, {0});
   set.set_complete(false);

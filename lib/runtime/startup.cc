@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <atomic>
 #include <thread>
 
 #include "absl/strings/numbers.h"
@@ -79,9 +80,21 @@ namespace runtime {
 // matrix (serial_reasons, e.g. thread-local storage), or an analysis that is
 // incomplete (a TU that failed, a callback of unknown target), whose matrix
 // may miss conflicts (DESIGN.md invariant 1).
+std::atomic<bool> registrations_interposed{false};
+
+void NoteRegistrationsInterposed() {
+  registrations_interposed.store(true, std::memory_order_relaxed);
+}
+
 std::string SerialReason(const prism::v1::ConstraintSet& set) {
   std::vector<std::string> reasons(set.serial_reasons().begin(),
                                    set.serial_reasons().end());
+  // Registrations the source-level API has no wrapper for reach the runtime
+  // when it was preloaded (preload.cc).
+  if (!registrations_interposed.load(std::memory_order_relaxed)) {
+    reasons.insert(reasons.end(), set.source_api_serial_reasons().begin(),
+                   set.source_api_serial_reasons().end());
+  }
   if (!set.complete()) {
     if (set.incomplete_reasons_size() == 0) {
       reasons.push_back("the analysis is incomplete (no reason recorded)");

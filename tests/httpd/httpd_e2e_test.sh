@@ -9,6 +9,8 @@
 #   prism:SCHED[:override]  examples/httpd/httpd_prism under scheduler SCHED (exact, huecolor,
 #                     serial) with constraints from `prism analyze --emit-constraints --binary`
 #                     (with the g_stats override if asked), checker on (PRISM_CHECK=1)
+#   preload:SCHED[:override]  the unmodified serial build under `prism run` (libprism-preload.so)
+#                     with constraints stamped for httpd_serial, checker on
 # Under --config=tsan the binaries are built with ThreadSanitizer; any report fails the test.
 set -euo pipefail
 
@@ -18,6 +20,7 @@ HTTPD_DIR=examples/httpd
 DOCROOT=$HTTPD_DIR/docroot
 WORK=$(mktemp -d "${TEST_TMPDIR:-/tmp}/httpd_e2e.XXXXXX")
 PIDS=()
+RUNNER=() # what starts the server binary (prism run ... --), empty: itself
 
 cleanup() {
   for pid in "${PIDS[@]}"; do
@@ -38,7 +41,7 @@ start() {
   shift 2
   [[ -x $binary ]] || fail "$binary is not built"
   : >"$WORK/$name.out"
-  env "$@" "$binary" --port 0 --docroot "$DOCROOT" --log "$WORK/$name.log" --fixed-date \
+  env "$@" ${RUNNER[@]+"${RUNNER[@]}"} "$binary" --port 0 --docroot "$DOCROOT" --log "$WORK/$name.log" --fixed-date \
     >"$WORK/$name.out" 2>"$WORK/$name.err" &
   SERVER_PID=$!
   PIDS+=("$SERVER_PID")
@@ -122,6 +125,33 @@ for variant in "$@"; do
       if grep -q "^prism: .*running serial" "$WORK/$name.err"; then
         fail "$name fell back to serial: $(cat "$WORK/$name.err")"
       fi
+      compare "$name"
+      ;;
+    preload:*)
+      # preload:SCHED[:override] — httpd_serial, not rebuilt, under `prism run`.
+      IFS=: read -r _ scheduler override <<<"$variant"
+      name=preload-$scheduler${override:+-override}
+      constraints=$WORK/$name.constraints
+      PRISM=cli/prism examples/httpd/analyze.sh ${override:+--override} \
+        --emit-constraints "$constraints" --binary "$HTTPD_DIR/httpd_serial" \
+        >"$WORK/$name.analyze.log" 2>&1 ||
+        fail "prism analyze failed: $(cat "$WORK/$name.analyze.log")"
+      RUNNER=(cli/prism run --constraints "$constraints" --scheduler "$scheduler" --check --)
+      run "$name" "$HTTPD_DIR/httpd_serial"
+      RUNNER=()
+      grep -q "^prism: event base 1 runs under the runtime: $scheduler" "$WORK/$name.err" ||
+        fail "$name: the preloaded runtime did not run in $scheduler mode: $(cat "$WORK/$name.err")"
+      if grep -q "^prism: .*running serial\|not in the constraints\|no symbol table" \
+        "$WORK/$name.err"; then
+        fail "$name: a handler was not identified or the runtime fell back: $(cat "$WORK/$name.err")"
+      fi
+      # Every handler ran as its own row of the matrix, found by its symbol.
+      summary=$(grep "^prism: event base 1 ends: $scheduler" "$WORK/$name.err") ||
+        fail "$name: no summary line at exit: $(cat "$WORK/$name.err")"
+      for handler in on_accept on_conn_read on_signal; do
+        grep -qE "[ ,]$handler [1-9]" <<<"$summary" ||
+          fail "$name: $handler did not run under the runtime: $summary"
+      done
       compare "$name"
       ;;
     *) fail "unknown variant '$variant'" ;;

@@ -67,7 +67,11 @@ AnalysisResult Analysis::Run() {
         LocationKey(diagnostic.location()), ": ", diagnostic.message()));
   }
   for (const auto& [key, reason] : serial_reasons_) {
-    result.add_serial_reasons(reason.message());
+    if (absl::StartsWith(key, "3|")) {
+      result.add_source_api_serial_reasons(reason.message());
+    } else {
+      result.add_serial_reasons(reason.message());
+    }
     *result.add_diagnostics() = reason;
   }
   for (const prism::v1::Diagnostic& diagnostic : program_.diagnostics()) {

@@ -19,6 +19,7 @@
 #include "absl/strings/str_cat.h"
 #include "prism/v1/constraints.pb.h"
 #include "services/analyzer/engine/effects.h"
+#include "services/analyzer/engine/registration_api.h"
 #include "services/analyzer/engine/engine.h"
 #include "services/analyzer/engine/link.h"
 
@@ -285,7 +286,7 @@ class Analysis {
   // A handler registered through an API the runtime cannot schedule (no
   // prism_* wrapper): it would run outside the constraints, so the program
   // must run serially.
-  void NoteUnscheduled(const HandlerInfo& handler, const std::string& api,
+  void NoteUnscheduled(const HandlerInfo& handler, const RegistrationApi& api,
                        const SourceLocation& location);
 
   // What makes the program run serially whatever the matrix, once per key,
@@ -414,8 +415,9 @@ class Analysis {
   const AnalysisOptions& options_;
   LinkedProgram program_;
   size_t omitted_ = 0;
-  // By kind ("1|" thread-local use, "2|" unscheduled registration), handler
-  // and what.
+  // By kind ("1|" thread-local use, "2|" unscheduled registration, "3|" one
+  // only the source-level API leaves unscheduled: source_api_serial_reasons),
+  // handler and what.
   std::map<std::string, prism::v1::Diagnostic> serial_reasons_;
   // Callbacks the registration does not name, resolved by their type.
   std::map<std::string, prism::v1::Diagnostic> resolved_by_type_;

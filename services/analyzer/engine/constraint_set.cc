@@ -17,6 +17,7 @@ prism::v1::ConstraintSet BuildConstraintSet(const AnalysisResult& result,
   *set.mutable_matrix() = result.matrix();
   set.set_complete(result.complete());
   *set.mutable_serial_reasons() = result.serial_reasons();
+  *set.mutable_source_api_serial_reasons() = result.source_api_serial_reasons();
   *set.mutable_incomplete_reasons() = result.incomplete_reasons();
   // Hue: connected components of the global-conflict graph, numbered in handler
   // order.

@@ -296,7 +296,7 @@ void Analysis::DiscoverHandlers() {
               HandlerInfo& handler = HandlerFor(function_usr);
               if (auto api = apis.find(item.slot.api);
                   api != apis.end() && api->second.unscheduled) {
-                NoteUnscheduled(handler, item.slot.api, call.location());
+                NoteUnscheduled(handler, api->second, call.location());
               }
               handler.context_parameters.insert(item.slot.context_parameter);
               // The context pointer itself: values placed inside what it

@@ -66,6 +66,9 @@ absl::StatusOr<RegistrationApiTable> ParseRegistrationApis(
         }
       } else if (word == "unscheduled") {
         api.unscheduled = true;
+      } else if (word == "unscheduled=source") {
+        api.unscheduled = true;
+        api.preload_schedules = true;
       } else if (absl::ConsumePrefix(&word, "context=")) {
         if (!ParseIndex(word, &api.context_argument)) {
           return absl::InvalidArgumentError(

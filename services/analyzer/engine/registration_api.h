@@ -38,6 +38,10 @@ struct RegistrationApi {
   // outside the scheduler (on the loop thread, or inside other calls), so a
   // program using it must run serially.
   bool unscheduled = false;
+  // ... but `prism run` (the preloaded runtime) interposes it and schedules
+  // its callbacks: serial only for a build on the source-level API
+  // (`unscheduled=source` in registration_apis.txt).
+  bool preload_schedules = false;
   std::vector<CallbackSlot> callbacks;
   std::vector<PassedParameter> passes;
   int context_argument =

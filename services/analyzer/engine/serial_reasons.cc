@@ -21,8 +21,19 @@ namespace prism::analyzer {
 // prism_* wrapper): it would run outside the constraints, so the program
 // must run serially.
 void Analysis::NoteUnscheduled(const HandlerInfo& handler,
-                               const std::string& api,
+                               const RegistrationApi& registration,
                                const SourceLocation& location) {
+  const std::string& api = registration.name;
+  if (registration.preload_schedules) {
+    AddSerialReason(
+        absl::StrCat("3|", handler.proto.name(), "|", api), location,
+        absl::StrCat(
+            "handler ", handler.proto.name(), " is registered through ", api,
+            ", which the Prism runtime's source-level API has no prism_* "
+            "wrapper for: a build on that API runs serially; under `prism "
+            "run` the preloaded runtime schedules it"));
+    return;
+  }
   AddSerialReason(
       absl::StrCat("2|", handler.proto.name(), "|", api), location,
       absl::StrCat(
