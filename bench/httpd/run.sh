@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The flagship benchmark: the same HTTP server built serial, on Prism's runtime (huecolor and
-# exact schedulers, as analysed and with the programmer's override) and hand-threaded, driven in
+# exact schedulers, as analysed and with the programmer's override), the serial build under the
+# preloaded runtime (`prism run`, exact with the override) and hand-threaded, driven in
 # turn with wrk on loopback on a static-file route and a CPU-heavy route. Prints throughput,
 # p99 latency and each variant's ratio to serial, measured side by side in one run.
 #
@@ -16,7 +17,7 @@ trap 'httpd_stop >/dev/null 2>&1 || true; rm -rf "$HTTPD_WORK"' EXIT
 targets=(//examples/httpd:httpd_serial //examples/httpd:httpd_threaded)
 have_prism=0
 if [[ -f lib/runtime/BUILD.bazel ]] && grep -q httpd_prism examples/httpd/BUILD.bazel; then
-  targets+=(//examples/httpd:httpd_prism)
+  targets+=(//examples/httpd:httpd_prism //lib/runtime:libprism-preload.so)
   have_prism=1
 fi
 # The servers are measured optimized; the analyzer (//cli:prism) is only run, so it is built in
@@ -46,6 +47,14 @@ if ((have_prism)); then
       envs+=("PRISM_SCHEDULER=$sched PRISM_CONSTRAINTS=$HTTPD_WORK/as-analysed.pb"
         "PRISM_SCHEDULER=$sched PRISM_CONSTRAINTS=$HTTPD_WORK/override.pb")
     done
+    # What `prism run --constraints FILE -- httpd_serial` sets up: the unmodified serial build.
+    serial_bin=$bin/examples/httpd/httpd_serial
+    if PRISM=$prism_cli examples/httpd/analyze.sh --override --emit-constraints \
+      "$HTTPD_WORK/serial-override.pb" --binary "$serial_bin" >>"$HTTPD_WORK/analyze.log" 2>&1; then
+      names+=("preload-exact+override")
+      binaries+=("$serial_bin")
+      envs+=("LD_PRELOAD=$bin/lib/runtime/libprism-preload.so PRISM_SCHEDULER=exact PRISM_CONSTRAINTS=$HTTPD_WORK/serial-override.pb")
+    fi
   else
     echo "prism analyze failed; Prism variants skipped:"
     tail -20 "$HTTPD_WORK/analyze.log"
@@ -67,7 +76,11 @@ for round in $(seq 1 "$rounds"); do
   for i in "${!names[@]}"; do
     # shellcheck disable=SC2086  # envs[i] is a list of VAR=VALUE words
     httpd_start "${names[i]}" "${binaries[i]}" ${envs[i]}
-    if [[ ${names[i]} != serial && ${names[i]} != threaded ]]; then
+    if [[ ${names[i]} == preload-* ]]; then
+      mode=$(sed -n 's/.*runs under the runtime: \([a-z]*\).*/\1/p' "$HTTPD_WORK/${names[i]}.err")
+      want=${names[i]#preload-}
+      [[ $mode == "${want%+override}" ]] || echo "warning: ${names[i]} runs in mode '$mode'"
+    elif [[ ${names[i]} != serial && ${names[i]} != threaded ]]; then
       mode=$(sed -n 's/.*prism runtime mode: //p' "$HTTPD_WORK/${names[i]}.err")
       [[ $mode == "${names[i]%+override}" ]] || echo "warning: ${names[i]} runs in mode '$mode'"
     fi

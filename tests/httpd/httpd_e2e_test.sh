@@ -89,6 +89,17 @@ compare() {
   echo "ok: $name answered byte for byte like serial"
 }
 
+# constraints_for NAME BINARY [override]: prints the path of the analyzer's constraints for
+# BINARY (its build-id), made with the g_stats override when asked.
+constraints_for() {
+  local name=$1 binary=$2 override=${3:-}
+  PRISM=cli/prism examples/httpd/analyze.sh ${override:+--override} \
+    --emit-constraints "$WORK/$name.constraints" --binary "$binary" \
+    >"$WORK/$name.analyze.log" 2>&1 ||
+    fail "prism analyze failed: $(cat "$WORK/$name.analyze.log")"
+  echo "$WORK/$name.constraints"
+}
+
 run serial "$HTTPD_DIR/httpd_serial"
 requests=$(wc -l <"$WORK/serial.log")
 ((requests >= 300)) || fail "only $requests requests logged"
@@ -111,11 +122,7 @@ for variant in "$@"; do
       # prism:SCHED[:override] — constraints from the analyzer, stamped for httpd_prism.
       IFS=: read -r _ scheduler override <<<"$variant"
       name=prism-$scheduler${override:+-override}
-      constraints=$WORK/$name.constraints
-      PRISM=cli/prism examples/httpd/analyze.sh ${override:+--override} \
-        --emit-constraints "$constraints" --binary "$HTTPD_DIR/httpd_prism" \
-        >"$WORK/$name.analyze.log" 2>&1 ||
-        fail "prism analyze failed: $(cat "$WORK/$name.analyze.log")"
+      constraints=$(constraints_for "$name" "$HTTPD_DIR/httpd_prism" "$override")
       run "$name" "$HTTPD_DIR/httpd_prism" PRISM_CONSTRAINTS="$constraints" \
         PRISM_SCHEDULER="$scheduler" PRISM_CHECK=1
       grep -q "mode: $scheduler" "$WORK/$name.err" ||
@@ -131,11 +138,7 @@ for variant in "$@"; do
       # preload:SCHED[:override] — httpd_serial, not rebuilt, under `prism run`.
       IFS=: read -r _ scheduler override <<<"$variant"
       name=preload-$scheduler${override:+-override}
-      constraints=$WORK/$name.constraints
-      PRISM=cli/prism examples/httpd/analyze.sh ${override:+--override} \
-        --emit-constraints "$constraints" --binary "$HTTPD_DIR/httpd_serial" \
-        >"$WORK/$name.analyze.log" 2>&1 ||
-        fail "prism analyze failed: $(cat "$WORK/$name.analyze.log")"
+      constraints=$(constraints_for "$name" "$HTTPD_DIR/httpd_serial" "$override")
       RUNNER=(cli/prism run --constraints "$constraints" --scheduler "$scheduler" --check --)
       run "$name" "$HTTPD_DIR/httpd_serial"
       RUNNER=()

@@ -8,6 +8,7 @@ set -euo pipefail
 
 PRISM=cli/prism
 LEGACY_SOURCE=tests/preload/legacy_server.c
+CLIENTS=$PWD/tests/preload/clients.py
 source tests/lib/wait_for_port.sh
 SOURCES=${PRISM_TEST_SOURCES:-/var/cache/prism/sources}
 WORK=$(mktemp -d "${TEST_TMPDIR:-/tmp}/preload.XXXXXX")
@@ -61,34 +62,6 @@ identified() {
 
 # hello-world: listens on port 9995 (fixed by the sample), writes "Hello, World!" to each client
 # and closes; SIGINT makes it exit cleanly after two seconds.
-hello_clients() {
-  python3 - "$1" <<'PY' || fail "hello-world clients: see above"
-import socket, sys, threading, time
-count = int(sys.argv[1])
-for _ in range(100):  # until it listens
-    try:
-        socket.create_connection(("127.0.0.1", 9995)).close()
-        break
-    except OSError:
-        time.sleep(0.05)
-answers = []
-def client():
-    s = socket.create_connection(("127.0.0.1", 9995), timeout=10)
-    data = b""
-    while True:
-        chunk = s.recv(100)
-        if not chunk:
-            break
-        data += chunk
-    answers.append(data)
-threads = [threading.Thread(target=client) for _ in range(count)]
-for t in threads: t.start()
-for t in threads: t.join()
-bad = [a for a in answers if a != b"Hello, World!\n"]
-if len(answers) != count or bad:
-    sys.exit(f"{len(answers)} of {count} answered, wrong answers: {bad[:3]}")
-PY
-}
 # hello NAME BINARY [PRISM_RUN_ARGS...]: serves 20 concurrent clients, then SIGINT.
 hello() {
   local name=$1 binary=$2
@@ -96,7 +69,7 @@ hello() {
   "$PRISM" run "$@" -- "$binary" >"$name.out" 2>"$name.err" &
   local pid=$!
   PIDS+=("$pid")
-  hello_clients 20
+  python3 "$CLIENTS" hello 9995 20 || fail "$name: hello-world clients"
   kill -INT "$pid"
   wait "$pid" || fail "$name exited with status $? after SIGINT: $(cat "$name.err")"
   grep -q '^done$' "$name.out" || fail "$name did not shut down its own way: $(cat "$name.out")"
@@ -147,27 +120,7 @@ echo "ok: signal-test (unmodified): a self-argument signal event deleted from it
 pid=$!
 PIDS+=("$pid")
 port=$(wait_for_port legacy.out "$pid") || fail "legacy_server did not start: $(cat legacy.err)"
-python3 - "$port" <<'PY' || fail "legacy_server clients"
-import socket, sys, threading
-port = int(sys.argv[1])
-bad = []
-def client(i):
-    s = socket.create_connection(("127.0.0.1", port), timeout=10)
-    s.sendall(b"line %d\n" % i)
-    data = b""
-    while True:
-        chunk = s.recv(100)
-        if not chunk:
-            break
-        data += chunk
-    if data != b"echo: line %d\n" % i:
-        bad.append(data)
-threads = [threading.Thread(target=client, args=(i,)) for i in range(16)]
-for t in threads: t.start()
-for t in threads: t.join()
-if bad:
-    sys.exit(f"wrong answers: {bad[:3]}")
-PY
+python3 "$CLIENTS" echo "$port" 16 || fail "legacy_server clients"
 kill -TERM "$pid"
 wait "$pid" || fail "legacy_server exited with status $?: $(cat legacy.err)"
 grep -q "legacy_server: answered 16" legacy.err || fail "legacy_server: $(cat legacy.err)"
