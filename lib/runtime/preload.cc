@@ -91,12 +91,16 @@ bool ProgramCallback(const void* code) {
   return code != nullptr && !InLibevent(code);
 }
 
-// The runtime of each base the program made, numbered as made (for the lines
-// this library prints).
+// The bases this library put under a runtime, numbered as made (for the
+// lines it prints), with their runtimes (the runtime's own lookup,
+// prism_runtime_of_base, is what registrations use).
+struct Adopted {
+  int number;
+  prism_runtime* rt;
+};
 struct Registry {
   std::mutex mu;
-  absl::flat_hash_map<event_base*, prism_runtime*> runtimes;
-  absl::flat_hash_map<event_base*, int> numbers;  // Of the adopted bases.
+  absl::flat_hash_map<event_base*, Adopted> adopted;
   int bases_made = 0;
   // The base libevent 1.x calls use (event_init's), which event_once needs.
   event_base* current_base = nullptr;
@@ -108,11 +112,7 @@ Registry& Runtimes() {
 }
 
 prism_runtime* RuntimeOf(event_base* base) {
-  if (base == nullptr) return nullptr;
-  Registry& registry = Runtimes();
-  std::lock_guard<std::mutex> lock(registry.mu);
-  auto it = registry.runtimes.find(base);
-  return it == registry.runtimes.end() ? nullptr : it->second;
+  return prism_runtime_of_base(base);
 }
 
 // A forked child has none of the parent's worker threads: its runtimes run
@@ -121,7 +121,8 @@ void SerialAfterFork() {
   Registry& registry = Runtimes();
   // The parent's threads are gone: a lock one of them held stays held.
   new (&registry.mu) std::mutex;
-  for (auto& [base, rt] : registry.runtimes) {
+  for (auto& [base, adopted] : registry.adopted) {
+    prism_runtime* rt = adopted.rt;
     rt->serial_fallback.store(true, std::memory_order_release);
     rt->mode.store("serial", std::memory_order_relaxed);
   }
@@ -153,8 +154,8 @@ void DrainAtExit() {
   std::vector<std::pair<int, prism_runtime*>> adopted;
   {
     std::lock_guard<std::mutex> lock(registry.mu);
-    for (auto& [base, rt] : registry.runtimes)
-      adopted.emplace_back(registry.numbers[base], rt);
+    for (auto& [base, one] : registry.adopted)
+      adopted.emplace_back(one.number, one.rt);
   }
   std::sort(adopted.begin(), adopted.end());
   for (auto& [number, rt] : adopted) {
@@ -189,8 +190,7 @@ void Adopt(event_base* base) {
     std::lock_guard<std::mutex> lock(registry.mu);
     number = ++registry.bases_made;
     if (rt != nullptr) {
-      registry.runtimes[base] = rt;
-      registry.numbers[base] = number;
+      registry.adopted[base] = Adopted{number, rt};
     }
   }
   if (rt == nullptr) {
@@ -209,12 +209,11 @@ void Forget(event_base* base) {
   {
     Registry& registry = Runtimes();
     std::lock_guard<std::mutex> lock(registry.mu);
-    auto it = registry.runtimes.find(base);
-    if (it == registry.runtimes.end()) return;
-    rt = it->second;
-    number = registry.numbers[base];
-    registry.numbers.erase(base);
-    registry.runtimes.erase(it);
+    auto it = registry.adopted.find(base);
+    if (it == registry.adopted.end()) return;
+    rt = it->second.rt;
+    number = it->second.number;
+    registry.adopted.erase(it);
     if (registry.current_base == base) registry.current_base = nullptr;
   }
   prism_runtime_drain(rt);

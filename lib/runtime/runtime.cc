@@ -38,6 +38,7 @@ void prism_runtime_drain(prism_runtime* rt) {
 
 void prism_runtime_free(prism_runtime* rt) {
   if (rt == nullptr) return;
+  prism::runtime::UnregisterBase(rt);
   // Drain first, with the scheduler still in place: finishing invocations may
   // queue the next one of the same bufferevent or event. Only then stop the
   // workers.

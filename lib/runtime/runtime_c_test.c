@@ -43,9 +43,19 @@ int main(void) {
   struct prism_constraint_stat stats[4];
   size_t n = prism_runtime_constraint_stats(rt, stats, 4);
   event_free(tick);
+
+  /* The same registrations by base (a rename of libevent's calls): the base's runtime. */
+  if (prism_runtime_of_base(base) != rt) return 5;
+  g_ticks = 0;
+  struct event *by_base = prism_evtimer_new(base, on_tick, event_self_cbarg());
+  event_add(by_base, &tv);
+  if (prism_base_once(base, -1, EV_TIMEOUT, on_once, NULL, &tv) != 0) return 6;
+  event_base_dispatch(base);
+  event_free(by_base);
   prism_runtime_free(rt);
+  if (prism_runtime_of_base(base) != NULL) return 7;
   event_base_free(base);
-  if (g_ticks != 5 || g_once != 1 || n != 0) {
+  if (g_ticks != 5 || g_once != 2 || n != 0) {
     fprintf(stderr, "ticks %d once %d stats %zu\n", g_ticks, g_once, n);
     return 4;
   }

@@ -8,6 +8,7 @@
 //   bufferevent_bridge.cc bufferevents
 //   listener_bridge.cc    connection listeners
 //   bypass.cc             callbacks registered past the runtime
+//   base_registration.cc  the runtime of a base; registrations by base
 //   identity.cc           which matrix row a registration runs as
 //
 // In a parallel mode every registration installs a trampoline: libevent calls
@@ -76,6 +77,11 @@ bool IsRuntimeListener(prism_runtime* rt, const void* object);
 // The keepalive, wakeup and pacing events of a parallel runtime; false when
 // out of memory.
 bool CreateLoopEvents(prism_runtime* rt);
+
+// Which runtime serves a base (base_registration.cc): prism_runtime_new
+// registers what it returns (and returns it), prism_runtime_free forgets it.
+prism_runtime* RegisterBase(event_base* base, prism_runtime* rt);
+void UnregisterBase(const prism_runtime* rt);
 
 // The preloaded runtime (preload.cc) routes libevent's own registration calls
 // through the runtime, including those the source-level API has no wrapper

@@ -239,7 +239,7 @@ prism_runtime* prism_runtime_new(struct event_base* base,
   }
   if (!have_constraints) {
     if (!serial_reason.empty()) Warn(serial_reason);
-    return rt.release();
+    return prism::runtime::RegisterBase(base, rt.release());
   }
 
   // Parallel: handlers will call libevent from worker threads.
@@ -288,7 +288,7 @@ prism_runtime* prism_runtime_new(struct event_base* base,
   rt->telemetry = prism::runtime::NewTelemetryReporter(agent_socket, [runtime] {
     return prism::runtime::RuntimeTelemetrySnapshot(runtime);
   });
-  return rt.release();
+  return prism::runtime::RegisterBase(base, rt.release());
 }
 
 }  // extern "C"

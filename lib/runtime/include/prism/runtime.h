@@ -1,9 +1,9 @@
 /* Prism runtime: run a single-threaded libevent server's handlers on many cores, under the
  * conflict constraints Prism's analyzer computed for this exact binary.
  *
- * Adoption is one line per registration call: replace event_new(base, ...) with
- * prism_event_new(rt, ...), bufferevent_setcb(bev, ...) with prism_bufferevent_setcb(rt, bev, ...),
- * and so on. The server keeps calling event_base_dispatch(base), event_add, event_del,
+ * Adoption is a rename per registration call: event_new(base, ...) becomes
+ * prism_event_new(base, ...), bufferevent_setcb(bev, ...) becomes prism_bufferevent_setcb(bev, ...),
+ * and so on (each also takes the runtime instead: prism_event_new(rt, ...)). The server keeps calling event_base_dispatch(base), event_add, event_del,
  * event_free and the bufferevent API as before.
  *
  *   prism_runtime *rt = prism_runtime_new(base, NULL);   // after creating the base
@@ -132,25 +132,93 @@ struct evconnlistener *prism_evconnlistener_new_named(prism_runtime *rt, evconnl
                                                       evutil_socket_t fd, const char *cb_name,
                                                       const char *cb_file);
 
-#define prism_event_new(rt, fd, what, cb, arg) \
-  prism_event_new_named((rt), (fd), (what), (cb), (arg), #cb, __FILE__)
-#define prism_event_assign(rt, ev, fd, what, cb, arg) \
-  prism_event_assign_named((rt), (ev), (fd), (what), (cb), (arg), #cb, __FILE__)
+/* The same calls with libevent's own first argument: the runtime is the one made for the base
+ * (the event's base, the bufferevent's base), and a base no runtime serves gets plain libevent.
+ * A port of a server is then a rename of each call, with no runtime pointer to pass around. */
+prism_runtime *prism_runtime_of_base(const struct event_base *base); /* NULL: none */
+struct event *prism_base_event_new_named(struct event_base *base, evutil_socket_t fd, short what,
+                                         event_callback_fn cb, void *arg, const char *cb_name,
+                                         const char *cb_file);
+int prism_base_event_assign_named(struct event *ev, struct event_base *base, evutil_socket_t fd,
+                                  short what, event_callback_fn cb, void *arg,
+                                  const char *cb_name, const char *cb_file);
+int prism_base_base_once_named(struct event_base *base, evutil_socket_t fd, short what,
+                               event_callback_fn cb, void *arg, const struct timeval *tv,
+                               const char *cb_name, const char *cb_file);
+void prism_bev_bufferevent_setcb_named(struct bufferevent *bev, bufferevent_data_cb readcb,
+                                       bufferevent_data_cb writecb, bufferevent_event_cb eventcb,
+                                       void *arg, const char *readcb_name,
+                                       const char *writecb_name, const char *eventcb_name,
+                                       const char *cb_file);
+struct evconnlistener *prism_base_evconnlistener_new_bind_named(
+    struct event_base *base, evconnlistener_cb cb, void *arg, unsigned flags, int backlog,
+    const struct sockaddr *sa, int socklen, const char *cb_name, const char *cb_file);
+struct evconnlistener *prism_base_evconnlistener_new_named(struct event_base *base,
+                                                           evconnlistener_cb cb, void *arg,
+                                                           unsigned flags, int backlog,
+                                                           evutil_socket_t fd,
+                                                           const char *cb_name,
+                                                           const char *cb_file);
+
+/* Each macro takes either the runtime or libevent's own first argument, chosen by its type
+ * (_Generic in C, overloads in C++): prism_event_new(rt, ...) or prism_event_new(base, ...),
+ * prism_event_assign(rt, ev, ...) or prism_event_assign(ev, base, ...), and
+ * prism_bufferevent_setcb(rt, bev, ...) or prism_bufferevent_setcb(bev, ...) (by arity). */
+#ifdef __cplusplus
+}
+inline auto prism_pick_event_new_(prism_runtime *) { return &prism_event_new_named; }
+inline auto prism_pick_event_new_(struct event_base *) { return &prism_base_event_new_named; }
+inline auto prism_pick_event_assign_(prism_runtime *) { return &prism_event_assign_named; }
+inline auto prism_pick_event_assign_(struct event *) { return &prism_base_event_assign_named; }
+inline auto prism_pick_base_once_(prism_runtime *) { return &prism_base_once_named; }
+inline auto prism_pick_base_once_(struct event_base *) { return &prism_base_base_once_named; }
+inline auto prism_pick_listener_bind_(prism_runtime *) {
+  return &prism_evconnlistener_new_bind_named;
+}
+inline auto prism_pick_listener_bind_(struct event_base *) {
+  return &prism_base_evconnlistener_new_bind_named;
+}
+inline auto prism_pick_listener_(prism_runtime *) { return &prism_evconnlistener_new_named; }
+inline auto prism_pick_listener_(struct event_base *) {
+  return &prism_base_evconnlistener_new_named;
+}
+#define PRISM_PICK_(kind, first, rt_fn, base_fn) prism_pick_##kind##_(first)
+extern "C" {
+#else
+#define PRISM_PICK_(kind, first, rt_fn, base_fn) \
+  _Generic((first), struct event_base *: base_fn, struct event *: base_fn, default: rt_fn)
+#endif
+
+#define prism_event_new(rt, fd, what, cb, arg)                                              \
+  PRISM_PICK_(event_new, rt, prism_event_new_named, prism_base_event_new_named)(            \
+      (rt), (fd), (what), (cb), (arg), #cb, __FILE__)
+#define prism_event_assign(rt, ev, fd, what, cb, arg)                                       \
+  PRISM_PICK_(event_assign, rt, prism_event_assign_named, prism_base_event_assign_named)(   \
+      (rt), (ev), (fd), (what), (cb), (arg), #cb, __FILE__)
 #define prism_evtimer_new(rt, cb, arg) prism_event_new((rt), -1, 0, cb, (arg))
 #define prism_evtimer_assign(rt, ev, cb, arg) prism_event_assign((rt), (ev), -1, 0, cb, (arg))
 #define prism_evsignal_new(rt, signum, cb, arg) \
   prism_event_new((rt), (signum), EV_SIGNAL | EV_PERSIST, cb, (arg))
-#define prism_base_once(rt, fd, what, cb, arg, tv) \
-  prism_base_once_named((rt), (fd), (what), (cb), (arg), (tv), #cb, __FILE__)
-#define prism_bufferevent_setcb(rt, bev, readcb, writecb, eventcb, arg)                  \
+#define prism_base_once(rt, fd, what, cb, arg, tv)                                          \
+  PRISM_PICK_(base_once, rt, prism_base_once_named, prism_base_base_once_named)(            \
+      (rt), (fd), (what), (cb), (arg), (tv), #cb, __FILE__)
+#define PRISM_SETCB_RT_(rt, bev, readcb, writecb, eventcb, arg)                              \
   prism_bufferevent_setcb_named((rt), (bev), (readcb), (writecb), (eventcb), (arg), #readcb, \
                                 #writecb, #eventcb, __FILE__)
+#define PRISM_SETCB_BEV_(bev, readcb, writecb, eventcb, arg)                                 \
+  prism_bev_bufferevent_setcb_named((bev), (readcb), (writecb), (eventcb), (arg), #readcb,   \
+                                    #writecb, #eventcb, __FILE__)
+#define PRISM_SETCB_PICK_(a, b, c, d, e, f, name, ...) name
+#define prism_bufferevent_setcb(...) \
+  PRISM_SETCB_PICK_(__VA_ARGS__, PRISM_SETCB_RT_, PRISM_SETCB_BEV_, unused)(__VA_ARGS__)
 #define prism_evconnlistener_new_bind(rt, cb, arg, flags, backlog, sa, socklen)            \
-  prism_evconnlistener_new_bind_named((rt), (cb), (arg), (flags), (backlog), (sa), (socklen), \
-                                      #cb, __FILE__)
-
-#define prism_evconnlistener_new(rt, cb, arg, flags, backlog, fd) \
-  prism_evconnlistener_new_named((rt), (cb), (arg), (flags), (backlog), (fd), #cb, __FILE__)
+  PRISM_PICK_(listener_bind, rt, prism_evconnlistener_new_bind_named,                     \
+              prism_base_evconnlistener_new_bind_named)(                                  \
+      (rt), (cb), (arg), (flags), (backlog), (sa), (socklen), #cb, __FILE__)
+#define prism_evconnlistener_new(rt, cb, arg, flags, backlog, fd)                         \
+  PRISM_PICK_(listener, rt, prism_evconnlistener_new_named,                              \
+              prism_base_evconnlistener_new_named)(                                      \
+      (rt), (cb), (arg), (flags), (backlog), (fd), #cb, __FILE__)
 
 /* ---- Teardown: libevent's promise that an event's callback does not run after event_del or
  * event_free returns. In a parallel mode an invocation may be queued or running on a worker when
