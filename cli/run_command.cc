@@ -71,7 +71,8 @@ std::optional<std::string> DefaultPreload() {
   const std::string dir = self->substr(0, self->rfind('/'));
   const std::string name = "libprism-preload.so";
   for (const std::string& candidate :
-       {dir + "/../lib/runtime/" + name, *self + ".runfiles/prism/lib/runtime/" + name,
+       {dir + "/../lib/runtime/" + name,
+        *self + ".runfiles/prism/lib/runtime/" + name,
         dir + "/../lib/" + name}) {
     if (Readable(candidate)) return RealPath(candidate);
   }
@@ -140,7 +141,8 @@ int RunRunCommand(const std::vector<std::string>& args) {
                          : arg == "--preload"   ? &preload
                                                 : nullptr;
     if (value == nullptr) {
-      if (arg.rfind("-", 0) == 0) return UsageError("unknown option '" + arg + "'");
+      if (arg.rfind("-", 0) == 0)
+        return UsageError("unknown option '" + arg + "'");
       break;  // The program, without "--".
     }
     if (i + 1 >= args.size()) return UsageError(arg + " needs a value");
@@ -155,9 +157,8 @@ int RunRunCommand(const std::vector<std::string>& args) {
                       "' (serial, huecolor or exact)");
   }
   int worker_count = 0;
-  if (!workers.empty() &&
-      (!absl::SimpleAtoi(workers, &worker_count) || worker_count < 1 ||
-       worker_count > 1024)) {
+  if (!workers.empty() && (!absl::SimpleAtoi(workers, &worker_count) ||
+                           worker_count < 1 || worker_count > 1024)) {
     return UsageError("--workers needs a number from 1 to 1024, not '" +
                       workers + "'");
   }
@@ -177,10 +178,10 @@ int RunRunCommand(const std::vector<std::string>& args) {
       preload.empty() ? DefaultPreload() : RealPath(preload);
   if (!preload_path.has_value() || !Readable(*preload_path)) {
     return InputError(
-        preload.empty()
-            ? "cannot find libprism-preload.so beside this prism; give --preload PATH "
-              "(bazel build //lib/runtime:libprism-preload.so)"
-            : "cannot read the preload library '" + preload + "'");
+        preload.empty() ? "cannot find libprism-preload.so beside this prism; "
+                          "give --preload PATH "
+                          "(bazel build //lib/runtime:libprism-preload.so)"
+                        : "cannot read the preload library '" + preload + "'");
   }
 
   const std::optional<std::string> program = ProgramFile(command[0]);

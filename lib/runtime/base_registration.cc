@@ -88,10 +88,11 @@ int prism_base_base_once_named(struct event_base* base, evutil_socket_t fd,
 void prism_bev_bufferevent_setcb_named(
     struct bufferevent* bev, bufferevent_data_cb readcb,
     bufferevent_data_cb writecb, bufferevent_event_cb eventcb, void* arg,
-    const char* readcb_name, const char* writecb_name,
-    const char* eventcb_name, const char* cb_file) {
-  prism_runtime* rt =
-      bev != nullptr ? prism_runtime_of_base(bufferevent_get_base(bev)) : nullptr;
+    const char* readcb_name, const char* writecb_name, const char* eventcb_name,
+    const char* cb_file) {
+  prism_runtime* rt = bev != nullptr
+                          ? prism_runtime_of_base(bufferevent_get_base(bev))
+                          : nullptr;
   if (rt == nullptr) {
     bufferevent_setcb(bev, readcb, writecb, eventcb, arg);
     return;

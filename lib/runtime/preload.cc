@@ -69,11 +69,11 @@ void* NextDefinition(const char* name) {
 }
 
 // Calls libevent's own `name` (resolved once).
-#define LIBEVENT(name)                                                 \
-  ([]() {                                                              \
-    static auto* const next =                                          \
-        reinterpret_cast<decltype(&::name)>(NextDefinition(#name));    \
-    return next;                                                       \
+#define LIBEVENT(name)                                              \
+  ([]() {                                                           \
+    static auto* const next =                                       \
+        reinterpret_cast<decltype(&::name)>(NextDefinition(#name)); \
+    return next;                                                    \
   }())
 
 // Code inside a libevent library (its own callbacks for bufferevents,
@@ -149,7 +149,8 @@ void SaySummary(int number, const prism_runtime* rt) {
 // At exit (a server that never frees its base): what is queued or running
 // finishes before the process goes, and each base says what it ran.
 void DrainAtExit() {
-  if (prism::runtime::Scheduler::OnWorkerThread()) return;  // Would wait on itself.
+  if (prism::runtime::Scheduler::OnWorkerThread())
+    return;  // Would wait on itself.
   Registry& registry = Runtimes();
   std::vector<std::pair<int, prism_runtime*>> adopted;
   {
@@ -194,13 +195,13 @@ void Adopt(event_base* base) {
     }
   }
   if (rt == nullptr) {
-    prism::runtime::Warn(absl::StrFormat(
-        "event base %d stays plain libevent (serial)", number));
+    prism::runtime::Warn(
+        absl::StrFormat("event base %d stays plain libevent (serial)", number));
     return;
   }
   prism::runtime::Warn(absl::StrFormat(
-      "event base %d runs under the runtime: %s, %d workers",
-      number, prism_runtime_mode(rt), prism_runtime_workers(rt)));
+      "event base %d runs under the runtime: %s, %d workers", number,
+      prism_runtime_mode(rt), prism_runtime_workers(rt)));
 }
 
 void Forget(event_base* base) {
@@ -276,8 +277,8 @@ void event_base_free_nofinalize(struct event_base* base) {
 
 // ---- Events, timers, signals.
 
-struct event* event_new(struct event_base* base, evutil_socket_t fd,
-                        short what, event_callback_fn cb, void* arg) {
+struct event* event_new(struct event_base* base, evutil_socket_t fd, short what,
+                        event_callback_fn cb, void* arg) {
   prism_runtime* rt;
   if (in_runtime || !ProgramCallback(reinterpret_cast<const void*>(cb)) ||
       (rt = RuntimeOf(base)) == nullptr) {
@@ -381,16 +382,17 @@ void bufferevent_setcb(struct bufferevent* bev, bufferevent_data_cb readcb,
                        bufferevent_data_cb writecb,
                        bufferevent_event_cb eventcb, void* arg) {
   prism_runtime* rt = nullptr;
-  const bool program = ProgramCallback(reinterpret_cast<const void*>(readcb)) ||
-                       ProgramCallback(reinterpret_cast<const void*>(writecb)) ||
-                       ProgramCallback(reinterpret_cast<const void*>(eventcb));
+  const bool program =
+      ProgramCallback(reinterpret_cast<const void*>(readcb)) ||
+      ProgramCallback(reinterpret_cast<const void*>(writecb)) ||
+      ProgramCallback(reinterpret_cast<const void*>(eventcb));
   if (!in_runtime && program) rt = RuntimeOf(bufferevent_get_base(bev));
   if (rt == nullptr) {
     return LIBEVENT(bufferevent_setcb)(bev, readcb, writecb, eventcb, arg);
   }
   ScopedInRuntime inside;
-  prism_bufferevent_setcb_named(rt, bev, readcb, writecb, eventcb, arg,
-                                nullptr, nullptr, nullptr, nullptr);
+  prism_bufferevent_setcb_named(rt, bev, readcb, writecb, eventcb, arg, nullptr,
+                                nullptr, nullptr, nullptr);
 }
 
 struct evconnlistener* evconnlistener_new(struct event_base* base,

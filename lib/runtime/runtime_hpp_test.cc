@@ -69,8 +69,7 @@ TEST(RuntimeHppTest, RegistrationsByBaseFindTheBasesRuntime) {
   std::string path = runtime::WriteConstraintFile(
       "by_base.pb",
       runtime::MakeConstraintSet(
-          {{"prism::(anonymous namespace)::Counter::OnTimer", __FILE__}},
-          {0}));
+          {{"prism::(anonymous namespace)::Counter::OnTimer", __FILE__}}, {0}));
   prism_options o;
   prism_options_init(&o);
   o.constraints_path = path.c_str();

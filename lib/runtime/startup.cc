@@ -4,10 +4,10 @@
 #include <event2/thread.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <atomic>
 #include <thread>
 
 #include "absl/strings/numbers.h"

@@ -1,7 +1,8 @@
-/* A small server on libevent's 1.x API (event_init, event_set, event_base_set, event_once,
- * event_dispatch), unchanged since libevent 1.4 servers were written this way: each connection
- * gets one line back ("echo: LINE") and is closed. Prints "port=N" once it listens on an
- * ephemeral loopback port; exits 0 on SIGTERM. Used by preload_test.sh under `prism run`. */
+/* A small server on libevent's 1.x API (event_init, event_set, event_base_set,
+ * event_once, event_dispatch), unchanged since libevent 1.4 servers were
+ * written this way: each connection gets one line back ("echo: LINE") and is
+ * closed. Prints "port=N" once it listens on an ephemeral loopback port; exits
+ * 0 on SIGTERM. Used by preload_test.sh under `prism run`. */
 #include <arpa/inet.h>
 #include <event.h>
 #include <netinet/in.h>
@@ -71,8 +72,10 @@ int main(void) {
   addr.sin_family = AF_INET;
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   socklen_t len = sizeof addr;
-  if (listener < 0 || bind(listener, (struct sockaddr *)&addr, sizeof addr) != 0 ||
-      listen(listener, 64) != 0 || getsockname(listener, (struct sockaddr *)&addr, &len) != 0) {
+  if (listener < 0 ||
+      bind(listener, (struct sockaddr *)&addr, sizeof addr) != 0 ||
+      listen(listener, 64) != 0 ||
+      getsockname(listener, (struct sockaddr *)&addr, &len) != 0) {
     perror("legacy_server: listen");
     return 1;
   }

@@ -19,9 +19,9 @@
 #include "absl/strings/str_cat.h"
 #include "prism/v1/constraints.pb.h"
 #include "services/analyzer/engine/effects.h"
-#include "services/analyzer/engine/registration_api.h"
 #include "services/analyzer/engine/engine.h"
 #include "services/analyzer/engine/link.h"
+#include "services/analyzer/engine/registration_api.h"
 
 namespace prism::analyzer {
 
