@@ -88,6 +88,70 @@ const SocketBuffereventCallbacks& LearnedSocketBuffereventCallbacks() {
   return learned;
 }
 
+// event_base_once (and event_base_loopexit, which uses it) gives libevent's
+// event an internal record holding the event, then the callback and its
+// argument; libevent calls a function of its own that calls that callback.
+// Where the callback sits is learned once from event_base_loopexit on a
+// scratch base, whose record holds libevent's own callback with the base as
+// its argument.
+struct OnceEventLayout {
+  event_callback_fn trampoline = nullptr;  // libevent's, for every such event.
+  std::ptrdiff_t event_offset = -1;        // Of the event in the record.
+  std::ptrdiff_t callback_offset = -1;     // Of the callback in the record.
+};
+
+const OnceEventLayout& LearnedOnceEventLayout() {
+  static const OnceEventLayout learned = [] {
+    OnceEventLayout out;
+    event_base* scratch = event_base_new();
+    if (scratch == nullptr) return out;
+    const timeval an_hour = {3600, 0};
+    std::vector<Seen> pending;
+    if (event_base_loopexit(scratch, &an_hour) == 0)
+      event_base_foreach_event(scratch, Collect, &pending);
+    for (const Seen& s : pending) {
+      if (s.arg == scratch || s.arg == nullptr) continue;
+      const char* record = static_cast<const char*>(s.arg);
+      const std::ptrdiff_t event_offset =
+          reinterpret_cast<const char*>(s.ev) - record;
+      if (event_offset < 0 || event_offset > 64) continue;
+      // After the event: the callback, then its argument (the base).
+      const std::ptrdiff_t after =
+          event_offset + static_cast<std::ptrdiff_t>(event_get_struct_event_size());
+      for (std::ptrdiff_t at = after; at <= after + 64;
+           at += static_cast<std::ptrdiff_t>(sizeof(void*))) {
+        void* words[2];
+        std::memcpy(words, record + at, sizeof words);
+        if (words[1] == scratch && InLibevent(words[0])) {
+          out.trampoline = s.cb;
+          out.event_offset = event_offset;
+          out.callback_offset = at;
+          break;
+        }
+      }
+    }
+    event_base_free(scratch);
+    return out;
+  }();
+  return learned;
+}
+
+// The callback an event_base_once event will call, when `s` is one (libevent
+// calls its own function for it, with the record as argument), or nullptr.
+const void* OnceCallbackOf(const Seen& s) {
+  const OnceEventLayout& layout = LearnedOnceEventLayout();
+  if (layout.trampoline == nullptr || s.cb != layout.trampoline ||
+      s.arg == nullptr) {
+    return nullptr;
+  }
+  const char* record = static_cast<const char*>(s.arg);
+  if (reinterpret_cast<const char*>(s.ev) != record + layout.event_offset)
+    return nullptr;
+  void* callback;
+  std::memcpy(&callback, record + layout.callback_offset, sizeof callback);
+  return callback;
+}
+
 // The socket bufferevent whose read or write event `s` is (libevent keeps
 // both in the public struct bufferevent, calls its own callbacks for them and
 // passes the bufferevent as their argument), or nullptr. Only compares
@@ -129,6 +193,14 @@ std::string FindBypass(prism_runtime* rt) {
     }
     if (s.arg == rt->base) continue;  // The base's own (notify, signals).
     if (s.cb == finalizer) continue;
+    if (const void* once = OnceCallbackOf(s)) {
+      // event_base_loopexit's own callback, or the program's.
+      if (InLibevent(once)) continue;
+      return absl::StrFormat(
+          "callback %s was registered with event_base_once directly, not "
+          "through prism_base_once",
+          SymbolTable::Describe(rt->symbols->Identify(once)));
+    }
     if (bufferevent* bev = BuffereventOf(s)) {
       bufferevent_data_cb r = nullptr, w = nullptr;
       bufferevent_event_cb e = nullptr;
@@ -156,7 +228,10 @@ std::string FindBypass(prism_runtime* rt) {
 
 }  // namespace
 
-void PrepareBypassCheck() { LearnedSocketBuffereventCallbacks(); }
+void PrepareBypassCheck() {
+  LearnedSocketBuffereventCallbacks();
+  LearnedOnceEventLayout();
+}
 
 void NoteListener(prism_runtime* rt, const evconnlistener* listener) {
   std::lock_guard<std::mutex> lock(rt->registry_mu);

@@ -774,6 +774,28 @@ TEST_F(BypassTest, RawEventIsNamedAndTheRuntimeTurnsSerial) {
   event_free(raw);
 }
 
+// event_base_loopexit with a timeout leaves an event_base_once event of
+// libevent's own on the base: not a bypass (every server that stops its loop
+// on a timer would run serial).
+TEST_F(BypassTest, APendingLoopexitIsNotABypass) {
+  timeval hour = {3600, 0};
+  ASSERT_EQ(event_base_loopexit(base_, &hour), 0);
+  std::string err = RunListedHandler();
+  EXPECT_EQ(listed_runs_.load(), 1);
+  EXPECT_STREQ(prism_runtime_mode(rt_), "exact") << err;
+  EXPECT_EQ(err, "");
+}
+
+TEST_F(BypassTest, RawEventBaseOnceIsNamed) {
+  timeval hour = {3600, 0};
+  ASSERT_EQ(event_base_once(base_, -1, EV_TIMEOUT, on_raw_timer, nullptr, &hour),
+            0);
+  std::string err = RunListedHandler();
+  EXPECT_STREQ(prism_runtime_mode(rt_), "serial");
+  EXPECT_NE(err.find("on_raw_timer"), std::string::npos) << err;
+  EXPECT_NE(err.find("event_base_once"), std::string::npos) << err;
+}
+
 TEST_F(BypassTest, RawBuffereventCallbackIsNamed) {
   int fds[2];
   ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, fds), 0);

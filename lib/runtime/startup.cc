@@ -86,6 +86,18 @@ void NoteRegistrationsInterposed() {
   registrations_interposed.store(true, std::memory_order_relaxed);
 }
 
+// Whether every pair of handlers, each with itself included, conflicts on
+// global data: then no two invocations may ever overlap (a handler the set
+// does not name conflicts with everything anyway).
+bool NothingRunsTogether(const prism::v1::ConstraintSet& set) {
+  const std::string& cells = set.matrix().cells();
+  if (cells.empty()) return false;
+  for (char cell : cells) {
+    if ((static_cast<uint8_t>(cell) & 1) == 0) return false;
+  }
+  return true;
+}
+
 std::string SerialReason(const prism::v1::ConstraintSet& set) {
   std::vector<std::string> reasons(set.serial_reasons().begin(),
                                    set.serial_reasons().end());
@@ -234,6 +246,14 @@ prism_runtime* prism_runtime_new(struct event_base* base,
     std::string required = prism::runtime::SerialReason(set);
     if (!required.empty()) {
       serial_reason = required;
+      have_constraints = false;
+    } else if (prism::runtime::NothingRunsTogether(set)) {
+      // Workers could only ever run one invocation at a time, one after
+      // another, which is what libevent does on the loop thread already: the
+      // scheduler would be pure cost.
+      serial_reason =
+          "the constraints let no two handlers run together (every pair "
+          "conflicts on global data): running serial, with no scheduling cost";
       have_constraints = false;
     }
   }
