@@ -117,7 +117,8 @@ const OnceEventLayout& LearnedOnceEventLayout() {
       if (event_offset < 0 || event_offset > 64) continue;
       // After the event: the callback, then its argument (the base).
       const std::ptrdiff_t after =
-          event_offset + static_cast<std::ptrdiff_t>(event_get_struct_event_size());
+          event_offset +
+          static_cast<std::ptrdiff_t>(event_get_struct_event_size());
       for (std::ptrdiff_t at = after; at <= after + 64;
            at += static_cast<std::ptrdiff_t>(sizeof(void*))) {
         void* words[2];

@@ -788,8 +788,8 @@ TEST_F(BypassTest, APendingLoopexitIsNotABypass) {
 
 TEST_F(BypassTest, RawEventBaseOnceIsNamed) {
   timeval hour = {3600, 0};
-  ASSERT_EQ(event_base_once(base_, -1, EV_TIMEOUT, on_raw_timer, nullptr, &hour),
-            0);
+  ASSERT_EQ(
+      event_base_once(base_, -1, EV_TIMEOUT, on_raw_timer, nullptr, &hour), 0);
   std::string err = RunListedHandler();
   EXPECT_STREQ(prism_runtime_mode(rt_), "serial");
   EXPECT_NE(err.find("on_raw_timer"), std::string::npos) << err;
