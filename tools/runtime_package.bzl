@@ -155,13 +155,17 @@ def _runtime_package_impl(ctx):
     ]
     for header in ctx.files.headers:
         lines.append("include/%s %s" % (ctx.attr.headers_dir, header.short_path))
+    extra = []
+    if ctx.file.preload_library:
+        lines.append("lib %s" % ctx.file.preload_library.short_path)
+        extra.append(ctx.file.preload_library)
     manifest = ctx.actions.declare_file(ctx.label.name + ".install")
     ctx.actions.write(manifest, "\n".join(lines) + "\n")
 
     files = [static, shared, pc_shared, pc_static, cmake_config, cmake_version, manifest]
     return [DefaultInfo(
         files = depset(files),
-        runfiles = ctx.runfiles(files = files + ctx.files.headers),
+        runfiles = ctx.runfiles(files = files + ctx.files.headers + extra),
     )]
 
 runtime_package = rule(
@@ -177,6 +181,10 @@ runtime_package = rule(
         "version_script": attr.label(mandatory = True, allow_single_file = True),
         "headers": attr.label_list(allow_files = [".h", ".hpp"]),
         "headers_dir": attr.string(mandatory = True, doc = "installed under include/<headers_dir>"),
+        "preload_library": attr.label(
+            allow_single_file = [".so"],
+            doc = "a library installed beside the others as it is (the LD_PRELOAD runtime)",
+        ),
         "requires": attr.string_list(doc = "pkg-config modules of the public interface"),
         "requires_private": attr.string_list(doc = "pkg-config modules only the archive needs"),
         "pc_template": attr.label(mandatory = True, allow_single_file = True),

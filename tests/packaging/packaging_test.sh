@@ -87,6 +87,35 @@ grep -q 'prism::v1::ConstraintSet::' "$WORK/archive.nm" ||
   fail "libprism-runtime.a lacks the generated ConstraintSet message"
 echo "ok: installed, moved; SONAME $soname; $(wc -l <<<"$exported") symbols exported, all prism_*"
 
+# The preloaded runtime is installed too: a plain libevent program, not linked with Prism, runs
+# its timer under it (no constraints here: serial, and the runtime says so).
+[[ -e $PREFIX/lib/libprism-preload.so ]] || fail "install did not write lib/libprism-preload.so"
+cat >"$WORK/plain.c" <<'C'
+#include <event2/event.h>
+#include <stdio.h>
+static void on_timer(evutil_socket_t fd, short what, void *arg) {
+  (void)fd;
+  (void)what;
+  (void)arg;
+  puts("timer ran");
+}
+int main(void) {
+  struct event_base *base = event_base_new();
+  struct timeval now = {0, 0};
+  event_base_once(base, -1, EV_TIMEOUT, on_timer, NULL, &now);
+  event_base_dispatch(base);
+  event_base_free(base);
+  return 0;
+}
+C
+cc -o "$WORK/plain" "$WORK/plain.c" -levent || fail "cc plain.c"
+LD_PRELOAD=$PREFIX/lib/libprism-preload.so "$WORK/plain" >"$WORK/plain.out" 2>"$WORK/plain.err" ||
+  fail "a plain program under the installed preload failed: $(cat "$WORK/plain.err")"
+grep -qx "timer ran" "$WORK/plain.out" || fail "the plain program's timer did not run"
+grep -q "^prism: event base 1 runs under the runtime: serial" "$WORK/plain.err" ||
+  fail "the installed preload did not take the program's base: $(cat "$WORK/plain.err")"
+echo "ok: the installed libprism-preload.so runs an unmodified libevent program"
+
 # ---- Build the server outside Bazel.
 
 SRC=$WORK/src
