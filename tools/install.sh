@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Prism runtime for servers built outside Bazel (Make, CMake): headers under
-# PREFIX/include/prism, libprism-runtime.a and libprism-runtime.so under PREFIX/lib, pkg-config
-# modules under PREFIX/lib/pkgconfig and the CMake package under PREFIX/lib/cmake/PrismRuntime.
+# PREFIX/include/prism, libprism-runtime.a and libprism-runtime.so under PREFIX/lib (with
+# libprism-preload.so, the runtime for unmodified servers), pkg-config modules under
+# PREFIX/lib/pkgconfig and the CMake package under PREFIX/lib/cmake/PrismRuntime.
 # What goes where is the manifest //lib/runtime:runtime_package writes (tools/runtime_package.bzl).
 #
 # usage: bazel run //:install -- PREFIX
