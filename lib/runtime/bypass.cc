@@ -44,6 +44,8 @@ int Collect(const event_base*, const event* ev, void* out) {
   return 0;
 }
 
+}  // namespace
+
 bool InLibevent(const void* code) {
   Dl_info info;
   if (dladdr(code, &info) == 0 || info.dli_fname == nullptr) return false;
@@ -51,6 +53,8 @@ bool InLibevent(const void* code) {
   base = base != nullptr ? base + 1 : info.dli_fname;
   return std::strncmp(base, "libevent", 8) == 0;
 }
+
+namespace {
 
 // The callbacks libevent gives a socket bufferevent's read and write events
 // (static functions inside libevent), and the finalizer a freed bufferevent's
@@ -264,8 +268,7 @@ void CheckForBypass(prism_runtime* rt) {
   }
   std::string bypass = FindBypass(rt);
   if (bypass.empty()) return;
-  rt->serial_fallback.store(true, std::memory_order_release);
-  rt->mode.store("serial", std::memory_order_relaxed);
+  if (!rt->FallBackToSerial()) return;
   Warn(absl::StrFormat(
       "%s: it would run on the loop thread beside handlers on workers, "
       "outside the constraints; running serial from now on",

@@ -26,6 +26,12 @@ void PaceCb(evutil_socket_t, short, void* arg) {
 
 }  // namespace
 
+bool prism_runtime::FallBackToSerial() {
+  if (serial_fallback.exchange(true, std::memory_order_acq_rel)) return false;
+  mode.store("serial", std::memory_order_relaxed);
+  return true;
+}
+
 void prism_runtime::Dispatch(Job* job, Pace pace) {
   if (serial_fallback.load(std::memory_order_acquire)) {
     RunHere(job);

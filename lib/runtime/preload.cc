@@ -76,19 +76,10 @@ void* NextDefinition(const char* name) {
     return next;                                                    \
   }())
 
-// Code inside a libevent library (its own callbacks for bufferevents,
-// listeners, evhttp, evdns): not the program's handler.
-bool InLibevent(const void* code) {
-  Dl_info info;
-  if (code == nullptr || dladdr(code, &info) == 0 || info.dli_fname == nullptr)
-    return false;
-  const char* base = std::strrchr(info.dli_fname, '/');
-  base = base != nullptr ? base + 1 : info.dli_fname;
-  return std::strncmp(base, "libevent", 8) == 0;
-}
-
+// A callback of the program's, not one of libevent's own (a bufferevent's
+// socket events, a listener's accept event, evhttp, evdns).
 bool ProgramCallback(const void* code) {
-  return code != nullptr && !InLibevent(code);
+  return code != nullptr && !prism::runtime::InLibevent(code);
 }
 
 // The bases this library put under a runtime, numbered as made (for the
@@ -111,21 +102,13 @@ Registry& Runtimes() {
   return *registry;
 }
 
-prism_runtime* RuntimeOf(event_base* base) {
-  return prism_runtime_of_base(base);
-}
-
 // A forked child has none of the parent's worker threads: its runtimes run
 // every invocation on the calling thread from then on.
 void SerialAfterFork() {
   Registry& registry = Runtimes();
   // The parent's threads are gone: a lock one of them held stays held.
   new (&registry.mu) std::mutex;
-  for (auto& [base, adopted] : registry.adopted) {
-    prism_runtime* rt = adopted.rt;
-    rt->serial_fallback.store(true, std::memory_order_release);
-    rt->mode.store("serial", std::memory_order_relaxed);
-  }
+  for (auto& [base, adopted] : registry.adopted) adopted.rt->FallBackToSerial();
 }
 
 // One line when a base ends: its mode and what each handler ran, so that
@@ -281,7 +264,7 @@ struct event* event_new(struct event_base* base, evutil_socket_t fd, short what,
                         event_callback_fn cb, void* arg) {
   prism_runtime* rt;
   if (in_runtime || !ProgramCallback(reinterpret_cast<const void*>(cb)) ||
-      (rt = RuntimeOf(base)) == nullptr) {
+      (rt = prism_runtime_of_base(base)) == nullptr) {
     return LIBEVENT(event_new)(base, fd, what, cb, arg);
   }
   ScopedInRuntime inside;
@@ -292,7 +275,7 @@ int event_assign(struct event* ev, struct event_base* base, evutil_socket_t fd,
                  short what, event_callback_fn cb, void* arg) {
   prism_runtime* rt;
   if (in_runtime || !ProgramCallback(reinterpret_cast<const void*>(cb)) ||
-      (rt = RuntimeOf(base)) == nullptr) {
+      (rt = prism_runtime_of_base(base)) == nullptr) {
     return LIBEVENT(event_assign)(ev, base, fd, what, cb, arg);
   }
   ScopedInRuntime inside;
@@ -303,7 +286,7 @@ int event_base_once(struct event_base* base, evutil_socket_t fd, short what,
                     event_callback_fn cb, void* arg, const struct timeval* tv) {
   prism_runtime* rt;
   if (in_runtime || !ProgramCallback(reinterpret_cast<const void*>(cb)) ||
-      (rt = RuntimeOf(base)) == nullptr) {
+      (rt = prism_runtime_of_base(base)) == nullptr) {
     return LIBEVENT(event_base_once)(base, fd, what, cb, arg, tv);
   }
   ScopedInRuntime inside;
@@ -317,7 +300,7 @@ void event_set(struct event* ev, evutil_socket_t fd, short what,
   if (in_runtime) return LIBEVENT(event_set)(ev, fd, what, cb, arg);
   ScopedInRuntime inside;
   LIBEVENT(event_set)(ev, fd, what, cb, arg);
-  prism_runtime* rt = RuntimeOf(event_get_base(ev));
+  prism_runtime* rt = prism_runtime_of_base(event_get_base(ev));
   if (rt == nullptr || !ProgramCallback(reinterpret_cast<const void*>(cb)))
     return;
   prism_event_assign_named(rt, ev, fd, what, cb, arg, nullptr, nullptr);
@@ -329,7 +312,7 @@ int event_base_set(struct event_base* base, struct event* ev) {
   event_callback_fn cb = nullptr;
   void* arg = nullptr;
   prism_runtime* from = prism::runtime::EventRuntime(ev, &cb, &arg);
-  prism_runtime* to = RuntimeOf(base);
+  prism_runtime* to = prism_runtime_of_base(base);
   if (from == to) return LIBEVENT(event_base_set)(base, ev);
   // The event moves between runtimes (or out of one): registered again,
   // with the program's own callback, on the base it moves to.
@@ -386,7 +369,8 @@ void bufferevent_setcb(struct bufferevent* bev, bufferevent_data_cb readcb,
       ProgramCallback(reinterpret_cast<const void*>(readcb)) ||
       ProgramCallback(reinterpret_cast<const void*>(writecb)) ||
       ProgramCallback(reinterpret_cast<const void*>(eventcb));
-  if (!in_runtime && program) rt = RuntimeOf(bufferevent_get_base(bev));
+  if (!in_runtime && program)
+    rt = prism_runtime_of_base(bufferevent_get_base(bev));
   if (rt == nullptr) {
     return LIBEVENT(bufferevent_setcb)(bev, readcb, writecb, eventcb, arg);
   }
@@ -401,7 +385,7 @@ struct evconnlistener* evconnlistener_new(struct event_base* base,
                                           evutil_socket_t fd) {
   prism_runtime* rt;
   if (in_runtime || !ProgramCallback(reinterpret_cast<const void*>(cb)) ||
-      (rt = RuntimeOf(base)) == nullptr) {
+      (rt = prism_runtime_of_base(base)) == nullptr) {
     return LIBEVENT(evconnlistener_new)(base, cb, arg, flags, backlog, fd);
   }
   ScopedInRuntime inside;
@@ -416,7 +400,7 @@ struct evconnlistener* evconnlistener_new_bind(struct event_base* base,
                                                int socklen) {
   prism_runtime* rt;
   if (in_runtime || !ProgramCallback(reinterpret_cast<const void*>(cb)) ||
-      (rt = RuntimeOf(base)) == nullptr) {
+      (rt = prism_runtime_of_base(base)) == nullptr) {
     return LIBEVENT(evconnlistener_new_bind)(base, cb, arg, flags, backlog, sa,
                                              socklen);
   }
@@ -433,7 +417,8 @@ void evconnlistener_free(struct evconnlistener* listener) {
   if (!in_runtime && listener != nullptr &&
       !prism::runtime::Scheduler::OnWorkerThread()) {
     ScopedInRuntime inside;
-    if (prism_runtime* rt = RuntimeOf(evconnlistener_get_base(listener)))
+    if (prism_runtime* rt =
+            prism_runtime_of_base(evconnlistener_get_base(listener)))
       prism_runtime_drain(rt);
   }
   LIBEVENT(evconnlistener_free)(listener);
@@ -445,10 +430,9 @@ void evconnlistener_set_cb(struct evconnlistener* listener,
                            evconnlistener_cb cb, void* arg) {
   if (!in_runtime && ProgramCallback(reinterpret_cast<const void*>(cb))) {
     ScopedInRuntime inside;
-    prism_runtime* rt = RuntimeOf(evconnlistener_get_base(listener));
-    if (rt != nullptr && rt->parallel() &&
-        !rt->serial_fallback.exchange(true, std::memory_order_acq_rel)) {
-      rt->mode.store("serial", std::memory_order_relaxed);
+    prism_runtime* rt =
+        prism_runtime_of_base(evconnlistener_get_base(listener));
+    if (rt != nullptr && rt->parallel() && rt->FallBackToSerial()) {
       prism::runtime::Warn(
           "evconnlistener_set_cb changes a listener's callback "
           "past the runtime; running serial from now on");

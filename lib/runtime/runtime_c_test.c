@@ -44,7 +44,8 @@ int main(void) {
   size_t n = prism_runtime_constraint_stats(rt, stats, 4);
   event_free(tick);
 
-  /* The same registrations by base (a rename of libevent's calls): the base's runtime. */
+  /* The same registrations by base (a rename of libevent's calls): the base's
+   * runtime. */
   if (prism_runtime_of_base(base) != rt) return 5;
   g_ticks = 0;
   struct event *by_base = prism_evtimer_new(base, on_tick, event_self_cbarg());

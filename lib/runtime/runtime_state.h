@@ -60,6 +60,10 @@ void ReleaseRecord(BevRecord* record);
 void DeleteRecord(ListenerRecord* record);
 void DeleteRecord(OnceRecord* record);  // Frees its event too.
 
+// Whether `code` lies in one of libevent's own libraries (its callbacks for
+// bufferevents, listeners, evhttp, evdns), not in the program.
+bool InLibevent(const void* code);
+
 // What the runtime itself has libevent call (bypass.cc checks every event on
 // the base against these).
 bool IsEventBridgeCallback(event_callback_fn cb);
@@ -133,6 +137,9 @@ struct prism_runtime {
   // Once a callback outside the constraints was found (bypass.cc), every
   // invocation runs right here, on the calling (loop) thread: serial.
   std::atomic<bool> serial_fallback{false};
+  // Turns serial_fallback on (and the mode to "serial"); false when it was on
+  // already, so that only the first cause is reported.
+  bool FallBackToSerial();
 
   // While invocations are in flight the loop must not return for lack of
   // events (plain libevent runs the handler inside the loop, where it may add
