@@ -22,7 +22,9 @@
 #include <cstring>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/strip.h"
 #include "lib/runtime/identity.h"
 #include "lib/runtime/runtime_state.h"
 
@@ -49,9 +51,17 @@ int Collect(const event_base*, const event* ev, void* out) {
 bool InLibevent(const void* code) {
   Dl_info info;
   if (dladdr(code, &info) == 0 || info.dli_fname == nullptr) return false;
-  const char* base = std::strrchr(info.dli_fname, '/');
-  base = base != nullptr ? base + 1 : info.dli_fname;
-  return std::strncmp(base, "libevent", 8) == 0;
+  const char* slash = std::strrchr(info.dli_fname, '/');
+  absl::string_view name = slash != nullptr ? slash + 1 : info.dli_fname;
+  // libevent's own file names (libevent-2.1.so.7, libevent_core-2.1.so.7,
+  // libevent.so, ...), not any library whose name merely starts so: code the
+  // program ships is the program's, whatever its library is called.
+  if (!absl::ConsumePrefix(&name, "libevent")) return false;
+  for (absl::string_view part :
+       {"_core", "_extra", "_pthreads", "_openssl", "_mbedtls"}) {
+    if (absl::ConsumePrefix(&name, part)) break;
+  }
+  return absl::StartsWith(name, "-") || absl::StartsWith(name, ".so");
 }
 
 namespace {

@@ -364,14 +364,12 @@ void event_free(struct event* ev) {
 void bufferevent_setcb(struct bufferevent* bev, bufferevent_data_cb readcb,
                        bufferevent_data_cb writecb,
                        bufferevent_event_cb eventcb, void* arg) {
-  prism_runtime* rt = nullptr;
-  const bool program =
-      ProgramCallback(reinterpret_cast<const void*>(readcb)) ||
-      ProgramCallback(reinterpret_cast<const void*>(writecb)) ||
-      ProgramCallback(reinterpret_cast<const void*>(eventcb));
-  if (!in_runtime && program)
-    rt = prism_runtime_of_base(bufferevent_get_base(bev));
-  if (rt == nullptr) {
+  prism_runtime* rt;
+  if (in_runtime ||
+      !(ProgramCallback(reinterpret_cast<const void*>(readcb)) ||
+        ProgramCallback(reinterpret_cast<const void*>(writecb)) ||
+        ProgramCallback(reinterpret_cast<const void*>(eventcb))) ||
+      (rt = prism_runtime_of_base(bufferevent_get_base(bev))) == nullptr) {
     return LIBEVENT(bufferevent_setcb)(bev, readcb, writecb, eventcb, arg);
   }
   ScopedInRuntime inside;

@@ -4,6 +4,7 @@
 #include "prism/runtime.h"
 
 #include <arpa/inet.h>
+#include <dlfcn.h>
 #include <event2/buffer.h>
 #include <event2/thread.h>
 #include <gtest/gtest.h>
@@ -794,6 +795,40 @@ TEST_F(BypassTest, RawEventBaseOnceIsNamed) {
   EXPECT_STREQ(prism_runtime_mode(rt_), "serial");
   EXPECT_NE(err.find("on_raw_timer"), std::string::npos) << err;
   EXPECT_NE(err.find("event_base_once"), std::string::npos) << err;
+}
+
+// Only libevent's own libraries count as libevent: a library of the
+// program's whose name merely starts so holds the program's callbacks.
+TEST_F(BypassTest, ACallbackInALibraryNamedLikeLibeventIsNamed) {
+  void* library =
+      dlopen("lib/runtime/libevent_lookalike_handlers.so", RTLD_NOW);
+  ASSERT_NE(library, nullptr) << dlerror();
+  auto* cb =
+      reinterpret_cast<event_callback_fn>(dlsym(library, "lookalike_timer"));
+  ASSERT_NE(cb, nullptr);
+  // Registered as libevent registers its own events: with the base as the
+  // argument, and through event_base_once; neither may pass for libevent's.
+  event* raw = event_new(base_, -1, EV_PERSIST, cb, base_);
+  timeval hour = {3600, 0};
+  event_add(raw, &hour);
+  std::string err = RunListedHandler();
+  EXPECT_STREQ(prism_runtime_mode(rt_), "serial");
+  EXPECT_NE(err.find("lookalike_timer"), std::string::npos) << err;
+  event_free(raw);
+}
+
+TEST_F(BypassTest, AnEventBaseOnceCallbackInALibraryNamedLikeLibeventIsNamed) {
+  void* library =
+      dlopen("lib/runtime/libevent_lookalike_handlers.so", RTLD_NOW);
+  ASSERT_NE(library, nullptr) << dlerror();
+  auto* cb =
+      reinterpret_cast<event_callback_fn>(dlsym(library, "lookalike_timer"));
+  ASSERT_NE(cb, nullptr);
+  timeval hour = {3600, 0};
+  ASSERT_EQ(event_base_once(base_, -1, EV_TIMEOUT, cb, nullptr, &hour), 0);
+  std::string err = RunListedHandler();
+  EXPECT_STREQ(prism_runtime_mode(rt_), "serial");
+  EXPECT_NE(err.find("lookalike_timer"), std::string::npos) << err;
 }
 
 TEST_F(BypassTest, RawBuffereventCallbackIsNamed) {
