@@ -370,9 +370,10 @@ int RunSubmitCommand(const std::vector<std::string>& args) {
   }
   std::fprintf(stderr,
                "prism submit: done: %d translation units, %u analysed, %u "
-               "from cache\n",
+               "from cache; link step %s\n",
                submit.build().units_size(), last.units_analysed(),
-               submit.build().units_size() - last.units_analysed());
+               submit.build().units_size() - last.units_analysed(),
+               last.link_from_cache() ? "from cache" : "run");
   std::printf("%s\n", submitted.analysis_id().c_str());
   return 0;
 }

@@ -5,10 +5,13 @@ For each program (tests/corpus/run_corpus.sh builds them), on a private copy of 
 fresh prism-analyzer with a local directory cache, times `prism submit`:
   cold      first submit: uploads everything, analyses every TU, links
   warm      the same build again: nothing uploaded, nothing analysed
-  one-hdr   after appending a comment to one project header (the one read by the fewest TUs)
+  one-hdr   after appending a comment to one project header (the one read by the fewest TUs):
+            its TUs are analysed again; their summaries do not change, so the link is cached
+  one-file  after appending a function to one TU (the first): that TU is analysed again and,
+            its summary having changed, the link step runs again
 and the floor, clang -fsyntax-only over the same TUs with the same threads. Prints warm/cold,
-one-hdr/cold and cold/floor, plus the analyzer's peak memory above its idle size during the cold
-build (memory per concurrent build). Targets: warm <= 0.05, one-hdr <= 0.15, cold <= 1.5.
+one-hdr/cold, one-file/cold and cold/floor, plus the analyzer's peak memory above its idle size during the cold
+build (memory per concurrent build). Targets: warm <= 0.05, one-hdr and one-file <= 0.15, cold <= 1.5.
 
 Usage: bench/analyzer/service_bench.py [--corpus DIR] [--jobs N]
            [--programs libevent,libevent-library,memcached,tmux]
@@ -101,17 +104,23 @@ def bench(label, build_dir, under, options, workdir):
         with open(header, "a") as f:
             f.write("/* changed by service_bench */\n")
         changed, changed_line = submit(options.prism, address, label, copy, files)
+        edited = files[0]
+        with open(edited, "a") as f:
+            f.write("\nint service_bench_probe_count;\n"
+                    "void service_bench_probe(void) { service_bench_probe_count++; }\n")
+        edit, edit_line = submit(options.prism, address, label, copy, files)
     finally:
         server.terminate()
         server.wait()
     floor = analyzer_bench.time_floor(commands, options.jobs)
     print(f"{label:<18} {len(commands):>4} {floor:>8.2f} {cold:>7.2f} {warm:>7.2f} "
-          f"{changed:>8.2f} {warm / cold:>9.3f} {changed / cold:>12.3f} {cold / floor:>10.2f} "
-          f"{(peak - idle) / 1024:>9.0f}")
+          f"{changed:>8.2f} {edit:>8.2f} {warm / cold:>9.3f} {changed / cold:>10.3f} "
+          f"{edit / cold:>11.3f} {cold / floor:>10.2f} {(peak - idle) / 1024:>9.0f}")
     print(f"{'':<18} cold: {cold_line.split('done: ')[-1]}")
     print(f"{'':<18} warm: {warm_line.split('done: ')[-1]}")
     print(f"{'':<18} one-hdr ({os.path.relpath(header, copy)}, read by {count} TU(s)): "
           f"{changed_line.split('done: ')[-1]}")
+    print(f"{'':<18} one-file ({os.path.relpath(edited, copy)}): {edit_line.split('done: ')[-1]}")
 
 
 def main():
@@ -134,7 +143,8 @@ def main():
     print(f"prism-analyzer: cold / warm / one-header submits, -j{options.jobs} "
           f"({os.cpu_count()} cores, {time.strftime('%Y-%m-%d')})")
     print(f"{'program':<18} {'TUs':>4} {'floor s':>8} {'cold s':>7} {'warm s':>7} "
-          f"{'1-hdr s':>8} {'warm/cold':>9} {'1-hdr/cold':>12} {'cold/floor':>10} "
+          f"{'1-hdr s':>8} {'1-file s':>8} {'warm/cold':>9} {'1-hdr/cold':>10} "
+          f"{'1-file/cold':>11} {'cold/floor':>10} "
           f"{'MiB/build':>9}")
     with tempfile.TemporaryDirectory() as workdir:
         for label, build_dir, under in targets:

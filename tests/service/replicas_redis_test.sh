@@ -75,6 +75,18 @@ printf '/* changed */\n' >>"$project/include/shared.h"
 "$prism" analyze -p "$project" --format=json >"$work/local3.json"
 "$prism" conflicts --server "$one_addr" --analysis "$(cat "$work/s3.id")" --format=json |
   cmp - "$work/local3.json" || fail "changed build: replica one's answer differs"
+# A comment changes no summary: the link result is the unchanged build's.
+grep -q 'link step from cache' "$work/s3.log" || fail "comment-only change relinked: $(cat "$work/s3.log")"
+
+# A change the summaries see: its TUs again, and the link step runs.
+printf 'static inline void bump_twice(void) { shared_counter += 2; }\n' >>"$project/include/shared.h"
+sed -i 's/{ bump(); }/{ bump_twice(); }/' "$project/u0.c"
+"$prism" submit --server "$one_addr" --program project -p "$project" >"$work/s4.id" 2>"$work/s4.log"
+[[ $(analysed_count "$work/s4.log") == 2 ]] || fail "header and TU changed: $(cat "$work/s4.log")"
+grep -q 'link step run' "$work/s4.log" || fail "a changed summary was not linked: $(cat "$work/s4.log")"
+"$prism" analyze -p "$project" --format=json >"$work/local4.json"
+"$prism" conflicts --server "$two_addr" --analysis "$(cat "$work/s4.id")" --format=json |
+  cmp - "$work/local4.json" || fail "changed summaries: replica two's answer differs"
 
 # kill -9 mid-build: a bigger project, replica one killed once it has analysed something.
 big=$work/big

@@ -31,7 +31,7 @@ std::string SummaryKey(const std::string& fingerprint,
 std::string LinkKey(const std::string& fingerprint, const v1::Build& build,
                     const std::vector<v1::TranslationUnitSummary>& summaries) {
   std::string material =
-      absl::StrCat("link/1\n", fingerprint, "\n", build.program().size(), ":",
+      absl::StrCat("link/2\n", fingerprint, "\n", build.program().size(), ":",
                    build.program(), "\n");
   for (const v1::TranslationUnitSummary& summary : summaries) {
     absl::StrAppend(&material, Sha256Hex(summary.SerializeAsString()), "\n");
@@ -161,6 +161,12 @@ absl::StatusOr<v1::AnalysisResult> RunAnalysis(
   for (std::thread& thread : threads) thread.join();
   if (!failure.ok()) return failure;
 
+  // The link reads what the TUs contain, not the digest of the files they were
+  // made from: a header edit that changes no summary (a comment, a
+  // declaration nothing uses) links alike and is served from the cache.
+  for (v1::TranslationUnitSummary& summary : summaries) {
+    summary.clear_input_digest();
+  }
   const std::string link_key =
       LinkKey(options.server_fingerprint, build, summaries);
   v1::AnalysisResult result;
