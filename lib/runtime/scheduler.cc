@@ -114,10 +114,11 @@ uint64_t Checker::invocations() const {
 // ---- Scheduler
 
 Scheduler::Scheduler(Policy policy, const ConflictMatrix* matrix, int workers,
-                     Checker* checker)
+                     Checker* checker, bool measure_lock)
     : policy_(policy),
       matrix_(matrix),
       checker_(checker),
+      mu_(measure_lock),
       waits_(matrix->size() * matrix->size() * 2, 0),
       wait_nanos_(matrix->size() * matrix->size() * 2, 0) {
   hue_ = matrix->Hues();
@@ -141,23 +142,29 @@ Scheduler::Scheduler(Policy policy, const ConflictMatrix* matrix, int workers,
   self_global_.assign(matrix->size(), false);
   for (int a = 0; a < matrix->size(); ++a)
     self_global_[a] = (matrix->at(a, a) & 1) != 0;
-  invocations_.reset(new std::atomic<uint64_t>[matrix->size()]);
-  run_nanos_.reset(new std::atomic<uint64_t>[matrix->size()]);
-  for (int a = 0; a < matrix->size(); ++a) invocations_[a] = run_nanos_[a] = 0;
   avg_nanos_.reset(new std::atomic<int64_t>[matrix->size()]);
   for (int a = 0; a < matrix->size(); ++a)
     avg_nanos_[a] = kInlineNanos * 4;  // Unknown: long.
   row_blocker_.assign(matrix->size(), -1);
+  pending_in_row_.assign(matrix->size(), 0);
+  pending_row_slot_.assign(matrix->size(), -1);
   if (workers < 1) workers = 1;
+  // Two counters per row; block `workers` is for threads other than workers.
+  counter_lines_per_block_ = (2 * matrix->size() + 7) / 8;
+  const int lines = (workers + 1) * counter_lines_per_block_;
+  counters_.reset(new CounterLine[lines]);
+  for (int line = 0; line < lines; ++line) {
+    for (std::atomic<uint64_t>& value : counters_[line].values) value = 0;
+  }
   threads_.reserve(workers);
   for (int i = 0; i < workers; ++i)
-    threads_.emplace_back([this] { WorkerLoop(); });
+    threads_.emplace_back([this, i] { WorkerLoop(i); });
 }
 
 Scheduler::~Scheduler() {
   Drain();
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    std::lock_guard<MeasuredMutex> lock(mu_);
     stopping_ = true;
   }
   work_cv_.notify_all();
@@ -187,24 +194,90 @@ void Scheduler::RecordWaitLocked(Job* job) {
   job->blocked_by = -1;
 }
 
+namespace {
+// Which scheduler's worker this thread is, and its index there.
+thread_local const Scheduler* t_worker_of = nullptr;
+thread_local int t_worker_index = 0;
+}  // namespace
+
+bool Scheduler::OnWorkerThread() { return t_worker_of != nullptr; }
+
+std::atomic<uint64_t>& Scheduler::Counter(int block, int row, int field) const {
+  const int slot = 2 * row + field;
+  return counters_[block * counter_lines_per_block_ + slot / 8]
+      .values[slot % 8];
+}
+
+uint64_t Scheduler::Counted(int row, int field) const {
+  uint64_t total = 0;
+  for (int block = 0; block <= workers(); ++block) {
+    total += Counter(block, row, field).load(std::memory_order_relaxed);
+  }
+  return total;
+}
+
 void Scheduler::Execute(Job* job) {
   if (checker_ != nullptr) checker_->Start(job);
   int64_t start = NowNanos();
   job->run(job);
   int64_t took = NowNanos() - start;
-  invocations_[job->handler].fetch_add(1, std::memory_order_relaxed);
-  run_nanos_[job->handler].fetch_add(static_cast<uint64_t>(took),
-                                     std::memory_order_relaxed);
+  const int block = t_worker_of == this ? t_worker_index : workers();
+  Counter(block, job->handler, 0).fetch_add(1, std::memory_order_relaxed);
+  Counter(block, job->handler, 1)
+      .fetch_add(static_cast<uint64_t>(took), std::memory_order_relaxed);
   // The average only decides whether a hand-off can pay (RunInline). One
   // sample counts at most kSampleCapNanos: a short handler preempted once (a
   // busy machine) then costs one hand-off, not the ~30 it would take the
   // average to forget a multi-millisecond sample; a long handler still reads
-  // as long again within two samples.
+  // as long again within two samples. It is stored only when it moves by more
+  // than 1/64 of itself (a sample off by more than 1/8): every worker running
+  // one handler would otherwise write its line on every invocation.
   std::atomic<int64_t>& avg = avg_nanos_[job->handler];
   const int64_t sample = std::min(took, kSampleCapNanos);
-  avg.store((avg.load(std::memory_order_relaxed) * 7 + sample) / 8,
-            std::memory_order_relaxed);
+  const int64_t old = avg.load(std::memory_order_relaxed);
+  const int64_t next = (old * 7 + sample) / 8;
+  if (std::abs(next - old) * 64 > old) {
+    avg.store(next, std::memory_order_relaxed);
+  }
   if (checker_ != nullptr) checker_->End(job);
+}
+
+void Scheduler::PendingRowAdded(int row) {
+  if (pending_in_row_[row]++ != 0) return;
+  pending_row_slot_[row] = static_cast<int>(pending_rows_.size());
+  pending_rows_.push_back(row);
+}
+
+void Scheduler::PendingRowRemoved(int row) {
+  if (--pending_in_row_[row] != 0) return;
+  const int slot = pending_row_slot_[row];
+  pending_rows_[slot] = pending_rows_.back();
+  pending_row_slot_[pending_rows_[slot]] = slot;
+  pending_rows_.pop_back();
+  pending_row_slot_[row] = -1;
+}
+
+bool Scheduler::AnyMayStartLocked() const {
+  if (policy_ != Policy::kExact) return !ready_.empty();
+  for (int row : pending_rows_) {
+    bool held = false;
+    for (const Running& r : running_) {
+      if (matrix_->at(row, r.handler) & 1) {
+        held = true;
+        break;
+      }
+    }
+    if (!held) return true;
+  }
+  return false;
+}
+
+void Scheduler::FinishedOne() {
+  if (outstanding_.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
+  // Taking the lock orders this with Drain's test of outstanding_, made
+  // under it: Drain is either before its test or already waiting.
+  { std::lock_guard<MeasuredMutex> lock(mu_); }
+  drained_cv_.notify_all();
 }
 
 bool Scheduler::AdmitNowLocked(Job* job) {
@@ -268,22 +341,24 @@ bool Scheduler::RunInline(Job* job) {
   job->next = nullptr;
   job->blocked_by = -1;
   {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (stopping_ || (needs_idle && outstanding_ != 0) || !AdmitNowLocked(job))
+    std::lock_guard<MeasuredMutex> lock(mu_);
+    if (stopping_ ||
+        (needs_idle && outstanding_.load(std::memory_order_acquire) != 0) ||
+        !AdmitNowLocked(job))
       return false;
-    ++outstanding_;
+    outstanding_.fetch_add(1, std::memory_order_relaxed);
   }
   job->ran_inline = true;
   Execute(job);
+  bool wake;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    std::lock_guard<MeasuredMutex> lock(mu_);
     CompleteLocked(job);
-    bool more = policy_ == Policy::kExact ? !pending_.empty() : !ready_.empty();
-    if (more && idle_ > 0) work_cv_.notify_one();
+    wake = idle_ > 0 && AnyMayStartLocked();
   }
+  if (wake) work_cv_.notify_one();
   job->finish(job);
-  std::lock_guard<std::mutex> lock(mu_);
-  if (--outstanding_ == 0) drained_cv_.notify_all();
+  FinishedOne();
   return true;
 }
 
@@ -292,9 +367,10 @@ void Scheduler::Submit(Job* job) {
   job->blocked_by = -1;
   job->ran_inline = false;
   bool wake = false;
+  bool blocked = false;  // Exact: a running invocation conflicts with it.
   {
-    std::lock_guard<std::mutex> lock(mu_);
-    ++outstanding_;
+    std::lock_guard<MeasuredMutex> lock(mu_);
+    outstanding_.fetch_add(1, std::memory_order_relaxed);
     backlog_.fetch_add(1, std::memory_order_relaxed);
     if (policy_ == Policy::kExact) {
       // Note at once what it waits for, so the wait is counted even if no
@@ -304,10 +380,12 @@ void Scheduler::Submit(Job* job) {
             matrix_->ConflictKind(job->handler, job->ctx, r.handler, r.ctx);
         if (kind != 0) {
           NoteBlockedLocked(job, r.handler, kind);
+          blocked = true;
           break;
         }
       }
       pending_.Push(job);
+      PendingRowAdded(job->handler);
     } else {
       job->needs_hue = has_global_[job->handler];
       job->needs_color = has_context_[job->handler];
@@ -331,7 +409,11 @@ void Scheduler::Submit(Job* job) {
         EnterHueLocked(job);
       }
     }
-    wake = idle_ > 0 && (policy_ == Policy::kExact || !ready_.empty());
+    // A job that must wait for a running one wakes nobody: the worker
+    // finishing that one pops again before it lets go of the lock (WorkerLoop;
+    // RunInline wakes one), so waking another would only see it blocked.
+    wake =
+        idle_ > 0 && (policy_ == Policy::kExact ? !blocked : !ready_.empty());
   }
   // Notified after the lock is released: a worker woken while the submitter
   // still holds it would at once block on it again. Submit runs on the thread
@@ -458,6 +540,7 @@ Job* Scheduler::PopExactLocked() {
       }
       if (pending_.tail == job) pending_.tail = prev;
       job->next = nullptr;
+      PendingRowRemoved(h);
       RecordWaitLocked(job);
       job->slot = static_cast<int>(running_.size());
       running_.push_back({h, job->ctx, job});
@@ -512,47 +595,63 @@ void Scheduler::CompleteLocked(Job* job) {
   GateDrainLocked();
 }
 
-namespace {
-thread_local bool t_on_worker = false;
-}  // namespace
-
-bool Scheduler::OnWorkerThread() { return t_on_worker; }
-
-void Scheduler::WorkerLoop() {
-  t_on_worker = true;
-  std::unique_lock<std::mutex> lock(mu_);
+// A worker holds the lock once per invocation in a steady stream: completing
+// one and taking the next happen in one critical section, and the finish (which
+// may re-submit) runs outside it with the next job already in hand.
+void Scheduler::WorkerLoop(int index) {
+  t_worker_of = this;
+  t_worker_index = index;
+  // Bookkeeping of a job just popped, under the lock; true when another worker
+  // should be woken for what remains.
+  auto popped = [this]() {
+    backlog_.fetch_sub(1, std::memory_order_relaxed);
+    return idle_ > 0 && AnyMayStartLocked();
+  };
+  std::unique_lock<MeasuredMutex> lock(mu_);
+  Job* job = nullptr;  // Popped and not yet run; the lock is not held.
   for (;;) {
-    Job* job = PopLocked();
-    if (job != nullptr) {
-      backlog_.fetch_sub(1, std::memory_order_relaxed);
-      bool more =
-          policy_ == Policy::kExact ? !pending_.empty() : !ready_.empty();
-      if (more && idle_ > 0) work_cv_.notify_one();
+    if (job == nullptr) {
+      job = PopLocked();
+      if (job == nullptr) {
+        if (stopping_ && outstanding_.load(std::memory_order_acquire) == 0)
+          return;
+        ++idle_;
+        mu_.Wait(work_cv_);
+        --idle_;
+        continue;
+      }
+      const bool wake = popped();
       lock.unlock();
-      Execute(job);
-      lock.lock();
-      CompleteLocked(job);
-      lock.unlock();
-      job->finish(
-          job);  // May re-submit or free the job; never touched again here.
-      lock.lock();
-      if (--outstanding_ == 0) drained_cv_.notify_all();
-      continue;
+      if (wake) work_cv_.notify_one();
     }
-    if (stopping_ && outstanding_ == 0) return;
-    ++idle_;
-    work_cv_.wait(lock);
-    --idle_;
+    Execute(job);
+    lock.lock();
+    CompleteLocked(job);
+    Job* next = PopLocked();
+    const bool wake = next != nullptr && popped();
+    lock.unlock();
+    if (wake) work_cv_.notify_one();
+    job->finish(job);  // May re-submit or free the job; never touched again.
+    FinishedOne();
+    job = next;
+    if (job == nullptr) lock.lock();
   }
 }
 
 void Scheduler::Drain() {
-  std::unique_lock<std::mutex> lock(mu_);
-  drained_cv_.wait(lock, [this] { return outstanding_ == 0; });
+  std::lock_guard<MeasuredMutex> lock(mu_);
+  mu_.Wait(drained_cv_, [this] {
+    return outstanding_.load(std::memory_order_acquire) == 0;
+  });
+}
+
+LockStats Scheduler::lock_stats() const {
+  std::lock_guard<MeasuredMutex> lock(mu_);
+  return mu_.stats();
 }
 
 std::vector<ConstraintStat> Scheduler::Stats() const {
-  std::lock_guard<std::mutex> lock(mu_);
+  std::lock_guard<MeasuredMutex> lock(mu_);
   std::vector<ConstraintStat> stats;
   const int size = matrix_->size();
   for (int a = 0; a < size; ++a) {

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "lib/runtime/measured_mutex.h"
 
 namespace prism {
 namespace runtime {
@@ -134,8 +135,10 @@ enum class Policy { kExact, kHueColor };
 // a handler runs.
 class Scheduler {
  public:
+  // `measure_lock`: count the scheduler lock's acquisitions, contention, wait
+  // and hold times (lock_stats(); benchmarks).
   Scheduler(Policy policy, const ConflictMatrix* matrix, int workers,
-            Checker* checker);
+            Checker* checker, bool measure_lock = false);
   ~Scheduler();  // Drains, then stops the workers.
   Scheduler(const Scheduler&) = delete;
   Scheduler& operator=(const Scheduler&) = delete;
@@ -156,22 +159,33 @@ class Scheduler {
   void Drain();
   std::vector<ConstraintStat> Stats() const;
   // Per matrix row: invocations run and their total run time.
-  uint64_t Invocations(int row) const {
-    return invocations_[row].load(std::memory_order_relaxed);
-  }
-  uint64_t RunNanos(int row) const {
-    return run_nanos_[row].load(std::memory_order_relaxed);
-  }
+  uint64_t Invocations(int row) const { return Counted(row, 0); }
+  uint64_t RunNanos(int row) const { return Counted(row, 1); }
   int workers() const { return static_cast<int>(threads_.size()); }
   // Invocations submitted and not yet started (approximate, lock-free).
   int64_t Backlog() const { return backlog_.load(std::memory_order_relaxed); }
+  // The scheduler lock's figures so far (zero unless measured).
+  LockStats lock_stats() const;
   // True on the scheduler's worker threads.
   static bool OnWorkerThread();
 
  private:
-  void WorkerLoop();
+  void WorkerLoop(int index);
   bool AdmitNowLocked(Job* job);
   void Execute(Job* job);  // Checker, run, timing.
+  // Whether another worker woken now could start something: huecolor, an
+  // admitted invocation is ready; exact, some pending invocation's row is not
+  // held back by a global conflict with a running one (a context conflict
+  // depends on the context: then it may). Never false when one could start.
+  bool AnyMayStartLocked() const;
+  void PendingRowAdded(int row);
+  void PendingRowRemoved(int row);
+  // After a job's finish: one fewer in flight; wakes Drain at zero.
+  void FinishedOne();
+  // Per-row counters, one block per worker and one shared by other threads,
+  // each block on cache lines of its own: workers never write the same line.
+  std::atomic<uint64_t>& Counter(int block, int row, int field) const;
+  uint64_t Counted(int row, int field) const;
   Job* PopLocked();
   Job* PopExactLocked();
   void CompleteLocked(Job* job);
@@ -228,13 +242,15 @@ class Scheduler {
   Checker* checker_;
   std::vector<std::thread> threads_;
 
-  mutable std::mutex mu_;
+  mutable MeasuredMutex mu_;
   std::condition_variable work_cv_;
   std::condition_variable drained_cv_;
   bool stopping_ = false;
   int idle_ = 0;
-  uint64_t outstanding_ = 0;         // Submitted, not yet finished.
   std::atomic<int64_t> backlog_{0};  // Submitted, not yet started.
+  // Submitted, not yet finished. Raised under mu_, lowered after a finish
+  // without it; on a line of its own, away from the lock.
+  alignas(64) std::atomic<uint64_t> outstanding_{0};
 
   // Exact.
   Fifo pending_;
@@ -242,6 +258,9 @@ class Scheduler {
   std::vector<int> row_blocker_;   // Per row: -1, or what blocks it globally.
   std::vector<int> touched_rows_;  // Rows with row_blocker_ set.
   std::vector<Running> running_;
+  std::vector<int> pending_in_row_;    // Per row: pending invocations.
+  std::vector<int> pending_rows_;      // Rows with pending invocations.
+  std::vector<int> pending_row_slot_;  // Per row: its index in pending_rows_.
   // Hue/color.
   std::vector<int> hue_;
   std::vector<bool> has_global_, has_context_;
@@ -256,8 +275,11 @@ class Scheduler {
   std::vector<bool> self_global_;
   std::unique_ptr<std::atomic<int64_t>[]>
       avg_nanos_;  // Per row, moving average of run time.
-  std::unique_ptr<std::atomic<uint64_t>[]> invocations_;
-  std::unique_ptr<std::atomic<uint64_t>[]> run_nanos_;
+  struct alignas(64) CounterLine {
+    std::atomic<uint64_t> values[8];
+  };
+  int counter_lines_per_block_ = 0;
+  std::unique_ptr<CounterLine[]> counters_;  // Invocations and run time.
 
   // Telemetry: [(waiting * size + running) * 2 + kind - 1].
   std::vector<uint64_t> waits_;
