@@ -376,6 +376,74 @@ TEST_P(SchedulerTest, AdmissibleInvocationIsNotStuckBehindManyBlockedOnes) {
   EXPECT_TRUE(TakeViolations().empty());
 }
 
+// Exact only: hue/color puts L, A and B in one hue (one at a time).
+TEST(ExactSchedulerTest, InvocationsFreedByOneCompletionRunTogether) {
+  // Row 0 (L) conflicts globally with row 1 (A, B); A and B conflict only
+  // through a context they do not share. Submitted while L runs, A and B wake
+  // no worker (L blocks them); when L ends, its worker takes one and must wake
+  // the other worker for the second: they meet only if both run at once.
+  // Row 2 (the warm-up) conflicts with nothing.
+  std::vector<uint8_t> cells = {0, 1, 0,  //
+                                1, 2, 0,  //
+                                0, 0, 0};
+  ConflictMatrix matrix(3, cells);
+  Checker checker(&matrix);
+  checker.set_on_violation(RecordViolation);
+  std::atomic<int> finished{0};
+  std::atomic<bool> release{false};
+  std::atomic<bool> l_started{false};
+  Rendezvous meet;
+  std::atomic<int> met{0};
+  int ctx[3];
+  auto l = MakeJob(0, &ctx[0], &finished, 0, [&] {
+    l_started = true;
+    while (!release) std::this_thread::yield();
+  });
+  auto body = [&] { met += meet.Arrive() ? 1 : 0; };
+  auto a = MakeJob(1, &ctx[1], &finished, 0, body);
+  auto b = MakeJob(1, &ctx[2], &finished, 0, body);
+  Scheduler scheduler(Policy::kExact, &matrix, 2, &checker);
+  // Both workers run (they meet) and go idle first, so that B is left to a
+  // wake-up rather than to a worker that happens to be starting.
+  Rendezvous warm;
+  auto warm_body = [&] { warm.Arrive(); };
+  auto w1 = MakeJob(2, &ctx[1], &finished, 0, warm_body);
+  auto w2 = MakeJob(2, &ctx[2], &finished, 0, warm_body);
+  scheduler.Submit(&w1->job);
+  scheduler.Submit(&w2->job);
+  scheduler.Drain();
+  scheduler.Submit(&l->job);
+  while (!l_started) std::this_thread::yield();
+  scheduler.Submit(&a->job);
+  scheduler.Submit(&b->job);
+  release = true;
+  scheduler.Drain();
+  EXPECT_EQ(met.load(), 2) << "A and B did not run together after L";
+  EXPECT_EQ(finished.load(), 5);
+  EXPECT_EQ(scheduler.Invocations(0) + scheduler.Invocations(1), 3u);
+  EXPECT_EQ(scheduler.Invocations(2), 2u);
+  EXPECT_TRUE(TakeViolations().empty());
+}
+
+TEST_P(SchedulerTest, LockIsMeasuredOnlyWhenAsked) {
+  ConflictMatrix matrix(1, {2});
+  std::atomic<int> finished{0};
+  int ctx[8];
+  std::vector<std::unique_ptr<TestJob>> jobs;
+  for (int i = 0; i < 8; ++i) jobs.push_back(MakeJob(0, &ctx[i], &finished));
+  Scheduler measured(GetParam(), &matrix, 2, nullptr, /*measure_lock=*/true);
+  for (auto& j : jobs) measured.Submit(&j->job);
+  measured.Drain();
+  const LockStats stats = measured.lock_stats();
+  // Every invocation is submitted under the lock and completed under it.
+  EXPECT_GE(stats.acquisitions, 16u);
+  EXPECT_GT(stats.hold_nanos, 0u);
+  EXPECT_LE(stats.contended, stats.acquisitions);
+  Scheduler plain(GetParam(), &matrix, 2, nullptr);
+  EXPECT_EQ(plain.lock_stats().acquisitions, 0u);
+  EXPECT_EQ(finished.load(), 8);
+}
+
 INSTANTIATE_TEST_SUITE_P(Policies, SchedulerTest,
                          ::testing::Values(Policy::kExact, Policy::kHueColor),
                          [](const ::testing::TestParamInfo<Policy>& info) {
