@@ -48,11 +48,14 @@ bool Analysis::RegisteredWithSubObject(const HandlerInfo& handler) {
 // (summary.proto Declaration.constant): after initialization nothing may
 // write it, so neither a read nor a "may write" of unknown code there is
 // shared. Only its own storage: its fields and array elements, not what a
-// pointer in it leads to, and not a truncated path, which covers that too.
+// pointer in it leads to, and not a truncated path, which covers that too,
+// unless the global holds no address (Declaration.holds_no_address): then
+// everything reachable from it is its own storage.
 bool Analysis::InConstantStorage(const Path& path) const {
-  if (path.base != BaseKind::kGlobal || path.truncated) return false;
+  if (path.base != BaseKind::kGlobal) return false;
   auto it = program_.globals().find(path.key);
   if (it == program_.globals().end() || !it->second->constant()) return false;
+  if (path.truncated && !it->second->holds_no_address()) return false;
   size_t subscripts = it->second->array_rank();
   for (const std::string& selector : path.selectors) {
     if (IsSelectorField(selector)) {

@@ -110,6 +110,48 @@ bool DeclarationCollector::IsConstantObject(clang::QualType type) const {
   return true;
 }
 
+bool DeclarationCollector::HoldsNoAddress(clang::QualType type,
+                                          int depth) const {
+  const clang::ASTContext& ast = context_.ast();
+  constexpr int kMaxDepth = 32;  // Records nest by value only: finite.
+  if (depth > kMaxDepth) return false;
+  clang::QualType element = ast.getBaseElementType(type.getCanonicalType());
+  const clang::Type* t = element.getTypePtr();
+  if (t->isDependentType() || t->isIncompleteType()) return false;
+  if (t->isAnyPointerType() || t->isReferenceType() ||
+      t->isMemberPointerType() || t->isBlockPointerType() ||
+      t->isNullPtrType()) {
+    return false;
+  }
+  if (t->isIntegerType() && !t->isEnumeralType() &&
+      ast.getTypeSize(element) >= ast.getTypeSize(ast.VoidPtrTy)) {
+    return false;
+  }
+  if (const auto* record_type = t->getAs<clang::RecordType>()) {
+    const clang::RecordDecl* record = record_type->getDecl()->getDefinition();
+    if (record == nullptr) return false;
+    if (const auto* cxx = llvm::dyn_cast<clang::CXXRecordDecl>(record)) {
+      if (cxx->isDynamicClass()) return false;
+      for (const clang::CXXBaseSpecifier& base : cxx->bases()) {
+        if (!HoldsNoAddress(base.getType(), depth + 1)) return false;
+      }
+    }
+    for (const clang::FieldDecl* field : record->fields()) {
+      if (!HoldsNoAddress(field->getType(), depth + 1)) return false;
+    }
+    return true;
+  }
+  // Vectors and complex numbers of small scalars, floating point, enums,
+  // narrow integers, bool: no address fits.
+  if (const auto* vector = t->getAs<clang::VectorType>()) {
+    return HoldsNoAddress(vector->getElementType(), depth + 1);
+  }
+  if (const auto* complex = t->getAs<clang::ComplexType>()) {
+    return HoldsNoAddress(complex->getElementType(), depth + 1);
+  }
+  return t->isScalarType() || t->isEnumeralType();
+}
+
 void DeclarationCollector::Emit(v1::TranslationUnitSummary* out) {
   const clang::SourceManager& sm = context_.ast().getSourceManager();
   std::map<std::string, const clang::VarDecl*> globals;
@@ -135,6 +177,9 @@ void DeclarationCollector::Emit(v1::TranslationUnitSummary* out) {
     declaration->set_per_thread(canonical->getTLSKind() !=
                                 clang::VarDecl::TLS_None);
     declaration->set_constant(IsConstantObject(canonical->getType()));
+    if (declaration->constant()) {
+      declaration->set_holds_no_address(HoldsNoAddress(canonical->getType()));
+    }
     uint32_t rank = 0;
     for (clang::QualType type = canonical->getType().getCanonicalType();
          const clang::ArrayType* array = type->getAsArrayTypeUnsafe();

@@ -38,6 +38,10 @@ class DeclarationCollector
   std::set<const clang::VarDecl*> address_taken_;  // canonical
   void AddressTaken(const clang::Expr* lvalue);
   bool IsConstantObject(clang::QualType type) const;
+  // Whether an object of this type can hold no address: no pointer,
+  // reference or member pointer anywhere in it, no vtable pointer, and no
+  // integer as wide as a pointer (which may hold one cast to an integer).
+  bool HoldsNoAddress(clang::QualType type, int depth = 0) const;
 };
 
 // The reason of PRISM_NO_CONFLICT("reason")

@@ -767,6 +767,55 @@ int use() { return kLimit + kTable[0][0].n + g_name[0] + kName[0] + kRegister + 
   EXPECT_EQ(globals["g_plain"], Facts(false, 1));
 }
 
+// Of the constant globals, those that can hold no address are marked so:
+// numbers narrower than a pointer, enums, floating point, records and arrays of
+// them; not a pointer, a record holding one, an integer as wide as a pointer,
+// or a class with a vtable.
+TEST(SummarizeTest, ConstantGlobalsThatHoldNoAddress) {
+  v1::TranslationUnitSummary summary = Summarize("no_address.cc", R"(
+enum Color { kRed, kBlue };
+struct Point { int x; short y; char tag[4]; double w; };
+struct Holder { int n; const char *name; };
+struct Base { int n; };
+struct Derived : Base { unsigned char more; };
+struct Shape { virtual int area() const { return 0; } int n = 0; };
+struct HasRef { const int &r; };
+extern const int kOne;
+const char kGreeting[] = "hi";
+const Point kPoints[2] = {};
+const Color kColors[2] = {kRed, kBlue};
+const Derived kDerived = {};
+const Holder kHolder = {1, "x"};
+const long kWide = 1;
+const unsigned long long kWider[2] = {};
+const char *const kName = "y";
+const Shape kShape;
+const HasRef kHasRef = {kOne};
+Point g_mutable_point;
+int use() {
+  return kGreeting[0] + kPoints[0].x + kColors[0] + kDerived.more + kHolder.n +
+         kWide + kWider[0] + kName[0] + kShape.n + kHasRef.r + g_mutable_point.x;
+}
+)");
+  std::map<std::string, bool> no_address;
+  for (const v1::Declaration& declaration : summary.declarations()) {
+    if (declaration.kind() != v1::Declaration::KIND_GLOBAL) continue;
+    no_address[declaration.name()] = declaration.holds_no_address();
+  }
+  EXPECT_TRUE(no_address["kGreeting"]);
+  EXPECT_TRUE(no_address["kPoints"]);
+  EXPECT_TRUE(no_address["kColors"]);
+  EXPECT_TRUE(no_address["kDerived"]);
+  EXPECT_FALSE(no_address["kHolder"]);
+  EXPECT_FALSE(no_address["kWide"]);
+  EXPECT_FALSE(no_address["kWider"]);
+  EXPECT_FALSE(no_address["kName"]);
+  EXPECT_FALSE(no_address["kShape"]);
+  EXPECT_FALSE(no_address["kHasRef"]);
+  EXPECT_FALSE(no_address["g_mutable_point"]);  // Not constant at all.
+  EXPECT_EQ(no_address.count("kGreeting"), 1u);
+}
+
 TEST(SummarizeTest, GlobalsWhoseAddressIsTakenAreMarked) {
   v1::TranslationUnitSummary summary = Summarize("address.c", R"(
 struct s { int x; int a[4]; };
