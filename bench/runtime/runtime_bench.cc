@@ -1,20 +1,17 @@
-// Runtime benchmark: the same libevent program run side by side on plain
-// libevent and on the Prism runtime, printing events per second and their
-// ratios. Not a test: it asserts nothing.
+// Runtime benchmark: the same libevent program (ping_pong.h) run side by side
+// on plain libevent and on the Prism runtime, printing events per second and
+// their ratios. Not a test: it asserts nothing.
 //
-// The program: P socketpairs playing ping-pong. Each end has a persistent
-// EV_READ event; its handler reads the byte, optionally burns CPU, and writes
-// the byte back, so every pair always has exactly one invocation ready. The
-// context of both ends is the pair: handlers of one pair conflict through it,
-// different pairs are independent unless the matrix says otherwise.
+// With --preload=PATH (libprism-preload.so) and --child=PATH (ping_pong_child),
+// each parallel line also runs the program unmodified under the preloaded
+// runtime, as `prism run` would: ping_pong_child is plain libevent, started
+// with LD_PRELOAD and PRISM_CONSTRAINTS, its handlers identified by symbol.
 //
 //   bazel run --config=opt //bench/runtime:runtime_bench -- [--seconds=S]
-//   [--pairs=P]
+//   [--pairs=P] [--repeats=N] [--only=TEXT] [--preload=PATH --child=PATH]
 #include <event2/event.h>
 #include <event2/thread.h>
 #include <signal.h>
-#include <sys/resource.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -26,52 +23,15 @@
 #include <thread>
 #include <vector>
 
+#include "bench/runtime/ping_pong.h"
 #include "lib/runtime/test_constraints.h"
 #include "prism/runtime.h"
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
-int64_t g_spin_ns = 0;  // Read-only while handlers run.
-
-struct Pair {
-  int fds[2];
-  event* ev[2];
-  uint64_t count = 0;  // Context data: written only by this pair's handlers.
-};
-
-void Spin() {
-  if (g_spin_ns <= 0) return;
-  auto end = Clock::now() + std::chrono::nanoseconds(g_spin_ns);
-  while (Clock::now() < end) {
-  }
-}
-
-void Bounce(evutil_socket_t fd, Pair* p) {
-  char byte;
-  if (read(fd, &byte, 1) != 1) return;
-  ++p->count;
-  Spin();
-  if (write(fd, &byte, 1) != 1) std::abort();
-}
-
-// Distinct handlers so the matrix can treat them differently.
-static void on_ping(evutil_socket_t fd, short, void* arg) {
-  Bounce(fd, static_cast<Pair*>(arg));
-}
-static void on_a(evutil_socket_t fd, short, void* arg) {
-  Bounce(fd, static_cast<Pair*>(arg));
-}
-static void on_b(evutil_socket_t fd, short, void* arg) {
-  Bounce(fd, static_cast<Pair*>(arg));
-}
-static void on_c(evutil_socket_t fd, short, void* arg) {
-  Bounce(fd, static_cast<Pair*>(arg));
-}
-static void on_d(evutil_socket_t fd, short, void* arg) {
-  Bounce(fd, static_cast<Pair*>(arg));
-}
+using ping_pong::AllPing;
+using ping_pong::CpuSeconds;
+using ping_pong::Mixed;
 
 struct Result {
   double events_per_second;
@@ -80,21 +40,8 @@ struct Result {
       0;  // User + system CPU of the whole process per event.
 };
 
-double CpuSeconds() {
-  rusage ru;
-  getrusage(RUSAGE_SELF, &ru);
-  return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec +
-         (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
-}
-
-// Runs the ping-pong for `seconds`. scheduler == -1: plain libevent (a base
-// without locks). handler_of(i) picks the handler of pair i (0 on_ping, 1..4
-// on_a..on_d).
 Result Run(int scheduler, const std::string& constraints, int pairs,
            double seconds, int (*handler_of)(int)) {
-  static const event_callback_fn kHandlers[] = {on_ping, on_a, on_b, on_c,
-                                                on_d};
-  static const char* kNames[] = {"on_ping", "on_a", "on_b", "on_c", "on_d"};
   event_config* cfg = event_config_new();
   if (scheduler < 0) event_config_set_flag(cfg, EVENT_BASE_FLAG_NOLOCK);
   event_base* base = event_base_new_with_config(cfg);
@@ -109,53 +56,26 @@ Result Run(int scheduler, const std::string& constraints, int pairs,
     rt = prism_runtime_new(base, &o);
     if (rt == nullptr) std::exit(1);
   }
-  std::vector<Pair> ps(pairs);
-  for (int i = 0; i < pairs; ++i) {
-    Pair& p = ps[i];
-    if (socketpair(AF_UNIX, SOCK_STREAM, 0, p.fds) != 0) std::abort();
-    int h = handler_of(i);
-    for (int end = 0; end < 2; ++end) {
-      evutil_make_socket_nonblocking(p.fds[end]);
-      p.ev[end] =
-          rt != nullptr
-              ? prism_event_new_named(rt, p.fds[end], EV_READ | EV_PERSIST,
-                                      kHandlers[h], &p, kNames[h], __FILE__)
-              : event_new(base, p.fds[end], EV_READ | EV_PERSIST, kHandlers[h],
-                          &p);
-      event_add(p.ev[end], nullptr);
-    }
-    char byte = 'x';
-    if (write(p.fds[0], &byte, 1) != 1) std::abort();  // Serve.
-  }
-  timeval tv = {static_cast<long>(seconds),
-                static_cast<long>((seconds - (long)seconds) * 1e6)};
-  event_base_loopexit(base, &tv);
-  auto start = Clock::now();
-  double cpu_start = CpuSeconds();
-  event_base_dispatch(base);
-  for (Pair& p : ps) {
-    event_del(p.ev[0]);
-    event_del(p.ev[1]);
-  }
-  prism_runtime_drain(rt);
-  double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
-  uint64_t total = 0;
-  for (Pair& p : ps) total += p.count;
-  Result r{total / elapsed,
+  const ping_pong::Outcome outcome = ping_pong::Play(
+      base, pairs, seconds, handler_of,
+      [base, rt](int fd, int handler, ping_pong::Pair* pair) {
+        return rt != nullptr
+                   ? prism_event_new_named(
+                         rt, fd, EV_READ | EV_PERSIST,
+                         ping_pong::kHandlerFunctions[handler], pair,
+                         ping_pong::kHandlerNames[handler],
+                         ping_pong::kHandlerFile)
+                   : event_new(base, fd, EV_READ | EV_PERSIST,
+                               ping_pong::kHandlerFunctions[handler], pair);
+      },
+      [rt] { prism_runtime_drain(rt); });
+  Result r{outcome.events_per_second,
            rt != nullptr ? prism_runtime_mode(rt) : "libevent"};
-  r.cpu_us_per_event = (CpuSeconds() - cpu_start) * 1e6 / (total ? total : 1);
-  for (Pair& p : ps) {
-    event_free(p.ev[0]);
-    event_free(p.ev[1]);
-    close(p.fds[0]);
-    close(p.fds[1]);
-  }
+  r.cpu_us_per_event = outcome.cpu_us_per_event;
   prism_runtime_free(rt);
   event_base_free(base);
   return r;
 }
-
-int AllPing(int);
 
 // The machine's own ceiling for independent work: the same pairs split over one
 // plain libevent loop per core, each in its own thread (what a hand-threaded
@@ -179,17 +99,21 @@ Result RunHandThreaded(int pairs, double seconds, int threads) {
   return r;
 }
 
-std::string Constraints(const std::string& name, std::vector<uint8_t> cells) {
-  // Named as the analyzer names them: the handlers live in an anonymous
-  // namespace, and the runtime identifies a handler by its symbol.
-  std::vector<prism::runtime::TestHandler> handlers = {
-      {"(anonymous namespace)::on_ping", __FILE__},
-      {"(anonymous namespace)::on_a", __FILE__},
-      {"(anonymous namespace)::on_b", __FILE__},
-      {"(anonymous namespace)::on_c", __FILE__},
-      {"(anonymous namespace)::on_d", __FILE__}};
-  return prism::runtime::WriteConstraintFile(
-      name, prism::runtime::MakeConstraintSet(handlers, cells));
+// For this program, or (`binary`) for another one: constraints name the
+// build-id of the binary they were made for.
+std::string Constraints(const std::string& name, std::vector<uint8_t> cells,
+                        const char* binary = nullptr) {
+  std::vector<prism::runtime::TestHandler> handlers;
+  for (int h = 0; h < ping_pong::kHandlers; ++h) {
+    handlers.push_back({ping_pong::kHandlerNames[h], ping_pong::kHandlerFile});
+  }
+  prism::v1::ConstraintSet set =
+      prism::runtime::MakeConstraintSet(handlers, cells);
+  if (binary != nullptr) {
+    absl::StatusOr<std::string> id = prism::ReadGnuBuildId(binary);
+    set.set_build_id(id.ok() ? *id : "");
+  }
+  return prism::runtime::WriteConstraintFile(name, set);
 }
 
 // A 5x5 matrix with on_ping's self cell set to `ping` and the seed's A..D
@@ -205,9 +129,6 @@ std::vector<uint8_t> Matrix(uint8_t ping) {
   return m;
 }
 
-int AllPing(int) { return 0; }
-int Mixed(int i) { return 1 + i % 4; }
-
 void Line(const char* what, const Result& base, const Result& rt);
 
 // The machine is shared: each side runs --repeats times, alternating, and the
@@ -215,6 +136,58 @@ void Line(const char* what, const Result& base, const Result& rt);
 int g_repeats = 3;
 
 const char* g_only = nullptr;  // --only=SUBSTRING: run only the matching lines.
+
+const char* g_preload = nullptr;  // --preload=PATH
+const char* g_child = nullptr;    // --child=PATH: ping_pong_child
+
+// The plain program under the preloaded runtime, in a child process: the
+// child's stdout says its rate, its stderr the runtime's mode.
+Result RunPreloaded(const char* scheduler, const std::string& constraints,
+                    int pairs, double seconds, bool mixed) {
+  const std::string command =
+      "LD_PRELOAD='" + std::string(g_preload) +
+      "' PRISM_SCHEDULER=" + scheduler + " PRISM_CONSTRAINTS='" + constraints +
+      "' '" + g_child + "' --seconds=" + std::to_string(seconds) +
+      " --pairs=" + std::to_string(pairs) +
+      " --spin-ns=" + std::to_string(ping_pong::g_spin_ns) +
+      (mixed ? " --mixed" : "") + " 2>&1";
+  Result r{0, "preload?"};
+  FILE* child = popen(command.c_str(), "r");
+  if (child == nullptr) return r;
+  char line[512];
+  while (std::fgets(line, sizeof line, child) != nullptr) {
+    double rate = 0, cpu = 0;
+    if (std::sscanf(line, "child %lf ev/s %lf cpu-us/ev", &rate, &cpu) == 2) {
+      r.events_per_second = rate;
+      r.cpu_us_per_event = cpu;
+    }
+    if (const char* under = std::strstr(line, "runs under the runtime: ")) {
+      char mode[32] = "";
+      if (std::sscanf(under + 24, "%31[a-z]", mode) == 1)
+        r.mode = std::string("run:") + mode;
+    }
+  }
+  if (pclose(child) != 0) r.events_per_second = 0;
+  return r;
+}
+
+// The line again with the plain program preloaded (`prism run`), when asked.
+void ComparePreloaded(const char* what, const char* scheduler,
+                      const std::string& constraints, int pairs, double seconds,
+                      int (*handler_of)(int)) {
+  if (g_preload == nullptr || g_child == nullptr) return;
+  if (g_only != nullptr && std::strstr(what, g_only) == nullptr) return;
+  Result best_plain{0, "libevent"}, best_run{0, "preload?"};
+  for (int i = 0; i < g_repeats; ++i) {
+    Result plain = Run(-1, "", pairs, seconds, handler_of);
+    Result run = RunPreloaded(scheduler, constraints, pairs, seconds,
+                              handler_of != AllPing);
+    if (plain.events_per_second > best_plain.events_per_second)
+      best_plain = plain;
+    if (run.events_per_second >= best_run.events_per_second) best_run = run;
+  }
+  Line(what, best_plain, best_run);
+}
 
 void Compare(const char* what, int scheduler, const std::string& constraints,
              int pairs, double seconds, int (*handler_of)(int)) {
@@ -254,12 +227,27 @@ int main(int argc, char** argv) {
       g_repeats = std::atoi(argv[i] + 10);
     } else if (std::strncmp(argv[i], "--pairs=", 8) == 0) {
       pairs = std::atoi(argv[i] + 8);
+    } else if (std::strncmp(argv[i], "--preload=", 10) == 0) {
+      g_preload = argv[i] + 10;
+    } else if (std::strncmp(argv[i], "--child=", 8) == 0) {
+      g_child = argv[i] + 8;
     } else {
       std::fprintf(stderr,
-                   "usage: %s [--seconds=S] [--pairs=P] [--repeats=N]\n",
+                   "usage: %s [--seconds=S] [--pairs=P] [--repeats=N] "
+                   "[--only=TEXT] [--preload=PATH --child=PATH]\n",
                    argv[0]);
       return 2;
     }
+  }
+  for (const char* path : {g_preload, g_child}) {
+    if (path != nullptr && access(path, R_OK) != 0) {
+      std::fprintf(stderr, "runtime_bench: cannot read %s\n", path);
+      return 2;
+    }
+  }
+  if ((g_preload == nullptr) != (g_child == nullptr)) {
+    std::fprintf(stderr, "runtime_bench: --preload and --child go together\n");
+    return 2;
   }
   if (seconds <= 0 || pairs <= 0) {
     std::fprintf(stderr,
@@ -273,6 +261,10 @@ int main(int argc, char** argv) {
   std::string conflicting =
       Constraints("bench-conflicting.pb", std::vector<uint8_t>(25, 1));
   std::string self_conflicting = Constraints("bench-self.pb", Matrix(1));
+  const std::string child_independent =
+      Constraints("bench-child-independent.pb", Matrix(2), g_child);
+  const std::string child_conflicting = Constraints(
+      "bench-child-conflicting.pb", std::vector<uint8_t>(25, 1), g_child);
   unsigned cores = std::thread::hardware_concurrency();
   std::printf(
       "Prism runtime benchmark: %d ping-pong pairs, %.1f s per run, %u cores, "
@@ -281,18 +273,24 @@ int main(int argc, char** argv) {
       std::getenv("PRISM_WORKERS") ? std::getenv("PRISM_WORKERS")
                                    : "default (= cores)");
 
-  g_spin_ns = 0;
+  ping_pong::g_spin_ns = 0;
   Compare("no-op handlers, independent contexts", PRISM_SCHEDULER_EXACT,
           independent, pairs, seconds, AllPing);
+  ComparePreloaded("no-op handlers, independent contexts", "exact",
+                   child_independent, pairs, seconds, AllPing);
   Compare("no-op handlers, all conflicting", PRISM_SCHEDULER_EXACT, conflicting,
           pairs, seconds, AllPing);
+  ComparePreloaded("no-op handlers, all conflicting", "exact",
+                   child_conflicting, pairs, seconds, AllPing);
   // The floor a parallel mode starts from: plain libevent on a base with
   // locks (what the runtime needs), i.e. the runtime in serial mode.
   Compare("no-op handlers, locked base (serial)", PRISM_SCHEDULER_SERIAL,
           independent, pairs, seconds, AllPing);
-  g_spin_ns = 50000;
+  ping_pong::g_spin_ns = 50000;
   Compare("50us handlers, independent contexts", PRISM_SCHEDULER_EXACT,
           independent, pairs, seconds, AllPing);
+  ComparePreloaded("50us handlers, independent contexts", "exact",
+                   child_independent, pairs, seconds, AllPing);
   if (g_only == nullptr ||
       std::strstr("50us handlers, hand-threaded ceiling", g_only)) {
     Result best_plain{0, "libevent"}, best_threaded{0, "threaded"};
@@ -309,6 +307,8 @@ int main(int argc, char** argv) {
   }
   Compare("50us handlers, independent contexts", PRISM_SCHEDULER_HUECOLOR,
           independent, pairs, seconds, AllPing);
+  ComparePreloaded("50us handlers, independent contexts", "huecolor",
+                   child_independent, pairs, seconds, AllPing);
   Compare("50us handlers, all conflicting", PRISM_SCHEDULER_EXACT, conflicting,
           pairs, seconds, AllPing);
   Compare("50us handlers, on_ping x on_ping global", PRISM_SCHEDULER_EXACT,
@@ -321,5 +321,7 @@ int main(int argc, char** argv) {
           independent, pairs, seconds, Mixed);
   Compare("50us handlers, mixed matrix (A..D)", PRISM_SCHEDULER_EXACT,
           independent, pairs, seconds, Mixed);
+  ComparePreloaded("50us handlers, mixed matrix (A..D)", "exact",
+                   child_independent, pairs, seconds, Mixed);
   return 0;
 }
