@@ -2,8 +2,9 @@
 # Installs the Prism runtime for servers built outside Bazel (Make, CMake): headers under
 # PREFIX/include/prism, libprism-runtime.a and libprism-runtime.so under PREFIX/lib (with
 # libprism-preload.so, the runtime for unmodified servers), pkg-config modules under
-# PREFIX/lib/pkgconfig and the CMake package under PREFIX/lib/cmake/PrismRuntime.
-# What goes where is the manifest //lib/runtime:runtime_package writes (tools/runtime_package.bzl).
+# PREFIX/lib/pkgconfig and the CMake package under PREFIX/lib/cmake/PrismRuntime; the prism CLI
+# under PREFIX/bin. What goes where are the manifests //lib/runtime:runtime_package writes
+# (tools/runtime_package.bzl) and //cli:prism_install_manifest.
 #
 # usage: bazel run //:install -- PREFIX
 #   A relative PREFIX is taken from the directory bazel was run in. Exits 2 on a usage error,
@@ -11,6 +12,7 @@
 set -euo pipefail
 
 MANIFEST=lib/runtime/runtime_package.install
+CLI_MANIFEST=cli/prism.install
 
 usage() {
   echo "usage: bazel run //:install -- PREFIX   (e.g. \$HOME/.local or /usr/local)" >&2
@@ -66,7 +68,7 @@ while read -r dest source links; do
   mkdir -p -- "$dir" || die "cannot create '$dir'"
   name=$(basename -- "$source")
   mode=644
-  [[ $name == *.so* ]] && mode=755
+  [[ $name == *.so* || $dest == bin ]] && mode=755
   # Remove first: an earlier install left the file read-only (Bazel's outputs are).
   rm -f -- "$dir/$name"
   # cp, not install(1): a PATH holding this program's own directory would find it as "install".
@@ -76,7 +78,7 @@ while read -r dest source links; do
     ln -sfn -- "$name" "$dir/$link" || die "cannot link '$dir/$link'"
   done
   count=$((count + 1))
-done <"$runfiles/$MANIFEST"
+done < <(cat -- "$runfiles/$MANIFEST" "$runfiles/$CLI_MANIFEST")
 
 echo "install: $count files under $prefix"
 echo "install: pkg-config: PKG_CONFIG_PATH=$prefix/lib/pkgconfig pkg-config --cflags --libs prism-runtime"

@@ -116,6 +116,15 @@ grep -q "^prism: event base 1 runs under the runtime: serial" "$WORK/plain.err" 
   fail "the installed preload did not take the program's base: $(cat "$WORK/plain.err")"
 echo "ok: the installed libprism-preload.so runs an unmodified libevent program"
 
+# The CLI is installed too, and its `prism run` finds the installed preload beside it.
+[[ -x $PREFIX/bin/prism ]] || fail "install did not write an executable bin/prism"
+"$PREFIX/bin/prism" run -- "$WORK/plain" >"$WORK/run.out" 2>"$WORK/run.err" ||
+  fail "the installed prism run failed: $(cat "$WORK/run.err")"
+grep -qx "timer ran" "$WORK/run.out" || fail "under the installed prism run, the timer did not run"
+grep -q "^prism: event base 1 runs under the runtime: serial" "$WORK/run.err" ||
+  fail "the installed prism run did not preload the runtime: $(cat "$WORK/run.err")"
+echo "ok: the installed prism run preloads the installed runtime"
+
 # ---- Build the server outside Bazel.
 
 SRC=$WORK/src
