@@ -19,6 +19,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -171,36 +172,38 @@ Result RunPreloaded(const char* scheduler, const std::string& constraints,
   return r;
 }
 
+// One line: plain libevent against `other`, alternating --repeats times, the
+// best run of each side counting.
+void CompareWith(const char* what, int pairs, double seconds,
+                 int (*handler_of)(int), const std::function<Result()>& other) {
+  if (g_only != nullptr && std::strstr(what, g_only) == nullptr) return;
+  Result best_plain{0, "libevent"}, best_other{0, ""};
+  for (int i = 0; i < g_repeats; ++i) {
+    Result plain = Run(-1, "", pairs, seconds, handler_of);
+    Result run = other();
+    if (plain.events_per_second > best_plain.events_per_second)
+      best_plain = plain;
+    if (run.events_per_second >= best_other.events_per_second) best_other = run;
+  }
+  Line(what, best_plain, best_other);
+}
+
+void Compare(const char* what, int scheduler, const std::string& constraints,
+             int pairs, double seconds, int (*handler_of)(int)) {
+  CompareWith(what, pairs, seconds, handler_of, [&] {
+    return Run(scheduler, constraints, pairs, seconds, handler_of);
+  });
+}
+
 // The line again with the plain program preloaded (`prism run`), when asked.
 void ComparePreloaded(const char* what, const char* scheduler,
                       const std::string& constraints, int pairs, double seconds,
                       int (*handler_of)(int)) {
   if (g_preload == nullptr || g_child == nullptr) return;
-  if (g_only != nullptr && std::strstr(what, g_only) == nullptr) return;
-  Result best_plain{0, "libevent"}, best_run{0, "preload?"};
-  for (int i = 0; i < g_repeats; ++i) {
-    Result plain = Run(-1, "", pairs, seconds, handler_of);
-    Result run = RunPreloaded(scheduler, constraints, pairs, seconds,
-                              handler_of != AllPing);
-    if (plain.events_per_second > best_plain.events_per_second)
-      best_plain = plain;
-    if (run.events_per_second >= best_run.events_per_second) best_run = run;
-  }
-  Line(what, best_plain, best_run);
-}
-
-void Compare(const char* what, int scheduler, const std::string& constraints,
-             int pairs, double seconds, int (*handler_of)(int)) {
-  if (g_only != nullptr && std::strstr(what, g_only) == nullptr) return;
-  Result best_plain{0, "libevent"}, best_rt{0, ""};
-  for (int i = 0; i < g_repeats; ++i) {
-    Result plain = Run(-1, "", pairs, seconds, handler_of);
-    Result rt = Run(scheduler, constraints, pairs, seconds, handler_of);
-    if (plain.events_per_second > best_plain.events_per_second)
-      best_plain = plain;
-    if (rt.events_per_second > best_rt.events_per_second) best_rt = rt;
-  }
-  Line(what, best_plain, best_rt);
+  CompareWith(what, pairs, seconds, handler_of, [&] {
+    return RunPreloaded(scheduler, constraints, pairs, seconds,
+                        handler_of != AllPing);
+  });
 }
 
 void Line(const char* what, const Result& base, const Result& rt) {
@@ -291,20 +294,9 @@ int main(int argc, char** argv) {
           independent, pairs, seconds, AllPing);
   ComparePreloaded("50us handlers, independent contexts", "exact",
                    child_independent, pairs, seconds, AllPing);
-  if (g_only == nullptr ||
-      std::strstr("50us handlers, hand-threaded ceiling", g_only)) {
-    Result best_plain{0, "libevent"}, best_threaded{0, "threaded"};
-    for (int i = 0; i < g_repeats; ++i) {
-      Result plain = Run(-1, "", pairs, seconds, AllPing);
-      Result threaded =
-          RunHandThreaded(pairs, seconds, static_cast<int>(cores));
-      if (plain.events_per_second > best_plain.events_per_second)
-        best_plain = plain;
-      if (threaded.events_per_second > best_threaded.events_per_second)
-        best_threaded = threaded;
-    }
-    Line("50us handlers, hand-threaded ceiling", best_plain, best_threaded);
-  }
+  CompareWith(
+      "50us handlers, hand-threaded ceiling", pairs, seconds, AllPing,
+      [&] { return RunHandThreaded(pairs, seconds, static_cast<int>(cores)); });
   Compare("50us handlers, independent contexts", PRISM_SCHEDULER_HUECOLOR,
           independent, pairs, seconds, AllPing);
   ComparePreloaded("50us handlers, independent contexts", "huecolor",

@@ -799,12 +799,19 @@ TEST_F(BypassTest, RawEventBaseOnceIsNamed) {
 
 // Only libevent's own libraries count as libevent: a library of the
 // program's whose name merely starts so holds the program's callbacks.
-TEST_F(BypassTest, ACallbackInALibraryNamedLikeLibeventIsNamed) {
+// The timer handler of the program's own library named like libevent's.
+event_callback_fn LookalikeTimer() {
   void* library =
       dlopen("lib/runtime/libevent_lookalike_handlers.so", RTLD_NOW);
-  ASSERT_NE(library, nullptr) << dlerror();
-  auto* cb =
-      reinterpret_cast<event_callback_fn>(dlsym(library, "lookalike_timer"));
+  if (library == nullptr) {
+    ADD_FAILURE() << dlerror();
+    return nullptr;
+  }
+  return reinterpret_cast<event_callback_fn>(dlsym(library, "lookalike_timer"));
+}
+
+TEST_F(BypassTest, ACallbackInALibraryNamedLikeLibeventIsNamed) {
+  event_callback_fn cb = LookalikeTimer();
   ASSERT_NE(cb, nullptr);
   // Registered as libevent registers its own events: with the base as the
   // argument, and through event_base_once; neither may pass for libevent's.
@@ -818,11 +825,7 @@ TEST_F(BypassTest, ACallbackInALibraryNamedLikeLibeventIsNamed) {
 }
 
 TEST_F(BypassTest, AnEventBaseOnceCallbackInALibraryNamedLikeLibeventIsNamed) {
-  void* library =
-      dlopen("lib/runtime/libevent_lookalike_handlers.so", RTLD_NOW);
-  ASSERT_NE(library, nullptr) << dlerror();
-  auto* cb =
-      reinterpret_cast<event_callback_fn>(dlsym(library, "lookalike_timer"));
+  event_callback_fn cb = LookalikeTimer();
   ASSERT_NE(cb, nullptr);
   timeval hour = {3600, 0};
   ASSERT_EQ(event_base_once(base_, -1, EV_TIMEOUT, cb, nullptr, &hour), 0);

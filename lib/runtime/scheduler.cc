@@ -149,8 +149,9 @@ Scheduler::Scheduler(Policy policy, const ConflictMatrix* matrix, int workers,
   pending_in_row_.assign(matrix->size(), 0);
   pending_row_slot_.assign(matrix->size(), -1);
   if (workers < 1) workers = 1;
-  // Two counters per row; block `workers` is for threads other than workers.
+  // Two counters per row; one block per worker, then one for other threads.
   counter_lines_per_block_ = (2 * matrix->size() + 7) / 8;
+  shared_counter_block_ = workers;
   const int lines = (workers + 1) * counter_lines_per_block_;
   counters_.reset(new CounterLine[lines]);
   for (int line = 0; line < lines; ++line) {
@@ -210,7 +211,7 @@ std::atomic<uint64_t>& Scheduler::Counter(int block, int row, int field) const {
 
 uint64_t Scheduler::Counted(int row, int field) const {
   uint64_t total = 0;
-  for (int block = 0; block <= workers(); ++block) {
+  for (int block = 0; block <= shared_counter_block_; ++block) {
     total += Counter(block, row, field).load(std::memory_order_relaxed);
   }
   return total;
@@ -221,7 +222,8 @@ void Scheduler::Execute(Job* job) {
   int64_t start = NowNanos();
   job->run(job);
   int64_t took = NowNanos() - start;
-  const int block = t_worker_of == this ? t_worker_index : workers();
+  const int block =
+      t_worker_of == this ? t_worker_index : shared_counter_block_;
   Counter(block, job->handler, 0).fetch_add(1, std::memory_order_relaxed);
   Counter(block, job->handler, 1)
       .fetch_add(static_cast<uint64_t>(took), std::memory_order_relaxed);

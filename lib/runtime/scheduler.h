@@ -279,6 +279,7 @@ class Scheduler {
     std::atomic<uint64_t> values[8];
   };
   int counter_lines_per_block_ = 0;
+  int shared_counter_block_ = 0;  // The block of threads that are not workers.
   std::unique_ptr<CounterLine[]> counters_;  // Invocations and run time.
 
   // Telemetry: [(waiting * size + running) * 2 + kind - 1].
