@@ -33,6 +33,9 @@ AnalysisResult Analysis::Run() {
       if (hidden.per_thread) per_thread_states_.insert(hidden.name);
     }
   }
+  for (const auto& [usr, function] : program_.functions()) {
+    if (!function.bodies.empty()) names_with_bodies_.insert(function.name);
+  }
   DiscoverHandlers();
   FindEscapes();
   std::vector<HandlerInfo*>& ordered = ordered_;

@@ -163,11 +163,14 @@ struct RemovalGroup {
 };
 // The group of an active global conflict on `resource`: `unknown_code`
 // names the function that runs unknown code (if the resource is
-// <unknown>), `wrapper` the program function both sides' atomic calls are
-// made in (if any).
+// <unknown>), `unknown_in` instead the program function that reaches
+// <unknown> memory itself, through a pointer the analysis could not trace;
+// `wrapper` the program function both sides' atomic calls are made in (if
+// any).
 RemovalGroup RemovalGroupFor(const std::string& resource, bool atomic_only,
                              const std::string& unknown_code,
-                             const std::string& wrapper);
+                             const std::string& wrapper,
+                             const std::string& unknown_in = "");
 
 // What holds one pair of handlers back from running together: every group
 // of its active global conflicts (with a few of their resources), unless
@@ -407,6 +410,9 @@ class Analysis {
   // of RemovalGroupFor: recording it again changes nothing.
   std::set<std::tuple<std::string, bool, std::string, std::string>>
       held_recorded_;
+  // Names of the program's functions with a body: the removal plan tells
+  // unknown code apart from a body that reaches <unknown> memory itself.
+  std::set<std::string> names_with_bodies_;
   // Whether the programmer declared any override at all: without one,
   // FindOverride finds nothing and the plan pass need not ask it.
   bool any_override_ = true;

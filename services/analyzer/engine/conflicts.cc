@@ -79,9 +79,18 @@ bool Analysis::RecordHeld(const HandlerAccess& a, const HandlerAccess& b,
   if (kind != prism::v1::CONFLICT_KIND_GLOBAL) return true;
   // Unknown code is named by the function that runs it: a model for that
   // one function removes its conflicts, not another unknown function's.
+  // A function with a body that touches <unknown> itself follows a pointer
+  // the analysis could not trace: no model is what it needs.
   const HandlerAccess* unknown = a.unknown ? &a : b.unknown ? &b : nullptr;
-  const std::string unknown_code =
-      unknown != nullptr && unknown->via.size() > 1 ? unknown->via.back() : "";
+  std::string unknown_code, unknown_in;
+  if (unknown != nullptr && unknown->via.size() > 1) {
+    const std::string& last = unknown->via.back();
+    if (names_with_bodies_.count(last)) {
+      unknown_in = last;
+    } else {
+      unknown_code = last;
+    }
+  }
   // Calls that are atomic on both sides inside one program function (a
   // logging function around fprintf) are covered by naming that function;
   // not a handler itself (naming it would vouch for all it does).
@@ -91,12 +100,13 @@ bool Analysis::RecordHeld(const HandlerAccess& a, const HandlerAccess& b,
     wrapper = a.via[a.via.size() - 2];
   }
   if (!held_recorded_
-           .emplace(resource, a.atomic && b.atomic, unknown_code, wrapper)
+           .emplace(resource, a.atomic && b.atomic,
+                    unknown_code.empty() ? unknown_in : unknown_code, wrapper)
            .second) {
     return true;
   }
-  RemovalGroup group =
-      RemovalGroupFor(resource, a.atomic && b.atomic, unknown_code, wrapper);
+  RemovalGroup group = RemovalGroupFor(resource, a.atomic && b.atomic,
+                                       unknown_code, wrapper, unknown_in);
   std::set<std::string>& resources = held_pair_.groups[group.name];
   if (resources.size() < 5) resources.insert(resource);
   removal_groups_.try_emplace(group.name, std::move(group));

@@ -119,8 +119,16 @@ const Override* Analysis::FindOverride(const HandlerAccess& a,
     if (inside(a, override.resource) && inside(b, override.resource))
       return &override;
   }
+  // What a registration passes a handler, when it counts as global memory,
+  // overlaps every global (like unknown memory): its override covers every
+  // conflict it is the reason for, whatever the other side touched.
+  auto passed_parameter = [&resource](const HandlerAccess& access) {
+    return access.unknown && access.resource == resource &&
+           absl::StartsWith(resource, "<handler parameter>");
+  };
   const bool both_are_resource =
-      resource_named || (a.resource == resource && b.resource == resource);
+      resource_named || (a.resource == resource && b.resource == resource) ||
+      passed_parameter(a) || passed_parameter(b);
   if (!both_are_resource) return nullptr;
   for (const Override& override : options_.overrides) {
     if (override.resource == resource) return &override;

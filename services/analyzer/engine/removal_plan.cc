@@ -32,7 +32,8 @@ std::string RootOf(const std::string& resource) {
 
 RemovalGroup RemovalGroupFor(const std::string& resource, bool atomic_only,
                              const std::string& unknown_code,
-                             const std::string& wrapper) {
+                             const std::string& wrapper,
+                             const std::string& unknown_in) {
   RemovalGroup group;
   if (!wrapper.empty()) {
     // Both sides call an internally locked library function (fprintf on a
@@ -44,6 +45,16 @@ RemovalGroup RemovalGroupFor(const std::string& resource, bool atomic_only,
     group.suggestion =
         "its library calls are atomic already: the override only states that "
         "interleaved calls (log lines) are acceptable";
+    return group;
+  }
+  if (resource == "<unknown>" && unknown_code.empty() && !unknown_in.empty()) {
+    group.name = absl::StrCat(resource, " in ", unknown_in);
+    group.suggestion = absl::StrCat(
+        unknown_in,
+        " goes through a pointer whose target the analysis cannot trace (one "
+        "unknown code returned or may have stored, or one kept where any code "
+        "may change it): give that code a model, or keep the pointer where "
+        "only this program's code stores");
     return group;
   }
   if (resource == "<unknown>") {
@@ -69,6 +80,18 @@ RemovalGroup RemovalGroupFor(const std::string& resource, bool atomic_only,
     group.name = resource;
     group.suggestion =
         "finish initializing an object before handing it to a registration";
+    return group;
+  }
+  if (absl::StartsWith(resource, "<handler parameter>")) {
+    // What a registration passes the handler (one object several
+    // registrations share, a descriptor the library made): named whole, as
+    // overrides name it.
+    group.name = resource;
+    group.override_line = absl::StrCat(resource, ": <why this is safe>");
+    group.suggestion =
+        "the handler is passed an object other registrations pass too (or "
+        "one the library made): give each registration its own, or override "
+        "it";
     return group;
   }
   if (absl::StrContains(resource, " (may be ")) {

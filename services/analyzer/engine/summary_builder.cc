@@ -341,28 +341,75 @@ bool HeldPointerAt(const Path& path, size_t* at) {
 
 // Bounds the effects followed through held pointers in one body.
 constexpr size_t kMaxHeldPointerEffects = 4096;
+// Global places one allocated object is published at before it is taken to
+// hold anything.
+constexpr size_t kMaxPublishedPlaces = 8;
 
 }  // namespace
 
 void FollowHeldPointers(const std::vector<Effect>& fresh,
                         const std::set<std::string>& own, Solved* out) {
-  // Allocated objects stored into shared memory, or into such an object.
+  // Allocated objects stored into shared memory, or into such an object, and
+  // where: a global path the object now is (`g_t[b] = f`: f is `*g_t[]`), as
+  // a truncated path that stands for everything reachable from there.
+  // Whatever any code stores into the object later, it stores through that
+  // global path (or a pointer copied from it), so the pointers held in it
+  // lead where pointers held below that path lead: the global-pointer rule
+  // and escapes cover them as they cover every pointer held in global memory.
+  // Published into hidden or unknown memory, or at too many places, the
+  // object may hold anything.
   std::set<std::string> published;
+  std::map<std::string, std::vector<Path>> published_at;
+  std::set<std::string> published_anywhere;
+  auto add_place = [&](const std::string& object, Path place) {
+    if (published_anywhere.count(object)) return false;
+    std::vector<Path>& places = published_at[object];
+    for (const Path& known : places) {
+      if (known.Key() == place.Key()) return false;
+    }
+    if (places.size() >= kMaxPublishedPlaces) {
+      published_anywhere.insert(object);
+      return true;
+    }
+    places.push_back(std::move(place));
+    return true;
+  };
   for (bool changed = true; changed;) {
     changed = false;
     for (const auto& [key, store] : out->stores) {
       const Value& value = store.value;
       if (value.kind == Value::Kind::kUnknown ||
           value.kind == Value::Kind::kFunction ||
-          value.path.base != BaseKind::kFresh ||
-          published.count(ObjectId(value.path))) {
+          value.path.base != BaseKind::kFresh) {
         continue;
       }
-      if (store.target.IsShared() ||
-          (store.target.base == BaseKind::kFresh &&
-           published.count(ObjectId(store.target)))) {
-        published.insert(ObjectId(value.path));
-        changed = true;
+      const std::string object = ObjectId(value.path);
+      const Path& target = store.target;
+      if (target.base == BaseKind::kGlobal) {
+        Path place = target;
+        if (!place.truncated) {
+          place.selectors.push_back("*");
+          place.truncated = true;
+        }
+        if (published.insert(object).second) changed = true;
+        if (add_place(object, std::move(place))) changed = true;
+      } else if (target.IsShared()) {
+        if (published.insert(object).second) changed = true;
+        if (published_anywhere.insert(object).second) changed = true;
+      } else if (target.base == BaseKind::kFresh &&
+                 published.count(ObjectId(target))) {
+        const std::string parent = ObjectId(target);
+        if (published.insert(object).second) changed = true;
+        if (published_anywhere.count(parent)) {
+          if (published_anywhere.insert(object).second) changed = true;
+          continue;
+        }
+        // Below the parent's places, which already cover everything under
+        // them.
+        const std::vector<Path> places = published_at[parent];
+        for (const Path& place : places) {
+          if (add_place(object, place)) changed = true;
+        }
       }
     }
   }
@@ -393,7 +440,16 @@ void FollowHeldPointers(const std::vector<Effect>& fresh,
                 : std::vector<std::string>{"*"};
     const std::string object = ObjectId(path);
     std::vector<Value> held;
-    bool anything = published.count(object) > 0;
+    bool anything = published_anywhere.count(object) > 0;
+    if (auto places = published_at.find(object);
+        places != published_at.end() && !anything) {
+      for (const Path& place : places->second) {
+        Value reached;  // A pointer read from somewhere below the place.
+        reached.kind = Value::Kind::kLoadedFrom;
+        reached.path = place;
+        held.push_back(std::move(reached));
+      }
+    }
     for (const auto& [key, store] : out->stores) {
       if (store.target.base == BaseKind::kFresh &&
           ObjectId(store.target) == object &&

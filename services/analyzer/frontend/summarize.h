@@ -46,7 +46,7 @@ namespace prism::frontend {
 //     unions with integer members are unknown.
 // 13: function pointers held in memory handed to a bodyless function are
 //     foreign, with the argument's position.
-inline constexpr char kFrontendVersion[] = "prism-frontend/17";
+inline constexpr char kFrontendVersion[] = "prism-frontend/18";
 
 // `file_system` is what Clang reads every file through (the analyzer service
 // passes one that holds only the uploaded files and the system headers); null

@@ -1022,9 +1022,22 @@ void ValueFlow::AddStoredByOthers(const Path& path, Sources* result) const {
   }
   if (path.object == nullptr || !escaped_.count(path.object)) return;
   if (path.base != MemoryPath::BASE_FRESH ||
-      escaped_to_memory_.count(path.object)) {
+      published_anywhere_.count(path.object)) {
     Add(*result, Unknown());  // Any code may have changed it since.
     return;
+  }
+  if (escaped_to_memory_.count(path.object)) {
+    // Stored into global memory only: whatever other code stores into the
+    // object since, it stores through that global memory, so it is what
+    // pointers read from below the global place lead to.
+    auto places = published_at_.find(path.object);
+    if (places == published_at_.end()) {
+      Add(*result, Unknown());
+      return;
+    }
+    for (const auto& [key, place] : places->second) {
+      Add(*result, LoadedFrom(place));
+    }
   }
   Path stored = path;
   stored.base = MemoryPath::BASE_ESCAPED_LOCAL;
@@ -1083,13 +1096,34 @@ Sources ValueFlow::Passed(const Sources& value) {
   return result;
 }
 
-void ValueFlow::MarkEscapes(const Sources& sources, bool through_call) {
+void ValueFlow::MarkEscapes(const Sources& sources, bool through_call,
+                            const Path* into) {
+  // Places one object may be published at before it counts as anywhere.
+  constexpr size_t kMaxPublishedPlaces = 8;
   for (const auto& [key, source] : sources) {
     if (source.kind != Source::kAddressOf || source.path.object == nullptr)
       continue;
     if (!IsLocalMemory(source.path)) continue;
-    escaped_.insert(source.path.object);
-    if (!through_call) escaped_to_memory_.insert(source.path.object);
+    const void* object = source.path.object;
+    escaped_.insert(object);
+    if (through_call) continue;
+    escaped_to_memory_.insert(object);
+    if (published_anywhere_.count(object)) continue;
+    if (into == nullptr || into->base != MemoryPath::BASE_GLOBAL) {
+      published_at_.erase(object);
+      published_anywhere_.insert(object);
+      continue;
+    }
+    // The object itself, or memory reached from it (source.within), is what
+    // the global place points to: everything below `*place`.
+    Path place = into->With("*");
+    place.truncated = true;
+    std::map<std::string, Path>& places = published_at_[object];
+    places.emplace(place.Key(), std::move(place));
+    if (places.size() > kMaxPublishedPlaces) {
+      published_at_.erase(object);
+      published_anywhere_.insert(object);
+    }
   }
 }
 
@@ -1166,7 +1200,7 @@ void ValueFlow::ApplyAssignment(const Assignment& assignment) {
     if (IsLocalMemory(path)) {
       Store(path, value);
     } else {
-      MarkEscapes(Passed(value), /*through_call=*/false);
+      MarkEscapes(Passed(value), /*through_call=*/false, &path);
     }
   }
 }
@@ -1181,7 +1215,9 @@ void ValueFlow::Store(const Path& path, const Sources& value) {
 
 bool ValueFlow::SolveOnce() {
   auto size = [this]() {
-    size_t total = escaped_.size() + escaped_to_memory_.size();
+    size_t total = escaped_.size() + escaped_to_memory_.size() +
+                   published_anywhere_.size();
+    for (const auto& [object, places] : published_at_) total += places.size();
     for (const auto& [key, set] : var_sources_) total += set.size();
     for (const auto& [root, paths] : stored_) {
       for (const auto& [key, stored] : paths) total += stored.values.size();

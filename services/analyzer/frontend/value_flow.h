@@ -309,7 +309,9 @@ class ValueFlow {
   // `through_call`: handed to a call, whose stores the link step knows;
   // otherwise (stored into shared memory, returned, given to asm) any code may
   // change it later.
-  void MarkEscapes(const Sources& sources, bool through_call = true);
+  // `into`: the memory the sources were stored into (not through a call).
+  void MarkEscapes(const Sources& sources, bool through_call = true,
+                   const Path* into = nullptr);
   // What code other than this function may have stored at `path` (local
   // memory): nothing if its address never left, else what the calls it was
   // handed to stored (BASE_ESCAPED_LOCAL), or unknown.
@@ -357,6 +359,12 @@ class ValueFlow {
   // through a call.
   std::set<const void*> escaped_;
   std::set<const void*> escaped_to_memory_;
+  // Local objects stored into global memory only, by their places there (the
+  // global path stored into, then "*", truncated: everything reachable from
+  // it); those stored anywhere else (a parameter's memory, unknown memory, a
+  // return value) or at too many places are in published_anywhere_.
+  std::map<const void*, std::map<std::string, Path>> published_at_;
+  std::set<const void*> published_anywhere_;
   bool flow_incomplete_ = false;
   // Bounds the values the flow tracks; past it every load from local memory
   // is unknown (flow_incomplete_).

@@ -7,7 +7,8 @@
 // handler calls), on_copy (a struct assigned into it), on_clear_list (memset
 // over a list walk that reaches g_tail), on_deep (a self-linked chain walked
 // past the selector limit). on_published's object is also in g_pub, which
-// on_setpub may point anywhere: unknown. Today every returned allocation
+// on_setpub may point at g_c: through g_pub it may be any global whose
+// address is taken (`*g_pub (may be g_c.count)`). Today every returned allocation
 // counts as escaped (its maker's stores are not followed: see the engine
 // README, Known limits), so every pair conflicts; the sound superset keeps
 // each required conflict. Once returned contents are followed again, on_copy,
