@@ -23,14 +23,19 @@ using prism::v1::Function;
 CallTarget LinkedProgram::TargetByName(const std::string& name) const {
   static const FunctionModel* const kValueOnly = [] {
     auto* model = new FunctionModel();
-    model->name = "__builtin_ia32_*";
+    model->name = "<value-only builtin>";
     return model;
   }();
   CallTarget target;
   if (auto it = models_->find(name); it != models_->end()) {
     target.model = &it->second;
-  } else if (absl::StartsWith(name, "__builtin_ia32_")) {
-    target.model = kValueOnly;  // SIMD intrinsics: values in, values out.
+  } else if (absl::StartsWith(name, "__builtin_ia32_") ||
+             absl::StartsWith(name, "__builtin_rotate")) {
+    target.model = kValueOnly;  // SIMD intrinsics, rotations: values only.
+  } else if (absl::StartsWith(name, "__sync_")) {
+    // Every __sync builtin (in any size, `__sync_add_and_fetch_8`) touches
+    // *arg0 only, which the front-end records as an atomic access.
+    target.model = kValueOnly;
   } else {
     target.unknown_name = name.empty() ? "<unnamed function>" : name;
   }
