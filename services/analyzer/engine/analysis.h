@@ -161,16 +161,24 @@ struct RemovalGroup {
   std::string override_line;  // Empty when no override can express it.
   std::string suggestion;
 };
-// The group of an active global conflict on `resource`: `unknown_code`
-// names the function that runs unknown code (if the resource is
-// <unknown>), `unknown_in` instead the program function that reaches
-// <unknown> memory itself, through a pointer the analysis could not trace;
-// `wrapper` the program function both sides' atomic calls are made in (if
-// any).
+// Where a global conflict on <unknown> comes from: the function named last
+// in the access's call chain, and what it is.
+struct UnknownSource {
+  enum class Kind {
+    kNone,      // Not <unknown>, or no function named.
+    kNoModel,   // A function with no body and no model (or an indirect call).
+    kModelled,  // A library function with a model, given an untraced pointer.
+    kBody,      // A program function reaching <unknown> memory itself.
+  };
+  Kind kind = Kind::kNone;
+  std::string function;
+};
+// The group of an active global conflict on `resource`: `unknown` says where
+// <unknown> came from (if the resource is <unknown>), `wrapper` the program
+// function both sides' atomic calls are made in (if any).
 RemovalGroup RemovalGroupFor(const std::string& resource, bool atomic_only,
-                             const std::string& unknown_code,
-                             const std::string& wrapper,
-                             const std::string& unknown_in = "");
+                             const UnknownSource& unknown,
+                             const std::string& wrapper);
 
 // What holds one pair of handlers back from running together: every group
 // of its active global conflicts (with a few of their resources), unless

@@ -82,14 +82,14 @@ bool Analysis::RecordHeld(const HandlerAccess& a, const HandlerAccess& b,
   // A function with a body that touches <unknown> itself follows a pointer
   // the analysis could not trace: no model is what it needs.
   const HandlerAccess* unknown = a.unknown ? &a : b.unknown ? &b : nullptr;
-  std::string unknown_code, unknown_in;
+  UnknownSource source;
   if (unknown != nullptr && unknown->via.size() > 1) {
-    const std::string& last = unknown->via.back();
-    if (names_with_bodies_.count(last)) {
-      unknown_in = last;
-    } else {
-      unknown_code = last;
-    }
+    source.function = unknown->via.back();
+    source.kind = names_with_bodies_.count(source.function)
+                      ? UnknownSource::Kind::kBody
+                  : options_.models.count(source.function)
+                      ? UnknownSource::Kind::kModelled
+                      : UnknownSource::Kind::kNoModel;
   }
   // Calls that are atomic on both sides inside one program function (a
   // logging function around fprintf) are covered by naming that function;
@@ -100,13 +100,12 @@ bool Analysis::RecordHeld(const HandlerAccess& a, const HandlerAccess& b,
     wrapper = a.via[a.via.size() - 2];
   }
   if (!held_recorded_
-           .emplace(resource, a.atomic && b.atomic,
-                    unknown_code.empty() ? unknown_in : unknown_code, wrapper)
+           .emplace(resource, a.atomic && b.atomic, source.function, wrapper)
            .second) {
     return true;
   }
-  RemovalGroup group = RemovalGroupFor(resource, a.atomic && b.atomic,
-                                       unknown_code, wrapper, unknown_in);
+  RemovalGroup group =
+      RemovalGroupFor(resource, a.atomic && b.atomic, source, wrapper);
   std::set<std::string>& resources = held_pair_.groups[group.name];
   if (resources.size() < 5) resources.insert(resource);
   removal_groups_.try_emplace(group.name, std::move(group));

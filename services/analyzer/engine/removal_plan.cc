@@ -31,9 +31,8 @@ std::string RootOf(const std::string& resource) {
 }  // namespace
 
 RemovalGroup RemovalGroupFor(const std::string& resource, bool atomic_only,
-                             const std::string& unknown_code,
-                             const std::string& wrapper,
-                             const std::string& unknown_in) {
+                             const UnknownSource& unknown,
+                             const std::string& wrapper) {
   RemovalGroup group;
   if (!wrapper.empty()) {
     // Both sides call an internally locked library function (fprintf on a
@@ -47,26 +46,40 @@ RemovalGroup RemovalGroupFor(const std::string& resource, bool atomic_only,
         "interleaved calls (log lines) are acceptable";
     return group;
   }
-  if (resource == "<unknown>" && unknown_code.empty() && !unknown_in.empty()) {
-    group.name = absl::StrCat(resource, " in ", unknown_in);
-    group.suggestion = absl::StrCat(
-        unknown_in,
-        " goes through a pointer whose target the analysis cannot trace (one "
-        "unknown code returned or may have stored, or one kept where any code "
-        "may change it): give that code a model, or keep the pointer where "
-        "only this program's code stores");
-    return group;
-  }
   if (resource == "<unknown>") {
-    group.name = unknown_code.empty()
-                     ? resource
-                     : absl::StrCat(resource, " via ", unknown_code);
-    group.suggestion =
-        unknown_code.empty()
-            ? "give the unknown code a body or a library model (--model)"
-            : absl::StrCat("describe ", unknown_code,
-                           " with a library model (--model): what it reads, "
-                           "writes and keeps");
+    // The reason a pointer cannot be traced, for the two kinds below.
+    constexpr char kUntraced[] =
+        "a pointer whose target the analysis cannot trace (one unknown code "
+        "returned or may have stored, or one kept where any code may change "
+        "it): give that code a model, or keep the pointer where only this "
+        "program's code stores";
+    switch (unknown.kind) {
+      case UnknownSource::Kind::kNone:
+        group.name = resource;
+        group.suggestion =
+            "give the unknown code a body or a library model (--model)";
+        break;
+      case UnknownSource::Kind::kNoModel:
+        group.name = absl::StrCat(resource, " via ", unknown.function);
+        group.suggestion = absl::StrCat(
+            "describe ", unknown.function,
+            " with a library model (--model): what it reads, writes and keeps");
+        break;
+      case UnknownSource::Kind::kModelled:
+        group.name = absl::StrCat(resource, " via ", unknown.function);
+        group.suggestion = absl::StrCat(
+            unknown.function,
+            " reaches memory the analysis cannot name: by what the call does "
+            "itself (fork copies all memory, a format that is not a literal "
+            "may write anywhere through %n), or through ",
+            kUntraced);
+        break;
+      case UnknownSource::Kind::kBody:
+        group.name = absl::StrCat(resource, " in ", unknown.function);
+        group.suggestion =
+            absl::StrCat(unknown.function, " goes through ", kUntraced);
+        break;
+    }
     return group;
   }
   if (absl::StartsWith(resource, "<escaped>")) {
