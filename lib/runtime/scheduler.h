@@ -154,11 +154,14 @@ class Scheduler {
   bool RunInline(Job* job);
   static constexpr int64_t kInlineNanos = 10000;
   static constexpr int64_t kSampleCapNanos = 8 * kInlineNanos;
+  // A handler that reads as short is timed on one invocation in this many.
+  static constexpr uint64_t kTimingPeriod = 8;
   // Blocks until every submitted job has finished, including jobs submitted
   // meanwhile.
   void Drain();
   std::vector<ConstraintStat> Stats() const;
-  // Per matrix row: invocations run and their total run time.
+  // Per matrix row: invocations run and their total run time (for a handler
+  // that reads as short, estimated from one invocation in kTimingPeriod).
   uint64_t Invocations(int row) const { return Counted(row, 0); }
   uint64_t RunNanos(int row) const { return Counted(row, 1); }
   int workers() const { return static_cast<int>(threads_.size()); }

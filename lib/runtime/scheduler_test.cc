@@ -377,6 +377,46 @@ TEST_P(SchedulerTest, AdmissibleInvocationIsNotStuckBehindManyBlockedOnes) {
 }
 
 // Exact only: hue/color puts L, A and B in one hue (one at a time).
+// A handler's run time is sampled once in kTimingPeriod invocations while it
+// reads as short; one that turns long must still stop running inline within
+// a few samples (the hand-off pays for it then), and its run time in the
+// telemetry must cover what it ran.
+TEST_P(SchedulerTest, HandlerThatTurnsLongStopsRunningInline) {
+  std::vector<uint8_t> cells = {0, 0, 0, 0};  // Independent handlers.
+  ConflictMatrix matrix(2, cells);
+  std::atomic<int> finished{0};
+  Scheduler scheduler(GetParam(), &matrix, 2, nullptr);
+  bool long_now = false;
+  auto job = MakeJob(0, nullptr, &finished, 0, [&] {
+    if (long_now) std::this_thread::sleep_for(std::chrono::microseconds(500));
+  });
+  // Unknown handlers read as long: a few hand-offs teach the average.
+  int inline_runs = 0;
+  for (int i = 0; i < 200; ++i) {
+    if (scheduler.RunInline(&job->job)) {
+      ++inline_runs;
+    } else {
+      scheduler.Submit(&job->job);
+      scheduler.Drain();
+    }
+  }
+  EXPECT_GT(inline_runs, 100);  // A no-op handler runs inline.
+  long_now = true;
+  int inline_while_long = 0;
+  for (int i = 0; i < 4 * static_cast<int>(Scheduler::kTimingPeriod); ++i) {
+    if (!scheduler.RunInline(&job->job)) break;
+    ++inline_while_long;
+  }
+  // Within two samples (one capped sample may leave the average just at the
+  // threshold).
+  EXPECT_LE(inline_while_long,
+            2 * static_cast<int>(Scheduler::kTimingPeriod) + 1);
+  scheduler.Drain();
+  // At least the sampled long invocation (500 us) is in the run time.
+  EXPECT_GE(scheduler.RunNanos(0), 500000u);
+  EXPECT_EQ(scheduler.Invocations(0), static_cast<uint64_t>(finished.load()));
+}
+
 TEST(ExactSchedulerTest, InvocationsFreedByOneCompletionRunTogether) {
   // Row 0 (L) conflicts globally with row 1 (A, B); A and B conflict only
   // through a context they do not share. Submitted while L runs, A and B wake
