@@ -34,10 +34,31 @@ class LinkedProgram::BodySolver {
       calls_[call.index()] = &call;
   }
 
+  // Each value once: values reach an argument along many paths (a local
+  // assigned in many places, calls returning their arguments), and every
+  // copy would be instantiated again by each callee.
   std::vector<Value> Resolve(const prism::v1::ArgumentValue& argument) {
     std::vector<Value> out;
     for (const Value& value : ValuesFromProto(argument))
       ResolveValue(value, &out);
+    return Distinct(std::move(out));
+  }
+
+  // Values of one identity are merged; a dereference one of them absorbed
+  // (Path::absorbed_dereference, not part of the identity) is kept.
+  static std::vector<Value> Distinct(std::vector<Value> values) {
+    if (values.size() < 2) return values;
+    std::map<std::string, size_t> seen;
+    std::vector<Value> out;
+    out.reserve(values.size());
+    for (Value& value : values) {
+      auto [it, inserted] = seen.try_emplace(value.Key(), out.size());
+      if (inserted) {
+        out.push_back(std::move(value));
+      } else if (value.path.absorbed_dereference) {
+        out[it->second].path.absorbed_dereference = true;
+      }
+    }
     return out;
   }
 
@@ -250,7 +271,7 @@ class LinkedProgram::BodySolver {
       }
     }
     in_progress_.erase(index);
-    return returns_[index] = std::move(out);
+    return returns_[index] = Distinct(std::move(out));
   }
 
   // What a registration API call hands to the handlers it registers: the
