@@ -2,6 +2,7 @@
 
 #include <map>
 #include <set>
+#include <type_traits>
 #include <utility>
 
 #include "absl/strings/match.h"
@@ -359,58 +360,91 @@ void FollowHeldPointers(const std::vector<Effect>& fresh,
   // Published into hidden or unknown memory, or at too many places, the
   // object may hold anything.
   std::set<std::string> published;
-  std::map<std::string, std::vector<Path>> published_at;
+  std::map<std::string, std::map<std::string, Path>> published_at;
   std::set<std::string> published_anywhere;
-  auto add_place = [&](const std::string& object, Path place) {
+  // Adds `place` (by its key) to what `object` may be; past the bound, or
+  // once anywhere, the object is anywhere. True when something changed.
+  auto add_place = [&](const std::string& object, const std::string& key,
+                       const Path& place) {
     if (published_anywhere.count(object)) return false;
-    std::vector<Path>& places = published_at[object];
-    for (const Path& known : places) {
-      if (known.Key() == place.Key()) return false;
-    }
+    std::map<std::string, Path>& places = published_at[object];
+    if (places.count(key)) return false;
     if (places.size() >= kMaxPublishedPlaces) {
       published_anywhere.insert(object);
+      published_at.erase(object);
       return true;
     }
-    places.push_back(std::move(place));
+    places.emplace(key, place);
     return true;
   };
-  for (bool changed = true; changed;) {
-    changed = false;
-    for (const auto& [key, store] : out->stores) {
-      const Value& value = store.value;
-      if (value.kind == Value::Kind::kUnknown ||
-          value.kind == Value::Kind::kFunction ||
-          value.path.base != BaseKind::kFresh) {
-        continue;
+  // One pass over the stores: objects stored into shared memory, and which
+  // allocated object was stored into which (parent -> children).
+  std::map<std::string, std::vector<std::string>> children;
+  for (const auto& [key, store] : out->stores) {
+    const Value& value = store.value;
+    if (value.kind == Value::Kind::kUnknown ||
+        value.kind == Value::Kind::kFunction ||
+        value.path.base != BaseKind::kFresh) {
+      continue;
+    }
+    const std::string object = ObjectId(value.path);
+    const Path& target = store.target;
+    if (target.base == BaseKind::kGlobal) {
+      Path place = target;
+      if (!place.truncated) {
+        place.selectors.push_back("*");
+        place.truncated = true;
       }
-      const std::string object = ObjectId(value.path);
-      const Path& target = store.target;
-      if (target.base == BaseKind::kGlobal) {
-        Path place = target;
-        if (!place.truncated) {
-          place.selectors.push_back("*");
-          place.truncated = true;
+      published.insert(object);
+      add_place(object, place.Key(), place);
+    } else if (target.IsShared()) {
+      published.insert(object);
+      published_anywhere.insert(object);
+      published_at.erase(object);
+    } else if (target.base == BaseKind::kFresh) {
+      children[ObjectId(target)].push_back(object);
+    }
+  }
+  // An object stored into a published one is published below the parent's
+  // places, which already cover everything under them.
+  std::vector<std::string> queue(published.begin(), published.end());
+  while (!queue.empty()) {
+    const std::string parent = std::move(queue.back());
+    queue.pop_back();
+    auto kids = children.find(parent);
+    if (kids == children.end()) continue;
+    const bool anywhere = published_anywhere.count(parent) > 0;
+    std::map<std::string, Path> places;
+    if (!anywhere) places = published_at[parent];
+    for (const std::string& child : kids->second) {
+      bool changed = published.insert(child).second;
+      if (anywhere) {
+        if (published_anywhere.insert(child).second) {
+          published_at.erase(child);
+          changed = true;
         }
-        if (published.insert(object).second) changed = true;
-        if (add_place(object, std::move(place))) changed = true;
-      } else if (target.IsShared()) {
-        if (published.insert(object).second) changed = true;
-        if (published_anywhere.insert(object).second) changed = true;
-      } else if (target.base == BaseKind::kFresh &&
-                 published.count(ObjectId(target))) {
-        const std::string parent = ObjectId(target);
-        if (published.insert(object).second) changed = true;
-        if (published_anywhere.count(parent)) {
-          if (published_anywhere.insert(object).second) changed = true;
-          continue;
-        }
-        // Below the parent's places, which already cover everything under
-        // them.
-        const std::vector<Path> places = published_at[parent];
-        for (const Path& place : places) {
-          if (add_place(object, place)) changed = true;
+      } else {
+        for (const auto& [key, place] : places) {
+          if (add_place(child, key, place)) changed = true;
         }
       }
+      if (changed) queue.push_back(child);
+    }
+  }
+  // Per allocated object: the stores into it, and the writes that leave
+  // unknown pointers in it (a library call writing bytes over it), so each
+  // effect below looks only at its own object's.
+  using StoreEntry = std::decay_t<decltype(*out->stores.begin())>;
+  std::map<std::string, std::vector<const StoreEntry*>> stores_into;
+  for (const StoreEntry& entry : out->stores) {
+    if (entry.second.target.base == BaseKind::kFresh)
+      stores_into[ObjectId(entry.second.target)].push_back(&entry);
+  }
+  std::map<std::string, std::vector<const Effect*>> clobbering_writes;
+  for (const Effect& write : fresh) {
+    if (write.write && !write.bytes_only && !write.dereferences_below &&
+        write.path.truncated && write.path.base == BaseKind::kFresh) {
+      clobbering_writes[ObjectId(write.path)].push_back(&write);
     }
   }
   std::vector<Effect> work = fresh;
@@ -443,28 +477,26 @@ void FollowHeldPointers(const std::vector<Effect>& fresh,
     bool anything = published_anywhere.count(object) > 0;
     if (auto places = published_at.find(object);
         places != published_at.end() && !anything) {
-      for (const Path& place : places->second) {
+      for (const auto& [place_key, place] : places->second) {
         Value reached;  // A pointer read from somewhere below the place.
         reached.kind = Value::Kind::kLoadedFrom;
         reached.path = place;
         held.push_back(std::move(reached));
       }
     }
-    for (const auto& [key, store] : out->stores) {
-      if (store.target.base == BaseKind::kFresh &&
-          ObjectId(store.target) == object &&
-          (store.target.truncated ||
-           SelectorsOverlap(store.target.selectors, place))) {
-        held.push_back(store.value);
+    if (auto into = stores_into.find(object); into != stores_into.end()) {
+      for (const StoreEntry* entry : into->second) {
+        const auto& store = entry->second;
+        if (store.target.truncated ||
+            SelectorsOverlap(store.target.selectors, place)) {
+          held.push_back(store.value);
+        }
       }
     }
-    for (const Effect& write : fresh) {
-      if (write.write && !write.bytes_only && !write.dereferences_below &&
-          write.path.truncated &&
-          write.path.base == BaseKind::kFresh &&
-          ObjectId(write.path) == object &&
-          SelectorsOverlap(write.path.selectors, place)) {
-        anything = true;
+    if (auto writes = clobbering_writes.find(object);
+        writes != clobbering_writes.end()) {
+      for (const Effect* write : writes->second) {
+        if (SelectorsOverlap(write->path.selectors, place)) anything = true;
       }
     }
     if (anything) held.push_back(UnknownValue());
