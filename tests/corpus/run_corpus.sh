@@ -2,7 +2,9 @@
 # Runs Prism's analyzer over real libevent users: Debian's source packages of libevent (its
 # sample servers), memcached and tmux. Downloads them with `apt-get source`, configures and builds
 # them under `bear` to get compile_commands.json, then runs `prism analyze -p DIR --format=json`
-# and prints, per program, the TUs, handlers found, matrix density and wall time.
+# and prints, per program, the TUs, handlers found, matrix density and wall time. (Per program
+# with each libevent sample alone, the shares of free pairs, the removal plan's top and the time
+# against clang -fsyntax-only: bench/analyzer/precision_report.py on the corpus this builds.)
 #
 # Not part of `bazel test` (it needs apt and minutes). Usage:
 #   tests/corpus/run_corpus.sh [CORPUS_DIR]      # default: <repo>/corpus (git-ignored)
