@@ -55,11 +55,7 @@ AnalysisResult Analysis::Run() {
   for (HandlerInfo* handler : ordered) *result.add_handlers() = handler->proto;
   const size_t n = ordered.size();
   std::string cells(n * n, '\0');
-  for (size_t i = 0; i < n; ++i) {
-    for (size_t j = i; j < n; ++j) {
-      PairConflicts(i, j, accesses[i], accesses[j], &result, &cells);
-    }
-  }
+  AllPairs(accesses, &result, &cells);
   result.mutable_matrix()->set_size(static_cast<uint32_t>(n));
   result.mutable_matrix()->set_cells(cells);
   result.set_complete(program_.complete() && unresolved_.empty());

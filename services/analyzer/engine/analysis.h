@@ -396,14 +396,46 @@ class Analysis {
                  const HandlerAccesses& b,
                  std::map<ConflictKey, prism::v1::Conflict>* conflicts);
 
+  // ---- The pair phase (pair_phase.cc): every pair of handlers, on
+  // options_.jobs threads, merged in pair order.
+
+  // One pair's results, merged in pair order so reports never depend on
+  // how pairs were spread over threads.
+  struct PairOutput {
+    std::vector<prism::v1::Conflict> conflicts;  // Kept explanations.
+    char bits = 0;                               // The matrix cell.
+    size_t omitted = 0;
+    bool held = false;  // The global bit is set: held_pair is the plan's.
+    HeldPair held_pair;
+  };
+  // Removal groups one thread's plan passes named, each with the first pair
+  // (in pair order) that named it: of one name, the first pair's is kept.
+  using NamedGroups = std::map<std::string, std::pair<size_t, RemovalGroup>>;
+  // What matching one pair writes while it runs, one per thread: the
+  // matchers read it through pair().
+  struct PairState {
+    bool plan_pass = false;
+    HeldPair held_pair;  // The current pair's, being built.
+    // What the plan pass already recorded for the current pair, by every
+    // input of RemovalGroupFor: recording it again changes nothing.
+    std::set<std::tuple<std::string, bool, std::string, std::string>>
+        held_recorded;
+    std::map<int, int> active;      // Kind -> conflicts kept for the pair.
+    size_t index = 0;               // The pair's place in pair order.
+    NamedGroups* groups = nullptr;  // The thread's.
+  };
+  static thread_local PairState* current_pair_;
+  static PairState& pair() { return *current_pair_; }
+
+  void AllPairs(const std::vector<HandlerAccesses>& accesses,
+                AnalysisResult* result, std::string* cells);
   void PairConflicts(size_t i, size_t j, const HandlerAccesses& a,
-                     const HandlerAccesses& b, AnalysisResult* result,
-                     std::string* cells);
+                     const HandlerAccesses& b, PairOutput* out);
 
   // The removal plan's view of a pair whose global bit is set: the matchers
   // run again, saturating on distinct groups instead of explanations.
   void HoldPair(size_t i, size_t j, const HandlerAccesses& a,
-                const HandlerAccesses& b);
+                const HandlerAccesses& b, PairOutput* out);
 
   static constexpr int kExplanationsPerPair = 8;
   // Groups followed per held pair: a pair held by more is out of reach of
@@ -412,12 +444,6 @@ class Analysis {
   bool RecordHeld(const HandlerAccess& a, const HandlerAccess& b,
                   prism::v1::ConflictKind kind, const std::string& resource,
                   bool named);
-  bool plan_pass_ = false;
-  HeldPair held_pair_;                 // The current pair's, being built.
-  // What the plan pass already recorded for the current pair, by every input
-  // of RemovalGroupFor: recording it again changes nothing.
-  std::set<std::tuple<std::string, bool, std::string, std::string>>
-      held_recorded_;
   // Names of the program's functions with a body: the removal plan tells
   // unknown code apart from a body that reaches <unknown> memory itself.
   std::set<std::string> names_with_bodies_;
@@ -435,7 +461,6 @@ class Analysis {
   std::map<std::string, prism::v1::Diagnostic> serial_reasons_;
   // Callbacks the registration does not name, resolved by their type.
   std::map<std::string, prism::v1::Diagnostic> resolved_by_type_;
-  std::map<int, int> active_;  // Kind -> conflicts kept for the current pair.
   // Field name -> the declaration whose PRISM_NO_CONFLICT covers it.
   std::map<std::string, const prism::v1::Declaration*> field_overrides_;
   std::map<std::string, const prism::v1::Declaration*> bare_field_overrides_;

@@ -33,7 +33,8 @@ bool Analysis::Record(const HandlerAccess& a, const HandlerAccess& b,
       : (a.unknown || b.unknown) ? (a.unknown ? a.resource : b.resource)
       : a.path.selectors.size() >= b.path.selectors.size() ? a.resource
                                                            : b.resource;
-  if (plan_pass_) return RecordHeld(a, b, kind, resource, named != nullptr);
+  if (pair().plan_pass)
+    return RecordHeld(a, b, kind, resource, named != nullptr);
   // An active reason for this resource stays whatever this pair of accesses
   // is: nothing to find (callers stop looking for one once it is active).
   auto [it, inserted] = conflicts->try_emplace(ConflictKey{kind, resource});
@@ -63,7 +64,7 @@ bool Analysis::Record(const HandlerAccess& a, const HandlerAccess& b,
     *conflict.mutable_removal_declared_at() = override->declared_at;
     return false;
   }
-  ++active_[kind];
+  ++pair().active[kind];
   return true;
 }
 
@@ -99,27 +100,31 @@ bool Analysis::RecordHeld(const HandlerAccess& a, const HandlerAccess& b,
       a.via[a.via.size() - 2] == b.via[b.via.size() - 2]) {
     wrapper = a.via[a.via.size() - 2];
   }
-  if (!held_recorded_
+  PairState& state = pair();
+  if (!state.held_recorded
            .emplace(resource, a.atomic && b.atomic, source.function, wrapper)
            .second) {
     return true;
   }
   RemovalGroup group =
       RemovalGroupFor(resource, a.atomic && b.atomic, source, wrapper);
-  std::set<std::string>& resources = held_pair_.groups[group.name];
+  std::set<std::string>& resources = state.held_pair.groups[group.name];
   if (resources.size() < 5) resources.insert(resource);
-  removal_groups_.try_emplace(group.name, std::move(group));
+  // A thread takes pairs in increasing order: the first one kept is its
+  // earliest.
+  state.groups->try_emplace(group.name, state.index, std::move(group));
   return true;
 }
 
 // Enough explanations of `kind` for the current pair: its bit is set and
 // the report lists at most kExplanationsPerPair of them anyway.
 bool Analysis::Saturated(prism::v1::ConflictKind kind) {
-  if (plan_pass_) {
+  PairState& state = pair();
+  if (state.plan_pass) {
     return kind != prism::v1::CONFLICT_KIND_GLOBAL ||
-           held_pair_.groups.size() > kPlanGroupsPerPair;
+           state.held_pair.groups.size() > kPlanGroupsPerPair;
   }
-  return active_[kind] >= kExplanationsPerPair;
+  return state.active[kind] >= kExplanationsPerPair;
 }
 
 // Whether one path names a pointer variable itself (`g_log = f`,
@@ -255,7 +260,7 @@ void Analysis::MatchPair(
     size_t i, size_t j, const HandlerAccesses& a, const HandlerAccesses& b,
     std::map<ConflictKey, prism::v1::Conflict>* conflicts_out) {
   std::map<ConflictKey, prism::v1::Conflict>& conflicts = *conflicts_out;
-  const bool distinct_suffice = plan_pass_ && !any_override_;
+  const bool distinct_suffice = pair().plan_pass && !any_override_;
   MatchGroups(distinct_suffice ? a.plan_global_groups : a.global_groups,
               distinct_suffice ? b.plan_global_groups : b.global_groups,
               prism::v1::CONFLICT_KIND_GLOBAL, &conflicts);
@@ -268,7 +273,7 @@ void Analysis::MatchPair(
       if (Saturated(prism::v1::CONFLICT_KIND_GLOBAL)) return;
       // The plan tells unknown code apart by the function that runs it.
       const std::string key =
-          plan_pass_ && u.via.size() > 1
+          pair().plan_pass && u.via.size() > 1
               ? absl::StrCat(u.resource, " via ", u.via.back())
               : u.resource;
       if (done.count(key)) continue;
@@ -306,54 +311,9 @@ void Analysis::MatchPair(
   MatchHandedOver(a, *ordered_[j], b, true, &conflicts);
   if (i != j) MatchHandedOver(b, *ordered_[i], a, false, &conflicts);
   // The plan holds global conflicts only (RecordHeld).
-  if (plan_pass_) return;
+  if (pair().plan_pass) return;
   MatchGroups(a.context_groups, b.context_groups,
               prism::v1::CONFLICT_KIND_CONTEXT, &conflicts);
-}
-
-void Analysis::HoldPair(size_t i, size_t j, const HandlerAccesses& a,
-                        const HandlerAccesses& b) {
-  std::map<ConflictKey, prism::v1::Conflict> unused;
-  plan_pass_ = true;
-  held_pair_ = HeldPair();
-  held_recorded_.clear();
-  MatchPair(i, j, a, b, &unused);
-  plan_pass_ = false;
-  held_pair_.truncated = held_pair_.groups.size() > kPlanGroupsPerPair;
-  held_pairs_[{static_cast<uint32_t>(i), static_cast<uint32_t>(j)}] =
-      std::move(held_pair_);
-}
-
-void Analysis::PairConflicts(size_t i, size_t j, const HandlerAccesses& a,
-                             const HandlerAccesses& b, AnalysisResult* result,
-                             std::string* cells) {
-  std::map<ConflictKey, prism::v1::Conflict> conflicts;
-  active_.clear();
-  MatchPair(i, j, a, b, &conflicts);
-  const size_t n = result->handlers_size();
-  std::map<std::pair<int, bool>, int>
-      shown;  // (kind, removed) -> explanations kept
-  for (auto& [key, conflict] : conflicts) {
-    conflict.set_a(static_cast<uint32_t>(i));
-    conflict.set_b(static_cast<uint32_t>(j));
-    if (!conflict.removed_by_programmer()) {
-      const char bit =
-          conflict.kind() == prism::v1::CONFLICT_KIND_GLOBAL ? 1 : 2;
-      (*cells)[i * n + j] |= bit;
-      (*cells)[j * n + i] |= bit;
-    }
-    // Every set bit keeps at least one explanation; beyond a few per pair and
-    // kind the report would drown the reader (linked structures yield one
-    // resource per path).
-    int& count = shown[{conflict.kind(), conflict.removed_by_programmer()}];
-    if (count >= kExplanationsPerPair) {
-      ++omitted_;
-      continue;
-    }
-    ++count;
-    *result->add_conflicts() = std::move(conflict);
-  }
-  if ((*cells)[i * n + j] & 1) HoldPair(i, j, a, b);
 }
 
 }  // namespace prism::analyzer

@@ -398,5 +398,47 @@ TEST(Engine, ReportsMentionConflicts) {
   EXPECT_NE(sarif.find("\"version\": \"2.1.0\""), std::string::npos);
 }
 
+// Enough handlers that the pair phase runs on several threads: the report
+// is the one a single thread makes, and right. Handler h0 writes g_shared,
+// which every other handler reads; each handler writes its own global.
+TEST(Engine, PairsOnSeveralThreadsGiveTheSingleThreadReport) {
+  constexpr int kHandlers = 48;  // 1,176 pairs: several threads' worth.
+  Builder b;
+  b.Function("main", 0);
+  for (int k = 0; k < kHandlers; ++k) {
+    b.Register("h" + std::to_string(k), {}, 10 + k);
+  }
+  for (int k = 0; k < kHandlers; ++k) {
+    b.Function("h" + std::to_string(k), 3, 100 + k);
+    b.Access(Global("g_shared"), /*write=*/k == 0, 100 + k);
+    b.Access(Global("g" + std::to_string(k)), /*write=*/true, 100 + k);
+  }
+  auto run = [&](int jobs) {
+    AnalysisOptions options;
+    options.models = *BuiltinModels();
+    options.jobs = jobs;
+    absl::StatusOr<AnalysisResult> result = Analyze({b.summary()}, options);
+    EXPECT_TRUE(result.ok()) << result.status();
+    return result.ok() ? *result : AnalysisResult();
+  };
+  const AnalysisResult one = run(1);
+  const AnalysisResult four = run(4);
+  EXPECT_EQ(one.DebugString(), four.DebugString());
+  ASSERT_EQ(four.handlers_size(), kHandlers);
+  for (int i = 0; i < kHandlers; ++i) {
+    for (int j = 0; j < kHandlers; ++j) {
+      const std::string a = "h" + std::to_string(i);
+      const std::string c = "h" + std::to_string(j);
+      const int want = (i == j || i == 0 || j == 0) ? 1 : 0;
+      EXPECT_EQ(Cell(four, a, c), want) << a << " x " << c;
+    }
+  }
+  // The plan's first step is g_shared: it alone holds the 47 pairs with h0
+  // (h0 with itself is held by g0 as well).
+  ASSERT_GT(four.removal_plan_size(), 0);
+  EXPECT_EQ(four.removal_plan(0).group(), "g_shared");
+  EXPECT_EQ(four.removal_plan(0).pairs(), kHandlers - 1);
+}
+
 }  // namespace
 }  // namespace prism::analyzer
