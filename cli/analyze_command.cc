@@ -206,7 +206,7 @@ their context (bit 1, value 2: concurrent only on different contexts), with expl
   --overrides FILE           remove conflicts on resources: one 'resource: reason' line each
                              (resource as reports print it, a global's name, or record::field)
   --model FILE               extra library model file (format: services/analyzer/engine/README.md)
-  -j N                       parse N translation units in parallel (default: one per core)
+  -j N                       threads for parsing and the link step (default: one per core)
   -h, --help                 print this text
 
 Exit status: 0 analysis complete (conflicts are results, not errors); 1 analysis incomplete (a
