@@ -223,7 +223,8 @@ bool Analysis::MayAlias(const HandlerAccess& a, const HandlerAccess& b) const {
   // through a pointer held in the global may still reach another part of it
   // (a circular list head whose `next` points at itself: g_head.next->n is
   // g_head.n).
-  if (a.group == b.group && SelectorsOverlap(a.path.selectors, b.path.selectors) &&
+  if (a.group == b.group &&
+      SelectorsOverlap(a.path.selectors, b.path.selectors) &&
       !PointerAndPointee(a.path, b.path)) {
     return false;
   }

@@ -23,10 +23,8 @@ constexpr size_t kPairsPerThread = 256;
 void Analysis::HoldPair(size_t i, size_t j, const HandlerAccesses& a,
                         const HandlerAccesses& b, PairOutput* out) {
   std::map<ConflictKey, prism::v1::Conflict> unused;
-  PairState& state = pair();
+  PairState& state = pair();  // Fresh for this pair (AllPairs).
   state.plan_pass = true;
-  state.held_pair = HeldPair();
-  state.held_recorded.clear();
   MatchPair(i, j, a, b, &unused);
   state.plan_pass = false;
   state.held_pair.truncated =
@@ -38,7 +36,6 @@ void Analysis::HoldPair(size_t i, size_t j, const HandlerAccesses& a,
 void Analysis::PairConflicts(size_t i, size_t j, const HandlerAccesses& a,
                              const HandlerAccesses& b, PairOutput* out) {
   std::map<ConflictKey, prism::v1::Conflict> conflicts;
-  pair().active.clear();
   MatchPair(i, j, a, b, &conflicts);
   std::map<std::pair<int, bool>, int>
       shown;  // (kind, removed) -> explanations kept

@@ -2,7 +2,6 @@
 
 #include <map>
 #include <set>
-#include <type_traits>
 #include <utility>
 
 #include "absl/strings/match.h"
@@ -46,8 +45,8 @@ void AddEffect(Solved* out, const Path& accessed, bool write, bool atomic,
   const Path path =
       accessed.base == BaseKind::kEscapedLocal ? UnknownPath() : accessed;
   if (path.base == BaseKind::kReturn) return;
-  dereferences_below = dereferences_below ||
-                       (path.truncated && path.absorbed_dereference);
+  dereferences_below =
+      dereferences_below || (path.truncated && path.absorbed_dereference);
   if (path.base == BaseKind::kFresh) {
     // Not shared unless handed over: kept for the body's hand-over check.
     std::string key =
@@ -359,9 +358,13 @@ void FollowHeldPointers(const std::vector<Effect>& fresh,
   // and escapes cover them as they cover every pointer held in global memory.
   // Published into hidden or unknown memory, or at too many places, the
   // object may hold anything.
-  std::set<std::string> published;
   std::map<std::string, std::map<std::string, Path>> published_at;
   std::set<std::string> published_anywhere;
+  // True when the object was not anywhere yet.
+  auto mark_anywhere = [&](const std::string& object) {
+    published_at.erase(object);
+    return published_anywhere.insert(object).second;
+  };
   // Adds `place` (by its key) to what `object` may be; past the bound, or
   // once anywhere, the object is anywhere. True when something changed.
   auto add_place = [&](const std::string& object, const std::string& key,
@@ -369,11 +372,7 @@ void FollowHeldPointers(const std::vector<Effect>& fresh,
     if (published_anywhere.count(object)) return false;
     std::map<std::string, Path>& places = published_at[object];
     if (places.count(key)) return false;
-    if (places.size() >= kMaxPublishedPlaces) {
-      published_anywhere.insert(object);
-      published_at.erase(object);
-      return true;
-    }
+    if (places.size() >= kMaxPublishedPlaces) return mark_anywhere(object);
     places.emplace(key, place);
     return true;
   };
@@ -395,34 +394,30 @@ void FollowHeldPointers(const std::vector<Effect>& fresh,
         place.selectors.push_back("*");
         place.truncated = true;
       }
-      published.insert(object);
       add_place(object, place.Key(), place);
     } else if (target.IsShared()) {
-      published.insert(object);
-      published_anywhere.insert(object);
-      published_at.erase(object);
+      mark_anywhere(object);
     } else if (target.base == BaseKind::kFresh) {
       children[ObjectId(target)].push_back(object);
     }
   }
   // An object stored into a published one is published below the parent's
   // places, which already cover everything under them.
-  std::vector<std::string> queue(published.begin(), published.end());
+  std::vector<std::string> queue(published_anywhere.begin(),
+                                 published_anywhere.end());
+  for (const auto& [object, places] : published_at) queue.push_back(object);
   while (!queue.empty()) {
     const std::string parent = std::move(queue.back());
     queue.pop_back();
     auto kids = children.find(parent);
     if (kids == children.end()) continue;
     const bool anywhere = published_anywhere.count(parent) > 0;
-    std::map<std::string, Path> places;
-    if (!anywhere) places = published_at[parent];
+    const std::map<std::string, Path> places =
+        anywhere ? std::map<std::string, Path>() : published_at[parent];
     for (const std::string& child : kids->second) {
-      bool changed = published.insert(child).second;
+      bool changed = false;
       if (anywhere) {
-        if (published_anywhere.insert(child).second) {
-          published_at.erase(child);
-          changed = true;
-        }
+        changed = mark_anywhere(child);
       } else {
         for (const auto& [key, place] : places) {
           if (add_place(child, key, place)) changed = true;
@@ -434,11 +429,10 @@ void FollowHeldPointers(const std::vector<Effect>& fresh,
   // Per allocated object: the stores into it, and the writes that leave
   // unknown pointers in it (a library call writing bytes over it), so each
   // effect below looks only at its own object's.
-  using StoreEntry = std::decay_t<decltype(*out->stores.begin())>;
-  std::map<std::string, std::vector<const StoreEntry*>> stores_into;
-  for (const StoreEntry& entry : out->stores) {
-    if (entry.second.target.base == BaseKind::kFresh)
-      stores_into[ObjectId(entry.second.target)].push_back(&entry);
+  std::map<std::string, std::vector<const Store*>> stores_into;
+  for (const auto& [key, store] : out->stores) {
+    if (store.target.base == BaseKind::kFresh)
+      stores_into[ObjectId(store.target)].push_back(&store);
   }
   std::map<std::string, std::vector<const Effect*>> clobbering_writes;
   for (const Effect& write : fresh) {
@@ -485,11 +479,10 @@ void FollowHeldPointers(const std::vector<Effect>& fresh,
       }
     }
     if (auto into = stores_into.find(object); into != stores_into.end()) {
-      for (const StoreEntry* entry : into->second) {
-        const auto& store = entry->second;
-        if (store.target.truncated ||
-            SelectorsOverlap(store.target.selectors, place)) {
-          held.push_back(store.value);
+      for (const Store* store : into->second) {
+        if (store->target.truncated ||
+            SelectorsOverlap(store->target.selectors, place)) {
+          held.push_back(store->value);
         }
       }
     }
