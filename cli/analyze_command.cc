@@ -1,12 +1,13 @@
 #include "cli/analyze_command.h"
 
-#include <openssl/sha.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -15,11 +16,12 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
 #include "lib/elf/build_id.h"
 #include "services/analyzer/engine/engine.h"
+#include "services/analyzer/engine/solved_memo.h"
 #include "services/analyzer/frontend/compilation_database.h"
 #include "services/analyzer/frontend/summarize.h"
+#include "services/analyzer/service/sha256.h"
 
 namespace prism::cli {
 namespace {
@@ -35,6 +37,7 @@ struct Options {
   std::vector<std::string> overrides;
   std::vector<std::string> models;
   std::string output;
+  std::string link_cache;
   int jobs = 0;
   bool help = false;
 };
@@ -62,14 +65,7 @@ bool WriteFile(const std::string& path, const std::string& contents) {
   return static_cast<bool>(out.flush());
 }
 
-std::string Sha256Hex(const std::string& bytes) {
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(),
-         digest);
-  std::string hex;
-  for (unsigned char byte : digest) absl::StrAppendFormat(&hex, "%02x", byte);
-  return hex;
-}
+using service::Sha256Hex;
 
 // Parses ARGS; returns an exit code >= 0 on a usage error, -1 when analysis
 // should proceed.
@@ -132,6 +128,10 @@ int ParseArgs(const std::vector<std::string>& args, Options* options) {
       if (matched == 0 || value.empty())
         return UsageError("--overrides needs a file");
       options->overrides.push_back(value);
+    } else if ((matched = value_of(&i, "--link-cache", &value)) >= 0) {
+      if (matched == 0 || value.empty())
+        return UsageError("--link-cache needs a file");
+      options->link_cache = value;
     } else if ((matched = value_of(&i, "--model", &value)) >= 0) {
       if (matched == 0 || value.empty())
         return UsageError("--model needs a file");
@@ -207,6 +207,8 @@ their context (bit 1, value 2: concurrent only on different contexts), with expl
                              (resource as reports print it, a global's name, or record::field)
   --model FILE               extra library model file (format: services/analyzer/engine/README.md)
   -j N                       threads for parsing and the link step (default: one per core)
+  --link-cache FILE          keep the link step's solved call-graph components in FILE, and take
+                             from it those a change does not reach (incremental; same report)
   -h, --help                 print this text
 
 Exit status: 0 analysis complete (conflicts are results, not errors); 1 analysis incomplete (a
@@ -281,6 +283,31 @@ int RunAnalyzeCommand(const std::vector<std::string>& args) {
     return UsageError(std::string(commands.status().message()));
   if (commands->empty()) return UsageError("no translation units to analyze");
 
+  // What a solve depends on besides the summaries: this binary (the engine
+  // and its built-in models) and the model files.
+  std::optional<analyzer::SolvedMemo> memo;
+  if (!options.link_cache.empty()) {
+    std::string context;
+    if (!ReadFile("/proc/self/exe", &context)) {
+      return UsageError("cannot read /proc/self/exe to key the link cache");
+    }
+    context = Sha256Hex(context);
+    for (const std::string& path : options.models) {
+      std::string text;
+      ReadFile(path, &text);
+      absl::StrAppend(&context, "\n", path, "\n", Sha256Hex(text));
+    }
+    memo.emplace(context);
+    std::string kept;
+    if (ReadFile(options.link_cache, &kept) && !memo->Load(kept)) {
+      std::fprintf(stderr,
+                   "prism analyze: %s is not a link cache this prism can read; "
+                   "solving everything and rewriting it\n",
+                   options.link_cache.c_str());
+    }
+    analysis.solved_memo = &*memo;
+  }
+
   const auto start = std::chrono::steady_clock::now();
   std::vector<v1::TranslationUnitSummary> summaries =
       frontend::SummarizeAll(*commands, options.jobs);
@@ -299,6 +326,23 @@ int RunAnalyzeCommand(const std::vector<std::string>& args) {
   if (!result.ok()) return UsageError(std::string(result.status().message()));
 
   int exit_code = result->complete() ? 0 : 1;
+  if (memo) {
+    // Written aside and renamed: a run killed mid-write leaves the old file.
+    const std::string temporary =
+        absl::StrCat(options.link_cache, ".tmp.", getpid());
+    if (!WriteFile(temporary, memo->Serialize()) ||
+        std::rename(temporary.c_str(), options.link_cache.c_str()) != 0) {
+      std::remove(temporary.c_str());
+      std::fprintf(stderr, "prism analyze: cannot write the link cache %s\n",
+                   options.link_cache.c_str());
+      exit_code = 1;
+    }
+    std::fprintf(stderr,
+                 "prism analyze: link step: %zu of %zu call-graph components "
+                 "solved, the others from %s\n",
+                 memo->solved(), memo->reused() + memo->solved(),
+                 options.link_cache.c_str());
+  }
   const std::string report = analyzer::FormatReport(*result, options.format);
   if (options.output.empty()) {
     std::fwrite(report.data(), 1, report.size(), stdout);

@@ -368,12 +368,18 @@ int RunSubmitCommand(const std::vector<std::string>& args) {
                  "the analysis ended\n");
     return 2;
   }
+  const std::string link =
+      last.link_from_cache()
+          ? std::string("from cache")
+          : absl::StrCat("run (", last.link_components_solved(), " of ",
+                         last.link_components_total(),
+                         " call-graph components solved)");
   std::fprintf(stderr,
                "prism submit: done: %d translation units, %u analysed, %u "
                "from cache; link step %s\n",
                submit.build().units_size(), last.units_analysed(),
                submit.build().units_size() - last.units_analysed(),
-               last.link_from_cache() ? "from cache" : "run");
+               link.c_str());
   std::printf("%s\n", submitted.analysis_id().c_str());
   return 0;
 }

@@ -84,9 +84,27 @@ sed -i 's/{ bump(); }/{ bump_twice(); }/' "$project/u0.c"
 "$prism" submit --server "$one_addr" --program project -p "$project" >"$work/s4.id" 2>"$work/s4.log"
 [[ $(analysed_count "$work/s4.log") == 2 ]] || fail "header and TU changed: $(cat "$work/s4.log")"
 grep -q 'link step run' "$work/s4.log" || fail "a changed summary was not linked: $(cat "$work/s4.log")"
+# ... solving again only the call-graph components the change reaches: the functions of u1 and u3
+# are taken from the first build's link, kept in Redis with its result.
+solved=$(sed -n 's/.*link step run (\([0-9]*\) of \([0-9]*\) call-graph.*/\1 \2/p' "$work/s4.log")
+read -r solved_now components <<<"$solved"
+[[ -n "$solved_now" && "$solved_now" -gt 0 && "$solved_now" -lt "$components" ]] ||
+  fail "the link step did not reuse the last link's components: $(cat "$work/s4.log")"
 "$prism" analyze -p "$project" --format=json >"$work/local4.json"
 "$prism" conflicts --server "$two_addr" --analysis "$(cat "$work/s4.id")" --format=json |
   cmp - "$work/local4.json" || fail "changed summaries: replica two's answer differs"
+
+# Replica two has linked nothing of this program itself: its incremental link reads the solved
+# components replica one kept in Redis.
+sed -i 's/{ poke(); }/{ poke(); poke(); }/' "$project/u1.c"
+"$prism" submit --server "$two_addr" --program project -p "$project" >"$work/s5.id" 2>"$work/s5.log"
+solved=$(sed -n 's/.*link step run (\([0-9]*\) of \([0-9]*\) call-graph.*/\1 \2/p' "$work/s5.log")
+read -r solved_now components <<<"$solved"
+[[ -n "$solved_now" && "$solved_now" -gt 0 && "$solved_now" -lt "$components" ]] ||
+  fail "replica two did not reuse replica one's components: $(cat "$work/s5.log")"
+"$prism" analyze -p "$project" --format=json >"$work/local5.json"
+"$prism" conflicts --server "$one_addr" --analysis "$(cat "$work/s5.id")" --format=json |
+  cmp - "$work/local5.json" || fail "relinked from Redis: the answer differs from prism analyze"
 
 # kill -9 mid-build: a bigger project, replica one killed once it has analysed something.
 big=$work/big

@@ -18,7 +18,7 @@
 namespace prism::analyzer {
 
 AnalysisResult Analysis::Run() {
-  program_.Solve(options_.jobs);
+  program_.Solve(options_.jobs, options_.solved_memo);
   for (const auto& [name, declaration] : program_.fields()) {
     if (declaration->override_reason().empty()) continue;
     field_overrides_[name] = declaration;

@@ -127,7 +127,7 @@ class LinkedProgram::BodySolver {
     return it == local_contents_.end() ? *kNone : it->second;
   }
 
-  void Contribute(LinkedProgram* program, Solved* out) {
+  void Contribute(Solved* out) {
     const ViaPtr here = MakeVia(function_.name, nullptr);
     // Each access and call contributes through a scratch summary, so that
     // what it does to objects the body hands over is seen with its place in
@@ -159,7 +159,7 @@ class LinkedProgram::BodySolver {
     }
     for (const prism::v1::Call& call : body_.calls()) {
       Solved scratch;
-      ContributeCall(program, call, &scratch, &tracker);
+      ContributeCall(call, &scratch, &tracker, &out->unknown_callees);
       tracker.AddEffects(scratch, call.order(), static_cast<int>(call.index()));
       keep_fresh(scratch);
       MergeSummary(scratch, out);
@@ -312,8 +312,10 @@ class LinkedProgram::BodySolver {
     }
   }
 
-  void ContributeCall(LinkedProgram* program, const prism::v1::Call& call,
-                      Solved* out, HandOverTracker* tracker) {
+  // `unknown_callees`: the names of what it calls without a body or a model.
+  void ContributeCall(const prism::v1::Call& call, Solved* out,
+                      HandOverTracker* tracker,
+                      std::set<std::string>* unknown_callees) {
     std::vector<std::vector<Value>> arguments;
     std::vector<Value> this_argument;
     Arguments(call, &arguments, &this_argument);
@@ -526,10 +528,7 @@ class LinkedProgram::BodySolver {
       // No body and no model: reads and writes everything reachable from its
       // arguments, may keep them (escape), and touches the global <unknown>
       // resource (README.md).
-      {
-        std::lock_guard<std::mutex> lock(program->unknown_functions_mu_);
-        program->unknown_functions_.insert(target.unknown_name);
-      }
+      unknown_callees->insert(target.unknown_name);
       for (const std::vector<Value>& argument : arguments) {
         std::vector<Path> paths;
         PathsThrough(argument, whole, &paths, /*truncated=*/true);
@@ -760,7 +759,7 @@ void LinkedProgram::SolveFunction(const FunctionNode& function, Solved* out) {
   const auto start = std::chrono::steady_clock::now();
   for (const Function* body : function.bodies) {
     BodySolver solver(this, function, *body);
-    solver.Contribute(this, out);
+    solver.Contribute(out);
   }
   Widen(out);
   if (debug) {

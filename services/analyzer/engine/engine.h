@@ -33,12 +33,18 @@ struct Override {
 absl::StatusOr<std::vector<Override>> ParseOverrides(
     absl::string_view text, absl::string_view file_name);
 
+class SolvedMemo;
+
 struct AnalysisOptions {
   std::string program;
   ModelTable models;  // Usually BuiltinModels() plus the user's --model files.
   std::vector<Override> overrides;
   // Threads the link step may use; the result is the same for any number.
   int jobs = 1;
+  // Solved summaries from the last link of this program, and where this link
+  // keeps its own for the next (solved_memo.h); the result is the same with
+  // or without one. Not owned; may be null.
+  SolvedMemo* solved_memo = nullptr;
 };
 
 // Links the summaries and computes handlers, the matrix and explanations. Fails

@@ -7,6 +7,8 @@
 #include <vector>
 
 #include "gtest/gtest.h"
+#include "prism/engine/solved_memo.pb.h"
+#include "services/analyzer/engine/solved_memo.h"
 
 namespace prism::analyzer {
 namespace {
@@ -438,6 +440,89 @@ TEST(Engine, PairsOnSeveralThreadsGiveTheSingleThreadReport) {
   ASSERT_GT(four.removal_plan_size(), 0);
   EXPECT_EQ(four.removal_plan(0).group(), "g_shared");
   EXPECT_EQ(four.removal_plan(0).pairs(), kHandlers - 1);
+}
+
+// A program of two handlers, each calling a helper of its own: a change to one
+// helper solves again only its component and its caller's; the report is the
+// one a link without the memo gives.
+TranslationUnitSummary TwoHelpers(bool first_helper_writes_y) {
+  Builder b;
+  b.Function("helper_a", 0, 1);
+  b.Access(Global(first_helper_writes_y ? "y" : "x"), true, 2);
+  b.Function("helper_b", 0, 5);
+  b.Access(Global("z"), true, 6);
+  b.Function("on_a", 3, 10);
+  b.Call("helper_a", {}, 11);
+  b.Function("on_b", 3, 20);
+  b.Call("helper_b", {}, 21).Access(Global("y"), false, 22);
+  b.Function("main", 0, 30);
+  b.Register("on_a", {}, 31).Register("on_b", {}, 32);
+  return b.summary();
+}
+
+AnalysisResult AnalyzeWithMemo(const TranslationUnitSummary& summary,
+                               SolvedMemo* memo) {
+  AnalysisOptions options;
+  options.models = *BuiltinModels();
+  options.solved_memo = memo;
+  absl::StatusOr<AnalysisResult> result = Analyze({summary}, options);
+  EXPECT_TRUE(result.ok()) << result.status();
+  return *result;
+}
+
+TEST(SolvedMemo, ChangeSolvesOnlyWhatItReaches) {
+  SolvedMemo memo("test");
+  const AnalysisResult cold = AnalyzeWithMemo(TwoHelpers(false), &memo);
+  EXPECT_EQ(memo.reused(), 0u);
+  const size_t components = memo.solved();
+  ASSERT_EQ(components, 5u);  // Five functions, no recursion.
+
+  // Unchanged: everything from the memo, the same report.
+  const AnalysisResult warm = AnalyzeWithMemo(TwoHelpers(false), &memo);
+  EXPECT_EQ(memo.solved(), 0u);
+  EXPECT_EQ(memo.reused(), components);
+  EXPECT_EQ(warm.SerializeAsString(), cold.SerializeAsString());
+
+  // helper_a changes: it and on_a are solved again (on_a's callee summary
+  // changed); helper_b, on_b and main (whose callees did not change) are not.
+  const AnalysisResult changed = AnalyzeWithMemo(TwoHelpers(true), &memo);
+  EXPECT_EQ(memo.solved(), 2u);
+  EXPECT_EQ(memo.reused(), 3u);
+  EXPECT_EQ(changed.SerializeAsString(),
+            RunAnalysis({TwoHelpers(true)}).SerializeAsString());
+  EXPECT_EQ(Cell(changed, "on_a", "on_b"), 1);  // y, written and read.
+  EXPECT_EQ(Cell(cold, "on_a", "on_b"), 0);
+}
+
+TEST(SolvedMemo, AnotherContextOrDamagedEntriesAreSolvedAgain) {
+  SolvedMemo memo("engine build 1");
+  const AnalysisResult cold = AnalyzeWithMemo(TwoHelpers(false), &memo);
+  const std::string kept = memo.Serialize();
+
+  // Kept by another build of the engine: nothing of it is used.
+  SolvedMemo other("engine build 2");
+  ASSERT_TRUE(other.Load(kept));
+  EXPECT_EQ(AnalyzeWithMemo(TwoHelpers(false), &other).SerializeAsString(),
+            cold.SerializeAsString());
+  EXPECT_EQ(other.reused(), 0u);
+
+  // Bytes that are not a memo: refused whole.
+  SolvedMemo garbage("engine build 1");
+  EXPECT_FALSE(garbage.Load(std::string("\xff\xff\xff not a memo", 22)));
+
+  // One entry damaged (its component's bytes cut short): that component is
+  // solved again, the others are reused, the report is the same.
+  prism::engine::SolvedMemoEntries entries;
+  ASSERT_TRUE(entries.ParseFromString(kept));
+  ASSERT_EQ(entries.entries_size(), 5);
+  std::string* bytes = entries.mutable_entries(2)->mutable_component();
+  bytes->resize(bytes->size() / 2);
+  SolvedMemo reloaded("engine build 1");
+  ASSERT_TRUE(reloaded.Load(entries.SerializeAsString()));
+  EXPECT_EQ(AnalyzeWithMemo(TwoHelpers(false), &reloaded).SerializeAsString(),
+            cold.SerializeAsString());
+  EXPECT_GE(reloaded.solved(), 1u);
+  EXPECT_LT(reloaded.solved(), 5u);
 }
 
 }  // namespace

@@ -162,7 +162,7 @@ const FunctionNode* LinkedProgram::FindFunction(const std::string& usr) const {
 const Solved& LinkedProgram::SolvedFor(const std::string& usr) const {
   static const Solved* const kEmpty = new Solved();
   auto it = solved_.find(usr);
-  return it == solved_.end() ? *kEmpty : it->second;
+  return it == solved_.end() ? *kEmpty : *it->second;
 }
 
 std::vector<Value> LinkedProgram::InstantiateValue(

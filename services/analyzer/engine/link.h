@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <set>
 #include <string>
@@ -39,6 +40,8 @@ inline constexpr size_t kMaxTargetsWithStores = 8;
 // Recursive components larger than this are not iterated to a fixpoint: every
 // member gets the worst case (LinkedProgram::AssumeWorst).
 inline constexpr size_t kMaxFixpointComponent = 64;
+
+class SolvedMemo;
 
 struct FunctionNode {
   std::string usr;
@@ -117,6 +120,9 @@ struct Solved {
   bool widened_stores = false;
   bool widened_returns = false;
   bool widened_handed = false;
+  // Functions it calls that have neither a body nor a model (the report's
+  // note lists them for the whole program).
+  std::set<std::string> unknown_callees;
 };
 
 // What a call may invoke.
@@ -144,8 +150,11 @@ class LinkedProgram {
 
   // Solves every function. Components of the call graph whose callees are
   // solved are independent: up to `threads` of them are solved at once. The
-  // result does not depend on `threads`.
-  void Solve(int threads = 1);
+  // result does not depend on `threads`. With `memo`, a component whose
+  // solve would read what it read in an earlier link is taken from there
+  // (solved_memo.h), and every component is kept there for the next link;
+  // the result is the same.
+  void Solve(int threads = 1, SolvedMemo* memo = nullptr);
 
   const std::map<std::string, FunctionNode>& functions() const {
     return functions_;
@@ -227,6 +236,23 @@ class LinkedProgram {
       const std::vector<std::string>& component,
       const std::map<std::string, std::vector<std::string>>& callers,
       std::atomic<size_t>* solves);
+  // The fixpoint itself, without the memo.
+  void SolveComponentFixpoint(
+      const std::vector<std::string>& component,
+      const std::set<std::string>& members,
+      const std::map<std::string, std::vector<std::string>>& callers,
+      std::atomic<size_t>* solves);
+  // The digest of everything solving `component` reads (solved_memo.h);
+  // its callees in other components are solved.
+  std::string ComponentKey(const std::vector<std::string>& component,
+                           const std::set<std::string>& members) const;
+  // Takes `component`'s summaries from the memo; false when it has none
+  // under `key` that decode.
+  bool ReuseComponent(const std::vector<std::string>& component,
+                      const std::string& key);
+  // Keeps the solved `component` in the memo under `key`.
+  void KeepComponent(const std::vector<std::string>& component,
+                     const std::string& key);
   // What any code may do: write <unknown> and everything its parameters reach,
   // keep its pointer parameters anywhere, return anything.
   static void AssumeWorst(const FunctionNode& function, Solved* out);
@@ -247,10 +273,15 @@ class LinkedProgram {
   std::map<std::string, const prism::v1::Declaration*> globals_;
   std::map<std::string, const prism::v1::Declaration*> fields_;
   std::set<std::string> address_taken_globals_;
-  std::map<std::string, Solved> solved_;
+  // Shared with the memo (solved_memo.h), which may hand the same summaries
+  // to later links: a summary is never changed once its component is solved.
+  std::map<std::string, std::shared_ptr<Solved>> solved_;
+  // With a memo: the digest of each function's solved summary, which its
+  // callers' component keys name.
+  std::map<std::string, std::string> solved_digests_;
+  SolvedMemo* memo_ = nullptr;
   std::map<std::string, std::vector<std::string>> call_edges_;
   std::set<std::string> unknown_functions_;
-  std::mutex unknown_functions_mu_;  // Components are solved in parallel.
   std::vector<prism::v1::Diagnostic> diagnostics_;
   bool complete_ = true;
   std::vector<std::string> incomplete_reasons_;

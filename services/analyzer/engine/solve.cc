@@ -11,6 +11,7 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <thread>
 #include <utility>
@@ -20,7 +21,9 @@
 #include "services/analyzer/common/within.h"
 #include "services/analyzer/engine/hand_over.h"
 #include "services/analyzer/engine/link.h"
+#include "services/analyzer/engine/solved_memo.h"
 #include "services/analyzer/engine/summary_builder.h"
+#include "services/analyzer/service/sha256.h"
 
 namespace prism::analyzer {
 
@@ -70,7 +73,82 @@ void LinkedProgram::AssumeWorst(const FunctionNode& function, Solved* out) {
   AddReturn(out, UnknownValue());
 }
 
-void LinkedProgram::Solve(int threads) {
+std::string LinkedProgram::ComponentKey(
+    const std::vector<std::string>& component,
+    const std::set<std::string>& members) const {
+  // Length-prefixed, so no two different inputs give the same material.
+  std::string material;
+  auto add = [&material](const std::string& part) {
+    absl::StrAppend(&material, part.size(), ":", part, ";");
+  };
+  add("solved-component/1");
+  add(memo_->context());
+  for (const std::string& usr : component) {
+    const FunctionNode& node = functions_.at(usr);
+    add(node.usr);
+    add(node.name);
+    add(node.location.SerializeAsString());
+    add(absl::StrCat(node.internal_linkage, node.annotated_handler,
+                     node.address_taken, node.address_cast, " ",
+                     node.parameter_count));
+    add(node.type);
+    for (const Function* body : node.bodies) {
+      add(body->SerializeAsString());
+      // What each call may run, as the solve sees it: a callee in another
+      // component by its solved summary's digest.
+      for (const prism::v1::Call& call : body->calls()) {
+        for (const CallTarget& target : TargetsOf(call)) {
+          std::string what;
+          if (target.function != nullptr) {
+            what = members.count(target.function->usr)
+                       ? absl::StrCat("member ", target.function->usr)
+                       : absl::StrCat("callee ", target.function->usr, " ",
+                                      target.function->name, " ",
+                                      target.function->parameter_count, " ",
+                                      solved_digests_.at(target.function->usr));
+          } else if (target.model != nullptr) {
+            what = absl::StrCat("model ", target.model->name);
+          } else {
+            what = absl::StrCat("unknown ", target.unknown_name);
+          }
+          add(absl::StrCat(what, target.called_back ? " called back" : ""));
+        }
+        add("end of call");
+      }
+    }
+  }
+  return service::Sha256Hex(material);
+}
+
+bool LinkedProgram::ReuseComponent(const std::vector<std::string>& component,
+                                   const std::string& key) {
+  std::shared_ptr<const SolvedMemo::Component> kept =
+      memo_->Find(key, component);
+  if (kept == nullptr) return false;
+  for (size_t i = 0; i < component.size(); ++i) {
+    solved_.at(component[i]) = kept->solved[i];
+    solved_digests_.at(component[i]) = kept->digests[i];
+  }
+  memo_->Keep(key, std::move(kept), /*reused=*/true);
+  return true;
+}
+
+void LinkedProgram::KeepComponent(const std::vector<std::string>& component,
+                                  const std::string& key) {
+  auto kept = std::make_shared<SolvedMemo::Component>();
+  for (const std::string& usr : component) {
+    kept->solved.push_back(solved_.at(usr));
+  }
+  kept->Encode(component);
+  for (size_t i = 0; i < component.size(); ++i) {
+    solved_digests_.at(component[i]) = kept->digests[i];
+  }
+  memo_->Keep(key, std::move(kept), /*reused=*/false);
+}
+
+void LinkedProgram::Solve(int threads, SolvedMemo* memo) {
+  memo_ = memo;
+  if (memo_ != nullptr) memo_->BeginLink();
   // Call graph over functions with bodies.
   std::map<std::string, std::vector<std::string>>& edges = call_edges_;
   for (const auto& [usr, node] : functions_) {
@@ -126,6 +204,11 @@ void LinkedProgram::Solve(int threads) {
           on_stack.erase(member);
           component.push_back(member);
         } while (member != usr);
+        // In an order of their own, so that what the fixpoint does (its
+        // widening, its budget) depends on the component alone, not on where
+        // the search entered it: a component solved again after a change
+        // elsewhere comes out as the memo kept it.
+        std::sort(component.begin(), component.end());
         components.push_back(std::move(component));
       }
       const std::string finished = usr;
@@ -153,13 +236,20 @@ void LinkedProgram::Solve(int threads) {
   std::atomic<size_t> solves{0};
   // Every entry exists before any thread writes one: the map's shape never
   // changes while components are solved.
-  for (const auto& [usr, callees] : edges) solved_.try_emplace(usr);
+  for (const auto& [usr, callees] : edges) {
+    solved_.try_emplace(usr, std::make_shared<Solved>());
+    if (memo_ != nullptr) solved_digests_.try_emplace(usr);
+  }
   if (threads <= 1 || components.size() < 2) {
     for (const std::vector<std::string>& component : components) {
       SolveComponent(component, callers, &solves);
     }
   } else {
     SolveInDependencyOrder(components, callers, threads, &solves);
+  }
+  for (const auto& [usr, solved] : solved_) {
+    unknown_functions_.insert(solved->unknown_callees.begin(),
+                              solved->unknown_callees.end());
   }
   if (std::getenv("PRISM_ENGINE_DEBUG") != nullptr) {
     std::fprintf(stderr, "engine: %zu function solves\n", solves.load());
@@ -229,6 +319,21 @@ void LinkedProgram::SolveComponent(
     std::atomic<size_t>* solves_counter) {
   std::atomic<size_t>& solves = *solves_counter;
   const std::set<std::string> members(component.begin(), component.end());
+  std::string key;
+  if (memo_ != nullptr) {
+    key = ComponentKey(component, members);
+    if (ReuseComponent(component, key)) return;
+  }
+  SolveComponentFixpoint(component, members, callers, &solves);
+  if (memo_ != nullptr) KeepComponent(component, key);
+}
+
+void LinkedProgram::SolveComponentFixpoint(
+    const std::vector<std::string>& component,
+    const std::set<std::string>& members,
+    const std::map<std::string, std::vector<std::string>>& callers,
+    std::atomic<size_t>* solves_counter) {
+  std::atomic<size_t>& solves = *solves_counter;
   // Worklist to a fixpoint. Summaries only grow (up to widening) and
   // selector chains are bounded (kMaxSelectors), so it ends; a bound on the
   // work keeps pathological components finite, assuming the worst there.
@@ -241,11 +346,11 @@ void LinkedProgram::SolveComponent(
       Solved next;
       SolveFunction(functions_.at(usr), &next);
       ++solves;
-      solved_.at(usr) = std::move(next);
+      *solved_.at(usr) = std::move(next);
     }
     for (const std::string& usr : component) {
       const FunctionNode& node = functions_.at(usr);
-      AssumeWorst(node, &solved_.at(usr));
+      AssumeWorst(node, solved_.at(usr).get());
     }
     return;
   }
@@ -255,14 +360,14 @@ void LinkedProgram::SolveComponent(
   while (!worklist.empty()) {
     if (budget-- == 0) {
       for (const std::string& usr : component) {
-        AssumeWorst(functions_.at(usr), &solved_.at(usr));
+        AssumeWorst(functions_.at(usr), solved_.at(usr).get());
       }
       break;
     }
     const std::string usr = worklist.back();
     worklist.pop_back();
     queued.erase(usr);
-    Solved& current = solved_.at(usr);
+    Solved& current = *solved_.at(usr);
     Solved next;
     next.widened_bases = current.widened_bases;
     next.widened_stores = current.widened_stores;

@@ -37,6 +37,16 @@ Value UnknownValue() {
   return value;
 }
 
+std::string EffectKey(const Path& path, bool write, bool bytes_only,
+                      bool dereferences_below) {
+  return absl::StrCat(path.Key(), write ? "|W" : "|R", bytes_only ? "|b" : "",
+                      dereferences_below ? "|d" : "");
+}
+
+std::string StoreKey(const Path& target, const Value& value) {
+  return absl::StrCat(target.Key(), "=", value.Key());
+}
+
 void AddEffect(Solved* out, const Path& accessed, bool write, bool atomic,
                const prism::v1::SourceLocation& location, const ViaPtr& via,
                bool bytes_only, bool dereferences_below) {
@@ -49,9 +59,7 @@ void AddEffect(Solved* out, const Path& accessed, bool write, bool atomic,
       dereferences_below || (path.truncated && path.absorbed_dereference);
   if (path.base == BaseKind::kFresh) {
     // Not shared unless handed over: kept for the body's hand-over check.
-    std::string key =
-        absl::StrCat(path.Key(), write ? "|W" : "|R", bytes_only ? "|b" : "",
-                     dereferences_below ? "|d" : "");
+    std::string key = EffectKey(path, write, bytes_only, dereferences_below);
     out->fresh.try_emplace(std::move(key),
                            Effect{path, write, atomic, bytes_only,
                                   dereferences_below, location, via});
@@ -61,9 +69,7 @@ void AddEffect(Solved* out, const Path& accessed, bool write, bool atomic,
     return;  // A local.
   // A bytes-only effect is kept apart from a full one on the same path, so
   // neither stands in for the other.
-  std::string key =
-      absl::StrCat(path.Key(), write ? "|W" : "|R", bytes_only ? "|b" : "",
-                   dereferences_below ? "|d" : "");
+  std::string key = EffectKey(path, write, bytes_only, dereferences_below);
   auto& map = path.IsShared() ? out->shared : out->effects;
   auto [it, inserted] = map.try_emplace(std::move(key));
   if (inserted) {
@@ -187,8 +193,8 @@ void AddStore(Solved* out, const Path& target, const Value& stored,
     keep = value_shared || value_local;
   }
   if (!keep) return;
-  std::string key = absl::StrCat(target.Key(), "=", value.Key());
-  out->stores.try_emplace(std::move(key), Store{target, value, location, via});
+  out->stores.try_emplace(StoreKey(target, value),
+                          Store{target, value, location, via});
 }
 
 void AddReturn(Solved* out, const Value& value) {

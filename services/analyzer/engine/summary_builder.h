@@ -22,6 +22,11 @@ ViaPtr MakeVia(const std::string& function, ViaPtr next);
 Path UnknownPath();
 Value UnknownValue();
 
+// The keys AddEffect and AddStore file entries under.
+std::string EffectKey(const Path& path, bool write, bool bytes_only,
+                      bool dereferences_below);
+std::string StoreKey(const Path& target, const Value& value);
+
 // Records an access of `accessed` into `out` (effects through parameters, or
 // shared ones); accesses of the function's own memory are not kept.
 void AddEffect(Solved* out, const Path& accessed, bool write, bool atomic,

@@ -2,13 +2,16 @@
 
 #include <algorithm>
 #include <atomic>
+#include <list>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "services/analyzer/engine/engine.h"
+#include "services/analyzer/engine/solved_memo.h"
 #include "services/analyzer/frontend/compilation_database.h"
 #include "services/analyzer/frontend/summarize.h"
 #include "services/analyzer/service/confined_file_system.h"
@@ -42,6 +45,51 @@ std::string LinkKey(const std::string& fingerprint, const v1::Build& build,
   return absl::StrCat("link/", Sha256Hex(material));
 }
 
+// Where the solved summaries of the program's last link are kept: one entry
+// per program, overwritten by each link. Its entries are checked against
+// what each solve would read (solved_memo.h), so a stale or foreign one only
+// costs a solve.
+std::string SolvedMemoKey(const std::string& fingerprint,
+                          const std::string& program) {
+  return absl::StrCat("solved/",
+                      Sha256Hex(absl::StrCat("solved/1\n", fingerprint, "\n",
+                                             program.size(), ":", program)));
+}
+
+// The solved components of this process's latest links, by program, most
+// recent first (at most RunnerOptions::linked_programs_in_memory): a link of
+// the same program again takes them decoded, without reading the cache.
+class RecentLinks {
+ public:
+  static RecentLinks& Get() {
+    static RecentLinks* const recent = new RecentLinks();
+    return *recent;
+  }
+
+  std::shared_ptr<const analyzer::SolvedMemo> Find(const std::string& program) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (const auto& [name, memo] : links_) {
+      if (name == program) return memo;
+    }
+    return nullptr;
+  }
+
+  void Remember(const std::string& program,
+                std::shared_ptr<const analyzer::SolvedMemo> memo,
+                size_t limit) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    links_.remove_if([&](const auto& link) { return link.first == program; });
+    if (limit == 0) return;
+    links_.emplace_front(program, std::move(memo));
+    while (links_.size() > limit) links_.pop_back();
+  }
+
+ private:
+  std::mutex mutex_;
+  std::list<std::pair<std::string, std::shared_ptr<const analyzer::SolvedMemo>>>
+      links_;
+};
+
 class ProgressTracker {
  public:
   ProgressTracker(int total, const ProgressCallback& callback)
@@ -70,9 +118,16 @@ class ProgressTracker {
     callback_(progress_);
   }
 
-  void Linked(bool from_cache) {
+  // `memo`: the link ran with it (how much it solved again), or null.
+  void Linked(bool from_cache, const analyzer::SolvedMemo* memo = nullptr) {
     std::lock_guard<std::mutex> lock(mutex_);
     progress_.set_link_from_cache(from_cache);
+    if (memo != nullptr) {
+      progress_.set_link_components_total(
+          static_cast<uint32_t>(memo->reused() + memo->solved()));
+      progress_.set_link_components_solved(
+          static_cast<uint32_t>(memo->solved()));
+    }
     callback_(progress_);
   }
 
@@ -185,13 +240,30 @@ absl::StatusOr<v1::AnalysisResult> RunAnalysis(
     analysis.overrides.push_back(analyzer::Override{
         override.resource(), override.reason(), override.declared_at()});
   }
+  // The program's last link, whatever build it was (this process's, or the
+  // one kept in the cache by any replica): the components this change does
+  // not reach are taken from it.
+  auto memo =
+      std::make_shared<analyzer::SolvedMemo>(options.server_fingerprint);
+  const std::string memo_key =
+      SolvedMemoKey(options.server_fingerprint, build.program());
+  if (std::shared_ptr<const analyzer::SolvedMemo> last =
+          RecentLinks::Get().Find(build.program())) {
+    memo->ContinueFrom(*last);
+  } else if (std::optional<std::string> kept = cache.Get(memo_key)) {
+    memo->Load(*kept);  // An entry that does not decode: solve everything.
+  }
+  analysis.solved_memo = memo.get();
   absl::StatusOr<v1::AnalysisResult> linked =
       analyzer::Analyze(summaries, analysis);
   if (!linked.ok()) {
     return absl::InvalidArgumentError(linked.status().message());
   }
   cache.Put(link_key, linked->SerializeAsString());
-  tracker.Linked(/*from_cache=*/false);
+  cache.Put(memo_key, memo->Serialize());
+  tracker.Linked(/*from_cache=*/false, memo.get());
+  RecentLinks::Get().Remember(build.program(), memo,
+                              options.linked_programs_in_memory);
   return linked;
 }
 

@@ -8,6 +8,7 @@
 #ifndef PRISM_SERVICES_ANALYZER_SERVICE_ANALYSIS_RUNNER_H_
 #define PRISM_SERVICES_ANALYZER_SERVICE_ANALYSIS_RUNNER_H_
 
+#include <cstddef>
 #include <functional>
 #include <string>
 
@@ -25,6 +26,10 @@ struct RunnerOptions {
   int jobs = 1;  // TUs analysed at once per build.
   absl::Duration max_wall_time = absl::Hours(1);
   std::string server_fingerprint;  // Part of every cache key.
+  // Programs whose last link's solved summaries stay in memory, decoded, for
+  // their next link in this process (the cache keeps them encoded for every
+  // replica).
+  size_t linked_programs_in_memory = 2;
 };
 
 using ProgressCallback = std::function<void(const v1::AnalysisProgress&)>;

@@ -38,6 +38,8 @@ Serves prism.v1.Analyzer over gRPC (with gRPC health checking and server reflect
   --redis=HOST:PORT            Redis server for --cache=redis (default 127.0.0.1:6379)
   --redis-ttl-seconds=N        expiry of every Redis entry, renewed when written (default 604800)
   --memory-cache-bytes=N       recent cache entries kept in memory too (default 268435456)
+  --linked-programs-in-memory=N  programs whose last link's solved summaries stay in memory for
+                               an incremental relink without decoding (default 2)
   --max-blob-bytes=N           largest blob accepted (default 67108864)
   --max-build-bytes=N          largest total of one build's files (default 1073741824)
   --max-units=N                most translation units per build (default 20000)
@@ -94,6 +96,9 @@ Flags ParseFlags(int argc, char** argv) {
           flags.redis_ttl_seconds = number(1);
         } else if (name == "--memory-cache-bytes") {
           flags.memory_cache_bytes = number(0);
+        } else if (name == "--linked-programs-in-memory") {
+          flags.service.runner.linked_programs_in_memory =
+              static_cast<size_t>(number(0));
         } else if (name == "--max-blob-bytes") {
           flags.service.max_blob_bytes = number(0);
         } else if (name == "--max-build-bytes") {
