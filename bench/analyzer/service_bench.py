@@ -8,7 +8,8 @@ fresh prism-analyzer with a local directory cache, times `prism submit`:
   one-hdr   after appending a comment to one project header (the one read by the fewest TUs):
             its TUs are analysed again; their summaries do not change, so the link is cached
   one-file  after appending a function to one TU (the first): that TU is analysed again and,
-            its summary having changed, the link step runs again
+            its summary having changed, the link step runs again — solving only the call-graph
+            components the change reaches, the others taken from the program's last link
 and the floor, clang -fsyntax-only over the same TUs with the same threads. Prints warm/cold,
 one-hdr/cold, one-file/cold and cold/floor, plus the analyzer's peak memory above its idle size during the cold
 build (memory per concurrent build). Targets: warm <= 0.05, one-hdr and one-file <= 0.15, cold <= 1.5.

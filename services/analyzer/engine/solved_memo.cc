@@ -5,6 +5,7 @@
 #include <map>
 #include <utility>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "prism/engine/solved_memo.pb.h"
 #include "services/analyzer/engine/summary_builder.h"
@@ -148,8 +149,8 @@ class Encoder {
 
  private:
   SolvedFunction* out_;
-  std::map<std::string, uint32_t> strings_;
-  std::map<const analyzer::Via*, uint32_t> vias_;
+  absl::flat_hash_map<std::string, uint32_t> strings_;
+  absl::flat_hash_map<const analyzer::Via*, uint32_t> vias_;
 };
 
 // Reads what Encoder wrote; every index is checked, so bytes that are not
