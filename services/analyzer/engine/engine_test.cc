@@ -465,6 +465,7 @@ AnalysisResult AnalyzeWithMemo(const TranslationUnitSummary& summary,
   AnalysisOptions options;
   options.models = *BuiltinModels();
   options.solved_memo = memo;
+  options.jobs = 2;  // Components reused and kept on several threads.
   absl::StatusOr<AnalysisResult> result = Analyze({summary}, options);
   EXPECT_TRUE(result.ok()) << result.status();
   return *result;
