@@ -16,6 +16,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "prism/v1/constraints.pb.h"
 #include "services/analyzer/engine/effects.h"
@@ -417,9 +418,9 @@ class Analysis {
     bool plan_pass = false;
     HeldPair held_pair;  // The current pair's, being built.
     // What the plan pass already recorded for the current pair, by every
-    // input of RemovalGroupFor: recording it again changes nothing.
-    std::set<std::tuple<std::string, bool, std::string, std::string>>
-        held_recorded;
+    // input of RemovalGroupFor (joined by RecordHeld): recording it again
+    // changes nothing.
+    absl::flat_hash_set<std::string> held_recorded;
     std::map<int, int> active;      // Kind -> conflicts kept for the pair.
     size_t index = 0;               // The pair's place in pair order.
     NamedGroups* groups = nullptr;  // The thread's.

@@ -101,8 +101,10 @@ bool Analysis::RecordHeld(const HandlerAccess& a, const HandlerAccess& b,
     wrapper = a.via[a.via.size() - 2];
   }
   PairState& state = pair();
+  // Resources and function names hold no \x1f.
   if (!state.held_recorded
-           .emplace(resource, a.atomic && b.atomic, source.function, wrapper)
+           .insert(absl::StrCat(resource, "\x1f", a.atomic && b.atomic ? 1 : 0,
+                                "\x1f", source.function, "\x1f", wrapper))
            .second) {
     return true;
   }
