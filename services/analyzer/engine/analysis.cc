@@ -3,9 +3,11 @@
 #include "services/analyzer/engine/analysis.h"
 
 #include <algorithm>
+#include <atomic>
 #include <functional>
 #include <map>
 #include <set>
+#include <thread>
 #include <tuple>
 #include <utility>
 
@@ -47,8 +49,20 @@ AnalysisResult Analysis::Run() {
                      std::make_tuple(b->proto.name(), b->proto.file(),
                                      b->proto.line());
             });
-  std::vector<HandlerAccesses> accesses;
-  for (HandlerInfo* handler : ordered) accesses.push_back(Classify(*handler));
+  // Each handler's accesses apart, on up to `jobs` threads (Classify only
+  // reads the solved program; what it adds to is locked and order-free).
+  std::vector<HandlerAccesses> accesses(ordered.size());
+  std::atomic<size_t> next{0};
+  auto classify = [&] {
+    for (size_t k; (k = next.fetch_add(1)) < ordered.size();)
+      accesses[k] = Classify(*ordered[k]);
+  };
+  const size_t threads = std::min<size_t>(
+      static_cast<size_t>(std::max(options_.jobs, 1)), ordered.size() / 4 + 1);
+  std::vector<std::thread> pool;
+  for (size_t t = 1; t < threads; ++t) pool.emplace_back(classify);
+  classify();
+  for (std::thread& thread : pool) thread.join();
 
   AnalysisResult result;
   result.set_program(options_.program);

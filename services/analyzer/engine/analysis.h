@@ -10,6 +10,7 @@
 
 #include <functional>
 #include <map>
+#include <mutex>
 #include <set>
 #include <string>
 #include <tuple>
@@ -460,6 +461,9 @@ class Analysis {
   // only the source-level API leaves unscheduled: source_api_serial_reasons),
   // handler and what.
   std::map<std::string, prism::v1::Diagnostic> serial_reasons_;
+  // Guards serial_reasons_ and bindings_, which Classify adds to from
+  // several threads.
+  std::mutex classify_mu_;
   // Callbacks the registration does not name, resolved by their type.
   std::map<std::string, prism::v1::Diagnostic> resolved_by_type_;
   // Field name -> the declaration whose PRISM_NO_CONFLICT covers it.

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <functional>
 #include <map>
+#include <mutex>
 #include <set>
 #include <tuple>
 #include <utility>
@@ -182,7 +183,12 @@ std::string Analysis::ContextName(const HandlerInfo& handler, int index) const {
 const ParameterBinding& Analysis::BindingOf(const HandlerInfo& handler,
                                             int parameter) {
   const auto key = std::make_pair(&handler, parameter);
-  if (auto it = bindings_.find(key); it != bindings_.end()) return it->second;
+  {
+    // Handlers are classified on several threads; a binding is computed
+    // from what no thread changes, so two threads computing one agree.
+    std::lock_guard<std::mutex> lock(classify_mu_);
+    if (auto it = bindings_.find(key); it != bindings_.end()) return it->second;
+  }
   ParameterBinding binding;
   for (const RegistrationFact& registration : handler.registrations) {
     auto it = registration.passed.find(parameter);
@@ -294,7 +300,8 @@ const ParameterBinding& Analysis::BindingOf(const HandlerInfo& handler,
     if (!any) binding.global = true;
   }
   if (handler.registrations.empty()) binding.global = true;
-  return bindings_[key] = std::move(binding);
+  std::lock_guard<std::mutex> lock(classify_mu_);
+  return bindings_.try_emplace(key, std::move(binding)).first->second;
 }
 
 }  // namespace prism::analyzer

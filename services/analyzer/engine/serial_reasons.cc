@@ -13,6 +13,9 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include <mutex>
+#include <tuple>
+
 #include "services/analyzer/engine/analysis.h"
 
 namespace prism::analyzer {
@@ -48,8 +51,12 @@ void Analysis::NoteUnscheduled(const HandlerInfo& handler,
 void Analysis::AddSerialReason(const std::string& key,
                                const SourceLocation& location,
                                std::string message) {
-  if (serial_reasons_.count(key)) return;
-  prism::v1::Diagnostic& diagnostic = serial_reasons_[key];
+  // Handlers are classified on several threads; their keys name the
+  // handler itself, so no two threads add under one key.
+  std::lock_guard<std::mutex> lock(classify_mu_);
+  auto [it, inserted] = serial_reasons_.try_emplace(key);
+  if (!inserted) return;
+  prism::v1::Diagnostic& diagnostic = it->second;
   diagnostic.set_severity(prism::v1::Diagnostic::SEVERITY_WARNING);
   *diagnostic.mutable_location() = location;
   diagnostic.set_message(std::move(message));
@@ -64,7 +71,8 @@ void Analysis::NoteThreadLocal(const HandlerInfo& handler,
   if (access.path.base == BaseKind::kHiddenState &&
       per_thread_states_.count(access.path.key)) {
     AddSerialReason(
-        absl::StrCat("1|", handler.proto.name(), "|", access.path.key),
+        absl::StrCat("1|", handler.proto.name(), "|", handler.proto.file(), ":",
+                     handler.proto.line(), "|", access.path.key),
         access.location,
         absl::StrCat("handler ", handler.proto.name(),
                      " uses thread-specific data (", access.path.key,
@@ -77,7 +85,8 @@ void Analysis::NoteThreadLocal(const HandlerInfo& handler,
   auto it = program_.globals().find(access.path.key);
   if (it == program_.globals().end() || !it->second->per_thread()) return;
   AddSerialReason(
-      absl::StrCat("1|", handler.proto.name(), "|", it->second->name()),
+      absl::StrCat("1|", handler.proto.name(), "|", handler.proto.file(), ":",
+                   handler.proto.line(), "|", it->second->name()),
       access.location,
       absl::StrCat("handler ", handler.proto.name(), " uses the thread-local '",
                    it->second->name(),
