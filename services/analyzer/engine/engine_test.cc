@@ -524,6 +524,32 @@ TEST(SolvedMemo, AnotherContextOrDamagedEntriesAreSolvedAgain) {
             cold.SerializeAsString());
   EXPECT_GE(reloaded.solved(), 1u);
   EXPECT_LT(reloaded.solved(), 5u);
+
+  // One member's summary altered so that it still decodes (a flipped bit
+  // inside a string): its digest no longer matches, so it is solved again.
+  ASSERT_TRUE(entries.ParseFromString(kept));
+  bool altered = false;
+  for (prism::engine::SolvedMemoEntries::Entry& entry :
+       *entries.mutable_entries()) {
+    prism::engine::SolvedComponent component;
+    ASSERT_TRUE(component.ParseFromString(entry.component()));
+    prism::engine::SolvedFunction function;
+    ASSERT_TRUE(function.ParseFromString(component.members(0).solved()));
+    for (std::string& text : *function.mutable_strings()) {
+      if (text == "c:@x" || text == "c:@z") {
+        text = "c:@q";  // Another global: a conflict would move.
+        altered = true;
+      }
+    }
+    function.SerializeToString(component.mutable_members(0)->mutable_solved());
+    component.SerializeToString(entry.mutable_component());
+  }
+  ASSERT_TRUE(altered);
+  SolvedMemo tampered("engine build 1");
+  ASSERT_TRUE(tampered.Load(entries.SerializeAsString()));
+  EXPECT_EQ(AnalyzeWithMemo(TwoHelpers(false), &tampered).SerializeAsString(),
+            cold.SerializeAsString());
+  EXPECT_EQ(tampered.solved(), 2u);  // helper_a and helper_b.
 }
 
 }  // namespace

@@ -322,6 +322,7 @@ void SolvedMemo::Component::Encode(const std::vector<std::string>& usrs) {
     member->set_usr(usrs[i]);
     function.SerializeToString(member->mutable_solved());
     digests.push_back(service::Sha256Hex(member->solved()));
+    member->set_digest(digests.back());
   }
   bytes = component.SerializeAsString();
 }
@@ -337,14 +338,16 @@ bool SolvedMemo::Component::Decode(const std::vector<std::string>& usrs) {
   for (size_t i = 0; i < usrs.size(); ++i) {
     const SolvedComponent::Member& member = component.members(i);
     SolvedFunction function;
-    if (member.usr() != usrs[i] || !function.ParseFromString(member.solved())) {
+    std::string digest = service::Sha256Hex(member.solved());
+    if (member.usr() != usrs[i] || member.digest() != digest ||
+        !function.ParseFromString(member.solved())) {
       return false;
     }
     Decoder decoder(function);
     auto one = std::make_shared<Solved>();
     if (!decoder.ok() || !decoder.Solved(one.get())) return false;
     solved.push_back(std::move(one));
-    digests.push_back(service::Sha256Hex(member.solved()));
+    digests.push_back(std::move(digest));
   }
   return true;
 }

@@ -8,7 +8,8 @@
 // and for every call in those bodies what it may run — a callee in another
 // component by the digest of its solved summary, so a callee re-solved to the
 // same summary leaves its callers' entries valid (link.h, Solve). An entry
-// that does not decode is solved again, never used.
+// that does not decode, or whose summaries fail their stored SHA-256, is
+// solved again, never used.
 #ifndef PRISM_SERVICES_ANALYZER_ENGINE_SOLVED_MEMO_H_
 #define PRISM_SERVICES_ANALYZER_ENGINE_SOLVED_MEMO_H_
 
