@@ -1,5 +1,6 @@
 #include "cli/analyze_command.h"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -298,6 +299,11 @@ int RunAnalyzeCommand(const std::vector<std::string>& args) {
       absl::StrAppend(&context, "\n", path, "\n", Sha256Hex(text));
     }
     memo.emplace(context);
+    if (struct stat info;
+        stat(options.link_cache.c_str(), &info) == 0 && S_ISDIR(info.st_mode)) {
+      return UsageError(absl::StrCat("--link-cache wants a file; ",
+                                     options.link_cache, " is a directory"));
+    }
     std::string kept;
     if (ReadFile(options.link_cache, &kept) && !memo->Load(kept)) {
       std::fprintf(stderr,

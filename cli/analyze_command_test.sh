@@ -69,6 +69,7 @@ want="unknown option '--bogus'" expect_usage --bogus "$work/server.c" --
 want='-j wants a positive number' expect_usage -j 0 "$work/server.c" --
 want='cannot read the GNU build-id' expect_usage --binary "$work/server.c" "$work/server.c" --
 want='cannot read overrides file' expect_usage --overrides "$work/none" "$work/server.c" --
+want='--link-cache wants a file' expect_usage --link-cache "$work" "$work/server.c" --
 printf 'no colon here\n' >"$work/bad_overrides"
 want="want 'resource: reason'" expect_usage --overrides "$work/bad_overrides" "$work/server.c" --
 
@@ -86,4 +87,15 @@ grep -q 'INCOMPLETE' "$work/broken.txt" || fail "broken TU not reported: $(cat "
 "$prism" analyze -j 3 --format=json examples/httpd/httpd.c -- -std=gnu11 >"$work/three.json"
 grep -q '"conflicts"' "$work/one.json" || fail "the flagship's analysis has no conflicts"
 cmp "$work/one.json" "$work/three.json" || fail "-j 3 analyses the flagship differently from -j 1"
+# --link-cache: the second run takes every call-graph component from the file, same report.
+"$prism" analyze --link-cache "$work/link.cache" --format=json examples/httpd/httpd.c -- -std=gnu11 \
+  >"$work/cold.json" 2>"$work/cold.err"
+grep -q 'link step: \([1-9][0-9]*\) of \1 call-graph components solved' "$work/cold.err" ||
+  fail "a first --link-cache run did not solve everything: $(cat "$work/cold.err")"
+"$prism" analyze --link-cache "$work/link.cache" --format=json examples/httpd/httpd.c -- -std=gnu11 \
+  >"$work/warm.json" 2>"$work/warm.err"
+grep -q 'link step: 0 of [1-9][0-9]* call-graph components solved' "$work/warm.err" ||
+  fail "a second --link-cache run solved again: $(cat "$work/warm.err")"
+cmp "$work/one.json" "$work/cold.json" || fail "--link-cache changed the report"
+cmp "$work/one.json" "$work/warm.json" || fail "the report from the link cache differs"
 echo PASS
