@@ -67,6 +67,7 @@ bool WriteFile(const std::string& path, const std::string& contents) {
 }
 
 using service::Sha256Hex;
+using service::Sha256HexOfFile;
 
 // Parses ARGS; returns an exit code >= 0 on a usage error, -1 when analysis
 // should proceed.
@@ -235,10 +236,13 @@ int RunAnalyzeCommand(const std::vector<std::string>& args) {
   absl::StatusOr<analyzer::ModelTable> models = analyzer::BuiltinModels();
   if (!models.ok()) return UsageError(std::string(models.status().message()));
   analysis.models = std::move(*models);
+  // The model files, for the link cache's key.
+  std::string model_digests;
   for (const std::string& path : options.models) {
     std::string text;
     if (!ReadFile(path, &text))
       return UsageError(absl::StrCat("cannot read model file ", path));
+    absl::StrAppend(&model_digests, "\n", path, "\n", Sha256Hex(text));
     if (absl::Status status =
             analyzer::ParseModels(text, path, &analysis.models);
         !status.ok()) {
@@ -288,22 +292,16 @@ int RunAnalyzeCommand(const std::vector<std::string>& args) {
   // and its built-in models) and the model files.
   std::optional<analyzer::SolvedMemo> memo;
   if (!options.link_cache.empty()) {
-    std::string context;
-    if (!ReadFile("/proc/self/exe", &context)) {
-      return UsageError("cannot read /proc/self/exe to key the link cache");
-    }
-    context = Sha256Hex(context);
-    for (const std::string& path : options.models) {
-      std::string text;
-      ReadFile(path, &text);
-      absl::StrAppend(&context, "\n", path, "\n", Sha256Hex(text));
-    }
-    memo.emplace(context);
     if (struct stat info;
         stat(options.link_cache.c_str(), &info) == 0 && S_ISDIR(info.st_mode)) {
       return UsageError(absl::StrCat("--link-cache wants a file; ",
                                      options.link_cache, " is a directory"));
     }
+    std::optional<std::string> binary = Sha256HexOfFile("/proc/self/exe");
+    if (!binary) {
+      return UsageError("cannot read /proc/self/exe to key the link cache");
+    }
+    memo.emplace(*binary + model_digests);
     std::string kept;
     if (ReadFile(options.link_cache, &kept) && !memo->Load(kept)) {
       std::fprintf(stderr,

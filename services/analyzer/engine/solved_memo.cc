@@ -86,9 +86,11 @@ class Encoder {
     return index;
   }
 
-  void Effect(const std::string& key, const analyzer::Effect& effect,
+  // `key`: what the entry is filed under, or null for an effect that is not
+  // a map entry itself (a handed effect's).
+  void Effect(const std::string* key, const analyzer::Effect& effect,
               SolvedEffect* out) {
-    if (key != EffectKey(effect)) out->set_map_key(key);
+    if (key != nullptr && *key != EffectKey(effect)) out->set_map_key(*key);
     Path(effect.path, out->mutable_path());
     out->set_write(effect.write);
     out->set_atomic(effect.atomic);
@@ -100,10 +102,10 @@ class Encoder {
 
   void Solved(const analyzer::Solved& solved) {
     for (const auto& [key, effect] : solved.effects) {
-      Effect(key, effect, out_->add_effects());
+      Effect(&key, effect, out_->add_effects());
     }
     for (const auto& [key, effect] : solved.shared) {
-      Effect(key, effect, out_->add_shared());
+      Effect(&key, effect, out_->add_shared());
     }
     for (const auto& [key, value] : solved.returns) {
       prism::engine::SolvedReturn* entry = out_->add_returns();
@@ -131,7 +133,7 @@ class Encoder {
     for (const auto& [key, after] : solved.after_handover) {
       prism::engine::SolvedHandedEffect* entry = out_->add_after_handover();
       if (key != after.Key()) entry->set_map_key(key);
-      Effect(EffectKey(after.effect), after.effect, entry->mutable_effect());
+      Effect(nullptr, after.effect, entry->mutable_effect());
       Value(after.root, entry->mutable_root());
       Value(after.callback, entry->mutable_callback());
       entry->set_parameter(after.parameter);

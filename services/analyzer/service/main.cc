@@ -156,10 +156,11 @@ std::shared_ptr<grpc::ServerCredentials> Credentials(const Flags& flags) {
 // Every cache key includes this: a rebuilt analyzer never serves what an older
 // one computed.
 std::string ServerFingerprint() {
-  std::optional<std::string> binary =
-      prism::service::ReadWholeFile("/proc/self/exe");
-  if (!binary) Fail("cannot read /proc/self/exe to fingerprint this binary");
-  return prism::service::Sha256Hex(*binary);
+  std::optional<std::string> fingerprint =
+      prism::service::Sha256HexOfFile("/proc/self/exe");
+  if (!fingerprint)
+    Fail("cannot read /proc/self/exe to fingerprint this binary");
+  return *fingerprint;
 }
 
 }  // namespace

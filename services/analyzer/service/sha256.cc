@@ -3,6 +3,7 @@
 #include <openssl/sha.h>
 
 #include "absl/strings/ascii.h"
+#include "services/analyzer/service/atomic_file.h"
 
 namespace prism::service {
 
@@ -18,6 +19,12 @@ std::string Sha256Hex(absl::string_view bytes) {
     hex.push_back(kHex[byte & 15]);
   }
   return hex;
+}
+
+std::optional<std::string> Sha256HexOfFile(const std::string& path) {
+  std::optional<std::string> bytes = ReadWholeFile(path);
+  if (!bytes) return std::nullopt;
+  return Sha256Hex(*bytes);
 }
 
 bool IsSha256Hex(absl::string_view text) {

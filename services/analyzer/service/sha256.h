@@ -3,6 +3,7 @@
 #ifndef PRISM_SERVICES_ANALYZER_SERVICE_SHA256_H_
 #define PRISM_SERVICES_ANALYZER_SERVICE_SHA256_H_
 
+#include <optional>
 #include <string>
 
 #include "absl/strings/string_view.h"
@@ -10,6 +11,10 @@
 namespace prism::service {
 
 std::string Sha256Hex(absl::string_view bytes);
+
+// Sha256Hex of the file at `path` (this binary's fingerprint, from
+// /proc/self/exe), or nothing when it cannot be read.
+std::optional<std::string> Sha256HexOfFile(const std::string& path);
 
 // True for 64 lowercase hex digits, the only spelling the service accepts.
 bool IsSha256Hex(absl::string_view text);
