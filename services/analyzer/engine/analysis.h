@@ -99,6 +99,7 @@ struct HandlerAccess {
   std::string resource;
   bool write = false;
   bool atomic = false;
+  std::string designated_type;  // Effect::designated_type.
   SourceLocation location;
   std::vector<std::string> via;
 };
@@ -321,6 +322,8 @@ class Analysis {
 
   HandlerAccesses Classify(const HandlerInfo& handler);
   bool InConstantStorage(const Path& path) const;
+  static bool InOwnStorage(const Path& path,
+                           const prism::v1::Declaration& global);
 
   // ---- Conflicts.
 
@@ -374,6 +377,11 @@ class Analysis {
   static bool MayReach(const HandlerAccess& pointer,
                        const HandlerAccess& other);
   bool MayAlias(const HandlerAccess& a, const HandlerAccess& b) const;
+  // Whether C's effective-type rules keep `pointer` out of the own storage of
+  // the global `other` touches: no object of the type it designates lives
+  // there.
+  bool TypesKeepApart(const HandlerAccess& pointer,
+                      const HandlerAccess& other) const;
   void MatchAliases(const HandlerAccesses& a, const HandlerAccesses& b,
                     std::map<ConflictKey, prism::v1::Conflict>* conflicts);
 

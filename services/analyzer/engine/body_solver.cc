@@ -144,7 +144,7 @@ class LinkedProgram::BodySolver {
       for (const Path& path : ResolvePath(PathFromProto(access.path()))) {
         AddEffect(&scratch, path, access.kind() == prism::v1::ACCESS_KIND_WRITE,
                   access.atomic(), access.location(), here, access.bytes_only(),
-                  access.dereferences_below());
+                  access.dereferences_below(), access.designated_type());
       }
       tracker.AddEffects(scratch, access.order(), -1);
       keep_fresh(scratch);
@@ -372,7 +372,8 @@ class LinkedProgram::BodySolver {
                                effect.bytes_only)) {
             AddEffect(out, path, effect.write, effect.atomic, effect.location,
                       MakeVia(function_.name, effect.via), effect.bytes_only,
-                      effect.dereferences_below && path.truncated);
+                      effect.dereferences_below && path.truncated,
+                      effect.designated_type);
           }
           // The callee released its integer parameter: what this call's
           // argument was read from.

@@ -56,7 +56,14 @@ bool Analysis::InConstantStorage(const Path& path) const {
   auto it = program_.globals().find(path.key);
   if (it == program_.globals().end() || !it->second->constant()) return false;
   if (path.truncated && !it->second->holds_no_address()) return false;
-  size_t subscripts = it->second->array_rank();
+  return InOwnStorage(path, *it->second);
+}
+
+// Whether the selectors of `path`, on the global `global`, stay in its own
+// storage: its fields and array elements, not what a pointer in it leads to.
+bool Analysis::InOwnStorage(const Path& path,
+                            const prism::v1::Declaration& global) {
+  size_t subscripts = global.array_rank();
   for (const std::string& selector : path.selectors) {
     if (IsSelectorField(selector)) {
       subscripts = 0;  // Below a field, "[]" may be a pointer's.
@@ -80,6 +87,7 @@ HandlerAccesses Analysis::Classify(const HandlerInfo& handler) {
         access.path = effect.path;
         access.write = effect.write;
         access.atomic = effect.atomic;
+        access.designated_type = effect.designated_type;
         access.location = effect.location;
         if (access.location.line() == 0 && handler.proto.line() != 0) {
           // Every site has a file and a line (DESIGN.md invariant 4): an

@@ -161,6 +161,7 @@ std::map<std::string, std::vector<HandlerAccess>> DistinctForPlan(
           static_cast<int>(access.path.base), "\x1e", access.path.key, "\x1e",
           access.path.truncated, access.write, access.atomic, access.unknown,
           access.context, "\x1e", access.resource, "\x1e",
+          access.designated_type, "\x1e",
           access.unknown && calls > 1 ? access.via.back() : "", "\x1e",
           access.atomic && calls > 2 ? access.via[calls - 2] : "\x1f", "\x1e",
           absl::StrJoin(access.path.selectors, "\x1f"));
@@ -232,11 +233,29 @@ bool Analysis::MayAlias(const HandlerAccess& a, const HandlerAccess& b) const {
   }
   const bool a_pointer = ThroughPointer(a), b_pointer = ThroughPointer(b);
   if (a_pointer && (b_pointer || program_.GlobalAddressTaken(b.path.key)) &&
-      MayReach(a, b)) {
+      MayReach(a, b) && !TypesKeepApart(a, b)) {
     return true;
   }
   return b_pointer && (a_pointer || program_.GlobalAddressTaken(a.path.key)) &&
-         MayReach(b, a);
+         MayReach(b, a) && !TypesKeepApart(b, a);
+}
+
+// An access lands in an object of the type it designates (`p->x`: a struct
+// the type of *p; `*ip`: an int); the own storage of a global declared in C
+// holds objects of its declared types only (C 6.5p6: a declared object's
+// effective type is its declared type). A type absent from the global's is
+// somewhere else. Not when `other` goes through a pointer held in the global
+// (what that reaches may be anything), nor for a truncated path, which covers
+// that too.
+bool Analysis::TypesKeepApart(const HandlerAccess& pointer,
+                              const HandlerAccess& other) const {
+  if (pointer.designated_type.empty() || other.path.truncated) return false;
+  const std::set<std::string>* types =
+      program_.GlobalStorageTypes(other.path.key);
+  if (types == nullptr || types->count(pointer.designated_type)) return false;
+  auto global = program_.globals().find(other.path.key);
+  return global != program_.globals().end() &&
+         InOwnStorage(other.path, *global->second);
 }
 
 void Analysis::MatchAliases(

@@ -94,7 +94,19 @@ struct Effect {
   bool dereferences_below = false;
   prism::v1::SourceLocation location;
   ViaPtr via;
+  // The type of the object the access designates (Access.designated_type):
+  // where it lands, an object of that type lives. Empty: any object. An
+  // effect standing for several accesses has one only if they all agree
+  // (MergeEffect).
+  std::string designated_type;
 };
+
+// Folds `other`, filed under the same key, into `kept`.
+inline void MergeEffect(const Effect& other, Effect* kept) {
+  kept->atomic = kept->atomic && other.atomic;
+  if (kept->designated_type != other.designated_type)
+    kept->designated_type.clear();
+}
 
 struct Store {
   Path target;

@@ -53,6 +53,9 @@ bool Recordable(const Path& path) {
 
 void AddHandedEffect(HandedEffect handed, Solved* out) {
   if (!Recordable(handed.effect.path)) return;
+  // Matched by what was handed over, not by type (MatchHandedOver): one kept
+  // effect may stand for several accesses.
+  handed.effect.designated_type.clear();
   std::string key = handed.Key();
   out->after_handover.try_emplace(std::move(key), std::move(handed));
 }

@@ -101,6 +101,17 @@ LinkedProgram::LinkedProgram(
           declaration.address_taken()) {
         address_taken_globals_.insert(key);
       }
+      if (declaration.kind() == prism::v1::Declaration::KIND_GLOBAL) {
+        // Typed only if every TU that declares it lets types decide and one
+        // of them knows its type whole.
+        StorageTypes& storage = storage_types_[key];
+        storage.untyped = storage.untyped || declaration.untyped_storage();
+        if (declaration.typed_storage()) {
+          storage.typed = true;
+          storage.types.insert(declaration.storage_types().begin(),
+                               declaration.storage_types().end());
+        }
+      }
       auto [it, inserted] = table.try_emplace(key, &declaration);
       if (!inserted && it->second->override_reason().empty() &&
           !declaration.override_reason().empty()) {

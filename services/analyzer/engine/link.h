@@ -202,6 +202,16 @@ class LinkedProgram {
   bool GlobalAddressTaken(const std::string& usr) const {
     return address_taken_globals_.count(usr) > 0;
   }
+  // Every type an access may designate in the own storage of the global
+  // `usr` (Declaration.storage_types), or null when its storage may hold
+  // objects of any type.
+  const std::set<std::string>* GlobalStorageTypes(
+      const std::string& usr) const {
+    auto it = storage_types_.find(usr);
+    if (it == storage_types_.end() || !it->second.typed || it->second.untyped)
+      return nullptr;
+    return &it->second.types;
+  }
   const std::map<std::string, const prism::v1::Declaration*>& fields() const {
     return fields_;
   }
@@ -273,6 +283,12 @@ class LinkedProgram {
   std::map<std::string, const prism::v1::Declaration*> globals_;
   std::map<std::string, const prism::v1::Declaration*> fields_;
   std::set<std::string> address_taken_globals_;
+  struct StorageTypes {
+    bool typed = false;    // Some TU listed its types.
+    bool untyped = false;  // Some TU may keep objects of any type in it.
+    std::set<std::string> types;
+  };
+  std::map<std::string, StorageTypes> storage_types_;  // By global key.
   // Shared with the memo (solved_memo.h), which may hand the same summaries
   // to later links: a summary is never changed once its component is solved.
   std::map<std::string, std::shared_ptr<Solved>> solved_;

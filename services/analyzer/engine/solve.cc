@@ -65,7 +65,7 @@ void LinkedProgram::AssumeWorst(const FunctionNode& function, Solved* out) {
     HandOver handed{pointer, pointer, false, Path(), UnknownValue(), -1};
     out->handed_over.try_emplace(handed.Key(), handed);
     HandedEffect after{
-        Effect{pointee, true, false, false, false, function.location, via},
+        Effect{pointee, true, false, false, false, function.location, via, {}},
         pointer, UnknownValue(), -1};
     out->after_handover.try_emplace(after.Key(), after);
   }

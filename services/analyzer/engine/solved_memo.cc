@@ -96,6 +96,8 @@ class Encoder {
     out->set_atomic(effect.atomic);
     out->set_bytes_only(effect.bytes_only);
     out->set_dereferences_below(effect.dereferences_below);
+    if (!effect.designated_type.empty())
+      out->set_designated_type(effect.designated_type);
     Location(effect.location, out->mutable_location());
     out->set_via(Via(effect.via));
   }
@@ -234,6 +236,7 @@ class Decoder {
     effect.atomic = in.atomic();
     effect.bytes_only = in.bytes_only();
     effect.dereferences_below = in.dereferences_below();
+    effect.designated_type = in.designated_type();
     Location(in.location(), &effect.location);
     effect.via = Via(in.via());
     return effect;

@@ -49,7 +49,8 @@ std::string StoreKey(const Path& target, const Value& value) {
 
 void AddEffect(Solved* out, const Path& accessed, bool write, bool atomic,
                const prism::v1::SourceLocation& location, const ViaPtr& via,
-               bool bytes_only, bool dereferences_below) {
+               bool bytes_only, bool dereferences_below,
+               const std::string& designated_type) {
   // An escaped local is resolved in its body (BodySolver); should one be left
   // over, it is unknown memory.
   const Path path =
@@ -60,9 +61,11 @@ void AddEffect(Solved* out, const Path& accessed, bool write, bool atomic,
   if (path.base == BaseKind::kFresh) {
     // Not shared unless handed over: kept for the body's hand-over check.
     std::string key = EffectKey(path, write, bytes_only, dereferences_below);
-    out->fresh.try_emplace(std::move(key),
-                           Effect{path, write, atomic, bytes_only,
-                                  dereferences_below, location, via});
+    Effect effect{
+        path,     write, atomic,         bytes_only, dereferences_below,
+        location, via,   designated_type};
+    auto [it, inserted] = out->fresh.try_emplace(std::move(key), effect);
+    if (!inserted) MergeEffect(effect, &it->second);
     return;
   }
   if (path.base == BaseKind::kParameter && !HasDereference(path.selectors))
@@ -72,11 +75,12 @@ void AddEffect(Solved* out, const Path& accessed, bool write, bool atomic,
   std::string key = EffectKey(path, write, bytes_only, dereferences_below);
   auto& map = path.IsShared() ? out->shared : out->effects;
   auto [it, inserted] = map.try_emplace(std::move(key));
+  Effect effect{path,     write, atomic,         bytes_only, dereferences_below,
+                location, via,   designated_type};
   if (inserted) {
-    it->second = Effect{path,     write, atomic, bytes_only, dereferences_below,
-                        location, via};
+    it->second = std::move(effect);
   } else {
-    it->second.atomic = it->second.atomic && atomic;
+    MergeEffect(effect, &it->second);
   }
 }
 
@@ -315,6 +319,7 @@ void WidenEffects(std::map<std::string, Effect>* effects,
     widened.write = write;
     widened.atomic = atomic;
     widened.bytes_only = false;  // Covers every access below the prefix.
+    widened.designated_type.clear();
     widened.dereferences_below = true;
     for (const std::string& key : keys) effects->erase(key);
     (*effects)[absl::StrCat(widened.path.Key(), write ? "|W" : "|R")] =
@@ -503,12 +508,13 @@ void FollowHeldPointers(const std::vector<Effect>& fresh,
     PathsThrough(held, rest, &reached, path.truncated || !through);
     for (const Path& target : reached) {
       const bool below = effect.dereferences_below && target.truncated;
+      // The same access, reached through the pointers held: its type holds.
       AddEffect(out, target, effect.write, effect.atomic, effect.location,
-                effect.via, effect.bytes_only, below);
+                effect.via, effect.bytes_only, below, effect.designated_type);
       if (target.base == BaseKind::kFresh) {
         work.push_back(Effect{target, effect.write, effect.atomic,
                               effect.bytes_only, below, effect.location,
-                              effect.via});
+                              effect.via, effect.designated_type});
       }
     }
   }
@@ -519,7 +525,7 @@ void MergeSummary(const Solved& from, Solved* into) {
     auto& target = maps == &from.effects ? into->effects : into->shared;
     for (const auto& [key, effect] : *maps) {
       auto [it, inserted] = target.try_emplace(key, effect);
-      if (!inserted) it->second.atomic = it->second.atomic && effect.atomic;
+      if (!inserted) MergeEffect(effect, &it->second);
     }
   }
   for (const auto& [key, store] : from.stores)

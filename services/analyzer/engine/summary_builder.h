@@ -31,7 +31,8 @@ std::string StoreKey(const Path& target, const Value& value);
 // shared ones); accesses of the function's own memory are not kept.
 void AddEffect(Solved* out, const Path& accessed, bool write, bool atomic,
                const prism::v1::SourceLocation& location, const ViaPtr& via,
-               bool bytes_only = false, bool dereferences_below = false);
+               bool bytes_only = false, bool dereferences_below = false,
+               const std::string& designated_type = std::string());
 
 // A helper that releases its integer parameter (`drop(int fd) { close(fd); }`)
 // records {PARAMETER k, ["*", kReleasedNumber]}; its callers write what their

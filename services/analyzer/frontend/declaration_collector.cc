@@ -1,5 +1,6 @@
 #include "services/analyzer/frontend/declaration_collector.h"
 
+#include <set>
 #include <string>
 
 #include "clang/AST/Attr.h"
@@ -187,6 +188,19 @@ void DeclarationCollector::Emit(v1::TranslationUnitSummary* out) {
       ++rank;
     }
     declaration->set_array_rank(rank);
+    // The most complete of its declarations (`extern struct s g;` may come
+    // before the definition).
+    const clang::QualType complete =
+        definition != nullptr ? definition->getType()
+                              : canonical->getMostRecentDecl()->getType();
+    std::set<std::string> storage_types;
+    if (!context_.typed_aliasing()) {
+      declaration->set_untyped_storage(true);
+    } else if (context_.AddStorageTypes(complete, &storage_types)) {
+      declaration->set_typed_storage(true);
+      for (const std::string& type : storage_types)
+        declaration->add_storage_types(type);
+    }
   }
   for (const clang::FieldDecl* field : fields_) {
     v1::Declaration* declaration = out->add_declarations();

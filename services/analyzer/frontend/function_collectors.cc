@@ -391,13 +391,13 @@ void AccessCollector::Emit(v1::Function* out) {
   };
   auto emit = [&](const Path& path, v1::AccessKind kind,
                   clang::SourceLocation loc, bool atomic, bool bytes_only,
-                  uint32_t order) {
+                  uint32_t order, const std::string& designated_type) {
     const bool dereferences_below = path.absorbed_dereference;
     if (!Recordable(path) && !handed_out(path)) return;
     v1::SourceLocation where = SiteLocation(context, loc, *out);
     std::string key = absl::StrCat(path.Key(), "#", kind, bytes_only ? "b" : "",
-                                   "#", where.line(),
-                                   ":", where.column(), "#", order);
+                                   "#", where.line(), ":", where.column(), "#",
+                                   order, "#", designated_type);
     if (!seen.insert(key).second) return;
     v1::Access* access = out->add_accesses();
     ToProto(path, access->mutable_path());
@@ -407,6 +407,7 @@ void AccessCollector::Emit(v1::Function* out) {
     if (bytes_only) access->set_bytes_only(true);
     if (dereferences_below) access->set_dereferences_below(true);
     access->set_order(order);
+    if (!designated_type.empty()) access->set_designated_type(designated_type);
   };
   for (const Event& event : events_) {
     Paths paths;
@@ -425,14 +426,19 @@ void AccessCollector::Emit(v1::Function* out) {
     // (unless its path went on through one: absorbed_dereference).
     const bool pointer_free =
         !event.unknown && !event.type.isNull() && !MayHoldPointers(event.type);
+    const std::string designated_type =
+        event.unknown || event.has_path ? std::string()
+        : event.through_pointer
+            ? context.DesignatedTypeThroughPointer(event.type)
+            : context.DesignatedType(event.lvalue);
     for (const auto& [key, path] : paths) {
       const bool bytes_only = pointer_free && !path.absorbed_dereference;
       if (event.read)
         emit(path, v1::ACCESS_KIND_READ, event.location, atomic, bytes_only,
-             event.order);
+             event.order, designated_type);
       if (event.write)
         emit(path, v1::ACCESS_KIND_WRITE, event.location, atomic, bytes_only,
-             event.order);
+             event.order, designated_type);
     }
   }
 }

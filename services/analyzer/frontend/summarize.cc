@@ -101,17 +101,21 @@ class InputRecorder : public clang::PPCallbacks {
 
 class SummaryConsumer : public clang::ASTConsumer {
  public:
-  SummaryConsumer(std::string directory, v1::TranslationUnitSummary* out)
-      : directory_(std::move(directory)), out_(out) {}
+  SummaryConsumer(std::string directory, v1::TranslationUnitSummary* out,
+                  bool typed_aliasing)
+      : directory_(std::move(directory)),
+        out_(out),
+        typed_aliasing_(typed_aliasing) {}
 
   void HandleTranslationUnit(clang::ASTContext& ast) override {
-    SummaryContext context(ast, directory_);
+    SummaryContext context(ast, directory_, typed_aliasing_);
     CollectTranslationUnit(context, out_);
   }
 
  private:
   std::string directory_;
   v1::TranslationUnitSummary* out_;
+  bool typed_aliasing_;
 };
 
 class SummaryAction : public clang::ASTFrontendAction {
@@ -121,8 +125,14 @@ class SummaryAction : public clang::ASTFrontendAction {
       : directory_(std::move(directory)), out_(out), inputs_(inputs) {}
 
   std::unique_ptr<clang::ASTConsumer> CreateASTConsumer(
-      clang::CompilerInstance&, llvm::StringRef) override {
-    return std::make_unique<SummaryConsumer>(directory_, out_);
+      clang::CompilerInstance& ci, llvm::StringRef) override {
+    // C's effective-type rules decide what an access may touch only in C and
+    // only when the compiler may rely on them too.
+    const clang::LangOptions& language = ci.getLangOpts();
+    const bool typed_aliasing = !language.CPlusPlus && !language.ObjC &&
+                                !language.OpenCL && !language.CUDA &&
+                                !ci.getCodeGenOpts().RelaxedAliasing;
+    return std::make_unique<SummaryConsumer>(directory_, out_, typed_aliasing);
   }
 
   bool BeginSourceFileAction(clang::CompilerInstance& ci) override {

@@ -1149,5 +1149,94 @@ TEST(SummarizeTest, SummarizeAllMatchesOneByOne) {
   }
 }
 
+// The object each access designates through its last dereference, and every
+// type a global's own storage may hold: typed in C with strict aliasing only.
+constexpr char kTypedAccesses[] = R"(
+struct conn { int state; };
+struct totals { long count; struct conn last; unsigned char tag[4]; };
+union either { int i; float f; };
+struct sockaddr { unsigned short sa_family; };
+typedef int loose_int __attribute__((may_alias));
+struct totals g_totals;
+union either g_either;
+struct conn *g_conn;
+int *g_level;
+char *g_name;
+struct sockaddr *g_sa;
+loose_int *g_loose;
+void f(void) {
+  g_conn->state = 1;
+  (*g_conn).state = 2;
+  *g_level = 3;
+  g_level[1] = 4;
+  g_name[0] = 'x';
+  g_sa->sa_family = 5;
+  *g_loose = 6;
+  g_totals.last.state = 7;
+}
+)";
+
+std::map<std::string, std::string> DesignatedTypes(
+    const v1::TranslationUnitSummary& summary) {
+  std::map<std::string, std::string> out;
+  const v1::Function* f = Find(summary, "f");
+  if (f == nullptr) return out;
+  for (const v1::Access& access : f->accesses()) {
+    if (access.kind() != v1::ACCESS_KIND_WRITE) continue;
+    out[absl::StrCat(access.location().line())] = access.designated_type();
+  }
+  return out;
+}
+
+const v1::Declaration* Global(const v1::TranslationUnitSummary& summary,
+                              const std::string& name) {
+  for (const v1::Declaration& declaration : summary.declarations()) {
+    if (declaration.name() == name) return &declaration;
+  }
+  return nullptr;
+}
+
+TEST(SummarizeTest, AccessesDesignateTypedObjectsInStrictC) {
+  v1::TranslationUnitSummary summary = Summarize("typed.c", kTypedAccesses);
+  EXPECT_THAT(
+      DesignatedTypes(summary),
+      ::testing::ElementsAre(::testing::Pair("15", "conn"),  // g_conn->state
+                             ::testing::Pair("16", "conn"),  // (*g_conn).state
+                             ::testing::Pair("17", "#int32"),  // *g_level
+                             ::testing::Pair("18", "#int32"),  // g_level[1]
+                             ::testing::Pair("19", ""),  // a char: any object
+                             ::testing::Pair("20", ""),  // POSIX socket address
+                             ::testing::Pair("21", ""),  // may_alias
+                             ::testing::Pair("22", "")));  // no dereference
+  const v1::Declaration* totals = Global(summary, "g_totals");
+  ASSERT_NE(totals, nullptr);
+  EXPECT_TRUE(totals->typed_storage());
+  EXPECT_FALSE(totals->untyped_storage());
+  EXPECT_THAT(
+      totals->storage_types(),
+      ::testing::UnorderedElementsAre("totals", "conn", "#int64", "#int32"));
+  const v1::Declaration* either = Global(summary, "g_either");
+  ASSERT_NE(either, nullptr);
+  EXPECT_THAT(either->storage_types(),
+              ::testing::UnorderedElementsAre("#int32", "#float32"));
+}
+
+TEST(SummarizeTest, NoTypesWithoutStrictAliasingOrInCpp) {
+  for (const auto& [name, flags] :
+       std::vector<std::pair<std::string, std::vector<std::string>>>{
+           {"relaxed.c", {"-fno-strict-aliasing"}},
+           {"typed.cc", {"-std=c++17"}}}) {
+    SCOPED_TRACE(name);
+    v1::TranslationUnitSummary summary = Summarize(name, kTypedAccesses, flags);
+    for (const auto& [line, type] : DesignatedTypes(summary))
+      EXPECT_EQ(type, "") << "line " << line;
+    const v1::Declaration* totals = Global(summary, "g_totals");
+    ASSERT_NE(totals, nullptr);
+    EXPECT_FALSE(totals->typed_storage());
+    EXPECT_TRUE(totals->untyped_storage());
+    EXPECT_THAT(totals->storage_types(), IsEmpty());
+  }
+}
+
 }  // namespace
 }  // namespace prism::frontend

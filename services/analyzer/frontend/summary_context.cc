@@ -3,7 +3,9 @@
 #include <string>
 #include <utility>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "clang/AST/Attr.h"
 #include "clang/AST/DeclCXX.h"
 #include "clang/Basic/SourceManager.h"
 #include "clang/Index/USRGeneration.h"
@@ -125,6 +127,149 @@ std::string RecordName(const clang::RecordDecl* record) {
     }
   }
   return record->getQualifiedNameAsString();
+}
+
+namespace {
+
+// A type as Access.designated_type and Declaration.storage_types spell it
+// when it is a scalar: integers by width whatever their signedness (C lets
+// `int` and `unsigned` lvalues access each other's objects; one spelling for
+// `long` and `long long` is coarser than C, so safe), floating types by width,
+// every pointer alike. "" for character types, which may access any object,
+// and for what is not a scalar Prism knows.
+std::string ScalarName(clang::QualType type, const clang::ASTContext& ast) {
+  const clang::Type* t = type.getCanonicalType().getTypePtr();
+  if (const auto* atomic = llvm::dyn_cast<clang::AtomicType>(t))
+    t = atomic->getValueType().getCanonicalType().getTypePtr();
+  if (const auto* enumeration = llvm::dyn_cast<clang::EnumType>(t)) {
+    clang::QualType integer = enumeration->getDecl()->getIntegerType();
+    if (integer.isNull()) return "";
+    t = integer.getCanonicalType().getTypePtr();
+  }
+  if (t->isPointerType() || t->isBlockPointerType() || t->isNullPtrType())
+    return "#pointer";
+  const auto* builtin = llvm::dyn_cast<clang::BuiltinType>(t);
+  if (builtin == nullptr) return "";
+  switch (builtin->getKind()) {
+    case clang::BuiltinType::Char_S:
+    case clang::BuiltinType::Char_U:
+    case clang::BuiltinType::SChar:
+    case clang::BuiltinType::UChar:
+      return "";
+    default:
+      break;
+  }
+  const uint64_t width = ast.getTypeSize(t);
+  if (builtin->isInteger()) return absl::StrCat("#int", width);
+  if (builtin->isFloatingPoint()) return absl::StrCat("#float", width);
+  return "";
+}
+
+// Whether `type`, or a typedef it is spelled through, carries
+// __attribute__((may_alias)): accesses of it may touch any object, as a
+// character type's do.
+bool MayAliasAnything(clang::QualType type) {
+  while (!type.isNull()) {
+    if (const auto* typedef_type = type->getAs<clang::TypedefType>()) {
+      if (typedef_type->getDecl()->hasAttr<clang::MayAliasAttr>()) return true;
+      type = typedef_type->getDecl()->getUnderlyingType();
+      continue;
+    }
+    const clang::TagDecl* tag = type.getCanonicalType()->getAsTagDecl();
+    return tag != nullptr && tag->hasAttr<clang::MayAliasAttr>();
+  }
+  return false;
+}
+
+// A named struct, as RecordName spells it; "" otherwise. Unions are not typed
+// (common practice reads their members through pointers to the members, and
+// compilers let such accesses alias), nor POSIX's socket addresses: every
+// `struct sockaddr_*` is read as a `struct sockaddr` and back, which POSIX
+// requires to work.
+std::string StructName(clang::QualType type) {
+  if (MayAliasAnything(type)) return "";
+  const auto* record = type.getCanonicalType()->getAs<clang::RecordType>();
+  if (record == nullptr) return "";
+  const clang::RecordDecl* decl = record->getDecl();
+  if (decl->isUnion()) return "";
+  if (!decl->getIdentifier() && decl->getTypedefNameForAnonDecl() == nullptr)
+    return "";  // Unnamed: another TU's spelling of it may differ.
+  std::string name = RecordName(decl);
+  if (absl::StartsWith(name, "sockaddr")) return "";
+  return name;
+}
+
+}  // namespace
+
+std::string SummaryContext::DesignatedTypeThroughPointer(clang::QualType type) {
+  if (!typed_aliasing_ || type.isNull() || MayAliasAnything(type)) return "";
+  // A record read or written whole may touch objects of its members' types
+  // (C 6.5p7, the aggregate rule): untyped.
+  return ScalarName(type, ast_);
+}
+
+std::string SummaryContext::DesignatedType(const clang::Expr* lvalue) {
+  if (!typed_aliasing_ || lvalue == nullptr) return "";
+  // Below a `.` member access the designated object is the record around it.
+  bool member = false;
+  auto designated = [&](clang::QualType type) {
+    return member ? StructName(type) : DesignatedTypeThroughPointer(type);
+  };
+  const clang::Expr* expr = lvalue->IgnoreParens();
+  while (true) {
+    if (const auto* access = llvm::dyn_cast<clang::MemberExpr>(expr)) {
+      if (access->isArrow()) {
+        return StructName(access->getBase()->getType()->getPointeeType());
+      }
+      member = true;
+      expr = access->getBase()->IgnoreParens();
+      continue;
+    }
+    if (const auto* subscript =
+            llvm::dyn_cast<clang::ArraySubscriptExpr>(expr)) {
+      const auto* decay = llvm::dyn_cast<clang::ImplicitCastExpr>(
+          subscript->getBase()->IgnoreParens());
+      if (decay != nullptr &&
+          decay->getCastKind() == clang::CK_ArrayToPointerDecay) {
+        expr = decay->getSubExpr()->IgnoreParens();  // Inside the array.
+        continue;
+      }
+      return designated(subscript->getType());  // `p[i]` is `*(p + i)`.
+    }
+    if (const auto* unary = llvm::dyn_cast<clang::UnaryOperator>(expr);
+        unary != nullptr && unary->getOpcode() == clang::UO_Deref) {
+      return designated(unary->getType());
+    }
+    return "";  // No dereference (a variable), or an lvalue Prism reads as any.
+  }
+}
+
+bool SummaryContext::AddStorageTypes(clang::QualType type,
+                                     std::set<std::string>* out) {
+  if (!typed_aliasing_ || type.isNull()) return false;
+  const clang::Type* t = type.getCanonicalType().getTypePtr();
+  if (const auto* atomic = llvm::dyn_cast<clang::AtomicType>(t))
+    t = atomic->getValueType().getCanonicalType().getTypePtr();
+  if (const clang::ArrayType* array = t->getAsArrayTypeUnsafe())
+    return AddStorageTypes(array->getElementType(), out);
+  if (const auto* complex = llvm::dyn_cast<clang::ComplexType>(t)) {
+    out->insert(absl::StrCat("#complex", ast_.getTypeSize(t)));
+    return AddStorageTypes(complex->getElementType(), out);
+  }
+  if (const auto* record = t->getAs<clang::RecordType>()) {
+    const clang::RecordDecl* definition = record->getDecl()->getDefinition();
+    if (definition == nullptr) return false;
+    std::string name = StructName(clang::QualType(t, 0));
+    if (!name.empty()) out->insert(std::move(name));
+    for (const clang::FieldDecl* field : definition->fields()) {
+      if (!AddStorageTypes(field->getType(), out)) return false;
+    }
+    return true;
+  }
+  if (!t->isScalarType()) return false;  // Vectors and what else C has.
+  std::string name = ScalarName(clang::QualType(t, 0), ast_);
+  if (!name.empty()) out->insert(std::move(name));
+  return true;
 }
 
 bool IsAtomicType(clang::QualType type) {

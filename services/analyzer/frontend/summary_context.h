@@ -8,12 +8,14 @@
 #ifndef PRISM_SERVICES_ANALYZER_FRONTEND_SUMMARY_CONTEXT_H_
 #define PRISM_SERVICES_ANALYZER_FRONTEND_SUMMARY_CONTEXT_H_
 
+#include <set>
 #include <string>
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
 #include "clang/AST/ASTContext.h"
 #include "clang/AST/Decl.h"
+#include "clang/AST/Expr.h"
 #include "prism/v1/summary.pb.h"
 
 namespace prism::frontend {
@@ -22,10 +24,25 @@ namespace prism::frontend {
 // relative to, and caches of names that are costly to compute.
 class SummaryContext {
  public:
-  SummaryContext(clang::ASTContext& ast, std::string directory)
-      : ast_(ast), directory_(std::move(directory)) {}
+  // `typed_aliasing`: C compiled with strict aliasing, where an access may
+  // only touch objects of the type it designates (Access.designated_type).
+  SummaryContext(clang::ASTContext& ast, std::string directory,
+                 bool typed_aliasing = false)
+      : ast_(ast),
+        directory_(std::move(directory)),
+        typed_aliasing_(typed_aliasing) {}
 
   clang::ASTContext& ast() const { return ast_; }
+  bool typed_aliasing() const { return typed_aliasing_; }
+  // Access.designated_type of an access of `lvalue`: the object its last
+  // dereference designates; "" when the access may touch any object.
+  std::string DesignatedType(const clang::Expr* lvalue);
+  // The same for an access of type `type` through a pointer (`*p`).
+  std::string DesignatedTypeThroughPointer(clang::QualType type);
+  // Declaration.storage_types of an object of `type`, added to `out`; false
+  // when its storage may hold objects of types it cannot name (a type Prism
+  // does not know, an incomplete type, or aliasing that is not typed).
+  bool AddStorageTypes(clang::QualType type, std::set<std::string>* out);
 
   // Clang's USR of a declaration ("" when Clang cannot make one).
   std::string Usr(const clang::Decl* decl);
@@ -44,6 +61,7 @@ class SummaryContext {
  private:
   clang::ASTContext& ast_;
   std::string directory_;
+  bool typed_aliasing_;
   absl::flat_hash_map<unsigned, std::string>
       file_names_;  // FileID hash -> reported path
   absl::flat_hash_map<const clang::Decl*, std::string> usrs_;

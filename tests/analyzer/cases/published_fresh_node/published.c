@@ -8,11 +8,13 @@
 // and with on_param_publish, whose node went into its context's memory,
 // where any code may change it: its loads from the node stay unknown (a
 // global conflict with everything, and with every context access). on_point
-// and on_target conflict by the global-pointer rule: a pointer read from the
-// table may point into g_target, whose address is taken.
+// and on_target are free of each other: on_point writes the `ref` of a struct
+// entry a pointer read from the table points to, and no struct entry lives
+// in g_target (a struct target), whatever the table holds (C's effective
+// types; typed_storage).
 // Handlers sorted: 0 on_bump, 1 on_count_other, 2 on_param_publish,
 // 3 on_point, 4 on_target.
-// MATRIX: [[1,0,3,1,1],[0,1,1,0,0],[3,1,3,1,1],[1,0,1,1,1],[1,0,1,1,1]]
+// MATRIX: [[1,0,3,1,1],[0,1,1,0,0],[3,1,3,1,1],[1,0,1,1,0],[1,0,1,0,1]]
 #include <event2/event.h>
 #include <stdlib.h>
 #include <string.h>

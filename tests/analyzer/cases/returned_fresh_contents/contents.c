@@ -13,10 +13,12 @@
 // README, Known limits), so every pair conflicts; the sound superset keeps
 // each required conflict. Once returned contents are followed again, on_copy,
 // on_filled, on_later and on_nested must be free of each other and of
-// on_clear_list (memset leaves no pointer of its own).
+// on_clear_list (memset leaves no pointer of its own). on_setpub writes only
+// the `item` of a struct box, and no box lives in the globals on_read reads
+// (C's effective types; typed_storage): those two are free of each other.
 // Handlers sorted: 0 on_clear_list, 1 on_copy, 2 on_deep, 3 on_filled,
 // 4 on_later, 5 on_nested, 6 on_published, 7 on_read, 8 on_setpub.
-// MATRIX: [[1,1,1,1,1,1,1,1,1],[1,1,1,1,1,1,1,1,1],[1,1,1,1,1,1,1,1,1],[1,1,1,1,1,1,1,1,1],[1,1,1,1,1,1,1,1,1],[1,1,1,1,1,1,1,1,1],[1,1,1,1,1,1,1,1,1],[1,1,1,1,1,1,1,0,1],[1,1,1,1,1,1,1,1,1]]
+// MATRIX: [[1,1,1,1,1,1,1,1,1],[1,1,1,1,1,1,1,1,1],[1,1,1,1,1,1,1,1,1],[1,1,1,1,1,1,1,1,1],[1,1,1,1,1,1,1,1,1],[1,1,1,1,1,1,1,1,1],[1,1,1,1,1,1,1,1,1],[1,1,1,1,1,1,1,0,0],[1,1,1,1,1,1,1,0,1]]
 #include <event2/event.h>
 #include <stdlib.h>
 #include <string.h>
