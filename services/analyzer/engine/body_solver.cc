@@ -465,12 +465,21 @@ class LinkedProgram::BodySolver {
               model.writes.Contains(static_cast<int>(i)) ||
               model.FormatMayWrite(static_cast<int>(i), literal_format);
           if (!write && !model.reads.Contains(static_cast<int>(i))) continue;
+          const bool locked = model.locked.Contains(static_cast<int>(i));
+          // A stream whose pointers lead to the library's memory only: the
+          // call touches the FILE object, through its members.
+          const std::string no_type;
+          const std::string& stream_type =
+              locked && program_->streams_hold_library_memory_only() &&
+                      !model.deep.Contains(static_cast<int>(i)) &&
+                      i < static_cast<size_t>(call.arguments_size())
+                  ? call.arguments(i).parameter_designated_type()
+                  : no_type;
           std::vector<Path> paths;
           PathsThrough(model.deep.Contains(static_cast<int>(i))
                            ? arguments[i]
                            : WithoutUnknownContents(arguments[i]),
-                       whole, &paths, /*truncated=*/true);
-          const bool locked = model.locked.Contains(static_cast<int>(i));
+                       whole, &paths, /*truncated=*/stream_type.empty());
           // A write that leaves no pointer of its own there (the model says
           // which it leaves, or the memory holds none): bytes, as for a local
           // (CollectLocalStores), so memory a callee allocated keeps what was
@@ -482,7 +491,7 @@ class LinkedProgram::BodySolver {
                 call.arguments(i).pointee_without_pointers()));
           for (const Path& path : paths) {
             AddEffect(out, path, write, locked, call.location(), via,
-                      leaves_no_unknown_pointer);
+                      leaves_no_unknown_pointer, false, stream_type);
           }
         }
         // Pointers copied as bytes (memcpy(&g_last, &arg, sizeof arg)): every

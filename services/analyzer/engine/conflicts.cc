@@ -246,13 +246,20 @@ bool Analysis::MayAlias(const HandlerAccess& a, const HandlerAccess& b) const {
 // effective type is its declared type). A type absent from the global's is
 // somewhere else. Not when `other` goes through a pointer held in the global
 // (what that reaches may be anything), nor for a truncated path, which covers
-// that too.
+// that too, unless the global holds no pointer (a library call reading a
+// `char[]` field: everything reachable from it is its own bytes, and every
+// subscript is an array's).
 bool Analysis::TypesKeepApart(const HandlerAccess& pointer,
                               const HandlerAccess& other) const {
-  if (pointer.designated_type.empty() || other.path.truncated) return false;
+  if (pointer.designated_type.empty()) return false;
   const std::set<std::string>* types =
       program_.GlobalStorageTypes(other.path.key);
   if (types == nullptr || types->count(pointer.designated_type)) return false;
+  if (!types->count("#pointer")) {
+    return std::find(other.path.selectors.begin(), other.path.selectors.end(),
+                     "*") == other.path.selectors.end();
+  }
+  if (other.path.truncated) return false;
   auto global = program_.globals().find(other.path.key);
   return global != program_.globals().end() &&
          InOwnStorage(other.path, *global->second);

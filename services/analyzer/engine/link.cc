@@ -158,6 +158,7 @@ LinkedProgram::LinkedProgram(
     }
     if (node.address_cast) address_cast_.push_back(&node);
   }
+  streams_hold_library_memory_only_ = ComputeStreamsHoldLibraryMemoryOnly();
 }
 
 const std::string* LinkedProgram::ForeignReason(const std::string& type) const {

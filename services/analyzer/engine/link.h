@@ -197,6 +197,12 @@ class LinkedProgram {
   // function from outside the program (then calls through it may run unknown
   // code), or null.
   const std::string* ForeignReason(const std::string& type) const;
+  // The pointers stdio streams hold lead to the library's own memory only
+  // (stream_contents.cc): a call on a stream (models' `locked=`) touches the
+  // FILE object it is given, an object of the type its parameter designates.
+  bool streams_hold_library_memory_only() const {
+    return streams_hold_library_memory_only_;
+  }
   // Globals (by USR) whose address is taken in some TU: pointers may reach
   // them.
   bool GlobalAddressTaken(const std::string& usr) const {
@@ -283,6 +289,8 @@ class LinkedProgram {
   std::map<std::string, const prism::v1::Declaration*> globals_;
   std::map<std::string, const prism::v1::Declaration*> fields_;
   std::set<std::string> address_taken_globals_;
+  bool ComputeStreamsHoldLibraryMemoryOnly() const;
+  bool streams_hold_library_memory_only_ = false;
   struct StorageTypes {
     bool typed = false;    // Some TU listed its types.
     bool untyped = false;  // Some TU may keep objects of any type in it.

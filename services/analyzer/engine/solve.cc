@@ -82,6 +82,9 @@ std::string LinkedProgram::ComponentKey(
   };
   add("solved-component/1");
   add(memo_->context());
+  // Whole-program facts a solve reads.
+  add(streams_hold_library_memory_only_ ? "streams: library memory"
+                                        : "streams: any memory");
   for (const std::string& usr : component) {
     const FunctionNode& node = functions_.at(usr);
     add(node.usr);

@@ -707,8 +707,19 @@ void CallCollector::Emit(v1::Function* out) {
       }
     }
     call->set_virtual_dispatch(site.is_virtual);
-    for (const clang::Expr* arg : site.arguments) {
+    for (size_t position = 0; position < site.arguments.size(); ++position) {
+      const clang::Expr* arg = site.arguments[position];
       v1::ArgumentValue* argument = call->add_arguments();
+      if (site.callee != nullptr && position < site.callee->getNumParams()) {
+        const clang::QualType parameter =
+            site.callee->getParamDecl(position)->getType();
+        if (const auto* pointer = parameter->getAs<clang::PointerType>()) {
+          std::string designated =
+              context.DesignatedStruct(pointer->getPointeeType());
+          if (!designated.empty())
+            argument->set_parameter_designated_type(std::move(designated));
+        }
+      }
       // With what the local memory it points to holds: the callee may read it.
       ToProto(flow_.Passed(flow_.ValueOf(arg)), argument);
       if (IsLiteralWithoutPercentN(arg)) {

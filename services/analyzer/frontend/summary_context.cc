@@ -208,6 +208,10 @@ std::string SummaryContext::DesignatedTypeThroughPointer(clang::QualType type) {
   return ScalarName(type, ast_);
 }
 
+std::string SummaryContext::DesignatedStruct(clang::QualType type) {
+  return typed_aliasing_ && !type.isNull() ? StructName(type) : "";
+}
+
 std::string SummaryContext::DesignatedType(const clang::Expr* lvalue) {
   if (!typed_aliasing_ || lvalue == nullptr) return "";
   // Below a `.` member access the designated object is the record around it.

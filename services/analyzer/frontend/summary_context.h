@@ -39,6 +39,9 @@ class SummaryContext {
   std::string DesignatedType(const clang::Expr* lvalue);
   // The same for an access of type `type` through a pointer (`*p`).
   std::string DesignatedTypeThroughPointer(clang::QualType type);
+  // The same for an access of a member of a `type` (`p->x`): the struct's
+  // name, or "" when it is not a typed struct.
+  std::string DesignatedStruct(clang::QualType type);
   // Declaration.storage_types of an object of `type`, added to `out`; false
   // when its storage may hold objects of types it cannot name (a type Prism
   // does not know, an incomplete type, or aliasing that is not typed).
