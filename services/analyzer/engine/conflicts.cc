@@ -231,6 +231,15 @@ bool Analysis::MayAlias(const HandlerAccess& a, const HandlerAccess& b) const {
       !PointerAndPointee(a.path, b.path)) {
     return false;
   }
+  // Through two of stdin, stdout and stderr: three FILE objects.
+  auto standard_stream = [](const HandlerAccess& access) {
+    return IsStandardStream(access.path.key) &&
+           !access.path.selectors.empty() && access.path.selectors[0] == "*";
+  };
+  if (program_.standard_streams_apart() && a.path.key != b.path.key &&
+      standard_stream(a) && standard_stream(b)) {
+    return false;
+  }
   const bool a_pointer = ThroughPointer(a), b_pointer = ThroughPointer(b);
   if (a_pointer && (b_pointer || program_.GlobalAddressTaken(b.path.key)) &&
       MayReach(a, b) && !TypesKeepApart(a, b)) {

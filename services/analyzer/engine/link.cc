@@ -159,6 +159,7 @@ LinkedProgram::LinkedProgram(
     if (node.address_cast) address_cast_.push_back(&node);
   }
   streams_hold_library_memory_only_ = ComputeStreamsHoldLibraryMemoryOnly();
+  standard_streams_apart_ = ComputeStandardStreamsApart();
 }
 
 const std::string* LinkedProgram::ForeignReason(const std::string& type) const {

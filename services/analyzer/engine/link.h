@@ -142,6 +142,9 @@ struct CallArguments {
   std::vector<Value> this_argument;
 };
 
+// The USR of stdin, stdout or stderr.
+bool IsStandardStream(const std::string& usr);
+
 class LinkedProgram {
  public:
   // `summaries` must outlive the program.
@@ -203,6 +206,9 @@ class LinkedProgram {
   bool streams_hold_library_memory_only() const {
     return streams_hold_library_memory_only_;
   }
+  // stdin, stdout and stderr point to three FILE objects whose buffers are
+  // the library's (stream_contents.cc): `*stdout` is never `*stderr`.
+  bool standard_streams_apart() const { return standard_streams_apart_; }
   // Globals (by USR) whose address is taken in some TU: pointers may reach
   // them.
   bool GlobalAddressTaken(const std::string& usr) const {
@@ -290,7 +296,9 @@ class LinkedProgram {
   std::map<std::string, const prism::v1::Declaration*> fields_;
   std::set<std::string> address_taken_globals_;
   bool ComputeStreamsHoldLibraryMemoryOnly() const;
+  bool ComputeStandardStreamsApart() const;
   bool streams_hold_library_memory_only_ = false;
+  bool standard_streams_apart_ = false;
   struct StorageTypes {
     bool typed = false;    // Some TU listed its types.
     bool untyped = false;  // Some TU may keep objects of any type in it.
