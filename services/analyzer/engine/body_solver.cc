@@ -468,13 +468,17 @@ class LinkedProgram::BodySolver {
           const bool locked = model.locked.Contains(static_cast<int>(i));
           // A stream whose pointers lead to the library's memory only: the
           // call touches the FILE object, through its members.
-          const std::string no_type;
-          const std::string& stream_type =
-              locked && program_->streams_hold_library_memory_only() &&
-                      !model.deep.Contains(static_cast<int>(i)) &&
-                      i < static_cast<size_t>(call.arguments_size())
-                  ? call.arguments(i).parameter_designated_type()
-                  : no_type;
+          // Only the library makes FILE objects (C 7.21.3p6: a copy need not
+          // serve as the stream).
+          std::string stream_type;
+          if (locked && program_->streams_hold_library_memory_only() &&
+              !model.deep.Contains(static_cast<int>(i)) &&
+              i < static_cast<size_t>(call.arguments_size()) &&
+              !call.arguments(i).parameter_designated_type().empty()) {
+            stream_type =
+                absl::StrCat(std::string(1, kLibraryMadeMark),
+                             call.arguments(i).parameter_designated_type());
+          }
           std::vector<Path> paths;
           PathsThrough(model.deep.Contains(static_cast<int>(i))
                            ? arguments[i]

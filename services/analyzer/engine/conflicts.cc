@@ -263,7 +263,15 @@ bool Analysis::TypesKeepApart(const HandlerAccess& pointer,
   if (pointer.designated_type.empty()) return false;
   const std::set<std::string>* types =
       program_.GlobalStorageTypes(other.path.key);
-  if (types == nullptr || types->count(pointer.designated_type)) return false;
+  // An object only the library makes (a FILE: Effect::designated_type) is
+  // never kept in a byte array of the program's; any other may be.
+  const bool library_made = pointer.designated_type[0] == kLibraryMadeMark;
+  const std::string type = library_made ? pointer.designated_type.substr(1)
+                                        : pointer.designated_type;
+  if (types == nullptr || types->count(type) ||
+      (!library_made && types->count("#bytes"))) {
+    return false;
+  }
   if (!types->count("#pointer")) {
     return std::find(other.path.selectors.begin(), other.path.selectors.end(),
                      "*") == other.path.selectors.end();

@@ -1212,9 +1212,9 @@ TEST(SummarizeTest, AccessesDesignateTypedObjectsInStrictC) {
   ASSERT_NE(totals, nullptr);
   EXPECT_TRUE(totals->typed_storage());
   EXPECT_FALSE(totals->untyped_storage());
-  EXPECT_THAT(
-      totals->storage_types(),
-      ::testing::UnorderedElementsAre("totals", "conn", "#int64", "#int32"));
+  EXPECT_THAT(totals->storage_types(),
+              ::testing::UnorderedElementsAre("totals", "conn", "#int64",
+                                              "#int32", "#bytes"));
   const v1::Declaration* either = Global(summary, "g_either");
   ASSERT_NE(either, nullptr);
   EXPECT_THAT(either->storage_types(),

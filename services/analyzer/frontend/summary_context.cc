@@ -131,6 +131,22 @@ std::string RecordName(const clang::RecordDecl* record) {
 
 namespace {
 
+// char, signed char or unsigned char.
+bool IsByteType(clang::QualType type) {
+  const auto* builtin =
+      llvm::dyn_cast<clang::BuiltinType>(type.getCanonicalType().getTypePtr());
+  if (builtin == nullptr) return false;
+  switch (builtin->getKind()) {
+    case clang::BuiltinType::Char_S:
+    case clang::BuiltinType::Char_U:
+    case clang::BuiltinType::SChar:
+    case clang::BuiltinType::UChar:
+      return true;
+    default:
+      return false;
+  }
+}
+
 // A type as Access.designated_type and Declaration.storage_types spell it
 // when it is a scalar: integers by width whatever their signedness (C lets
 // `int` and `unsigned` lvalues access each other's objects; one spelling for
@@ -149,16 +165,7 @@ std::string ScalarName(clang::QualType type, const clang::ASTContext& ast) {
   if (t->isPointerType() || t->isBlockPointerType() || t->isNullPtrType())
     return "#pointer";
   const auto* builtin = llvm::dyn_cast<clang::BuiltinType>(t);
-  if (builtin == nullptr) return "";
-  switch (builtin->getKind()) {
-    case clang::BuiltinType::Char_S:
-    case clang::BuiltinType::Char_U:
-    case clang::BuiltinType::SChar:
-    case clang::BuiltinType::UChar:
-      return "";
-    default:
-      break;
-  }
+  if (builtin == nullptr || IsByteType(clang::QualType(t, 0))) return "";
   const uint64_t width = ast.getTypeSize(t);
   if (builtin->isInteger()) return absl::StrCat("#int", width);
   if (builtin->isFloatingPoint()) return absl::StrCat("#float", width);
@@ -254,8 +261,13 @@ bool SummaryContext::AddStorageTypes(clang::QualType type,
   const clang::Type* t = type.getCanonicalType().getTypePtr();
   if (const auto* atomic = llvm::dyn_cast<clang::AtomicType>(t))
     t = atomic->getValueType().getCanonicalType().getTypePtr();
-  if (const clang::ArrayType* array = t->getAsArrayTypeUnsafe())
+  if (const clang::ArrayType* array = t->getAsArrayTypeUnsafe()) {
+    // An array of bytes is where programs keep objects of other types (a
+    // static arena), which works with every compiler: it may hold any
+    // object (C++ says so of unsigned char arrays).
+    if (IsByteType(array->getElementType())) out->insert("#bytes");
     return AddStorageTypes(array->getElementType(), out);
+  }
   if (const auto* complex = llvm::dyn_cast<clang::ComplexType>(t)) {
     out->insert(absl::StrCat("#complex", ast_.getTypeSize(t)));
     return AddStorageTypes(complex->getElementType(), out);
