@@ -467,17 +467,16 @@ class LinkedProgram::BodySolver {
           if (!write && !model.reads.Contains(static_cast<int>(i))) continue;
           const bool locked = model.locked.Contains(static_cast<int>(i));
           // A stream whose pointers lead to the library's memory only: the
-          // call touches the FILE object, through its members.
-          // Only the library makes FILE objects (C 7.21.3p6: a copy need not
-          // serve as the stream).
+          // call touches the FILE object, through its members, an object
+          // only the library makes (C 7.21.3p6: a copy need not serve as the
+          // stream).
           std::string stream_type;
           if (locked && program_->streams_hold_library_memory_only() &&
               !model.deep.Contains(static_cast<int>(i)) &&
               i < static_cast<size_t>(call.arguments_size()) &&
               !call.arguments(i).parameter_designated_type().empty()) {
-            stream_type =
-                absl::StrCat(std::string(1, kLibraryMadeMark),
-                             call.arguments(i).parameter_designated_type());
+            stream_type = absl::StrCat(
+                kLibraryMade, call.arguments(i).parameter_designated_type());
           }
           std::vector<Path> paths;
           PathsThrough(model.deep.Contains(static_cast<int>(i))

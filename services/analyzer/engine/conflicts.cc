@@ -261,14 +261,13 @@ bool Analysis::MayAlias(const HandlerAccess& a, const HandlerAccess& b) const {
 bool Analysis::TypesKeepApart(const HandlerAccess& pointer,
                               const HandlerAccess& other) const {
   if (pointer.designated_type.empty()) return false;
-  const std::set<std::string>* types =
+  const std::set<std::string, std::less<>>* types =
       program_.GlobalStorageTypes(other.path.key);
   // An object only the library makes (a FILE: Effect::designated_type) is
   // never kept in a byte array of the program's; any other may be.
-  const bool library_made = pointer.designated_type[0] == kLibraryMadeMark;
-  const std::string type = library_made ? pointer.designated_type.substr(1)
-                                        : pointer.designated_type;
-  if (types == nullptr || types->count(type) ||
+  absl::string_view type = pointer.designated_type;
+  const bool library_made = absl::ConsumePrefix(&type, kLibraryMade);
+  if (types == nullptr || types->find(type) != types->end() ||
       (!library_made && types->count("#bytes"))) {
     return false;
   }

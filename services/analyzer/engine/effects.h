@@ -97,13 +97,13 @@ struct Effect {
   // The type of the object the access designates (Access.designated_type):
   // where it lands, an object of that type lives. Empty: any object. An
   // effect standing for several accesses has one only if they all agree
-  // (MergeEffect). Marked with kLibraryMadeMark: an object only the library
+  // (MergeEffect). Prefixed with kLibraryMade: an object only the library
   // makes (the FILE a stream call locks), never one a program placed in a
   // byte array of its own.
   std::string designated_type;
 };
 
-inline constexpr char kLibraryMadeMark = '@';
+inline constexpr char kLibraryMade[] = "@";
 
 // Folds `other`, filed under the same key, into `kept`.
 inline void MergeEffect(const Effect& other, Effect* kept) {

@@ -364,8 +364,8 @@ void HandOverTracker::Finish(const std::map<std::string, Store>& stores,
         if (!own_recordable) continue;
         if (own_key.empty()) own_key = effect.path.Key();
       }
-      std::string key = HandedEffect::KeyOf(
-          renamed ? from_root.Key() : own_key, effect.write, after_keys[h]);
+      std::string key = HandedEffect::KeyOf(renamed ? from_root.Key() : own_key,
+                                            effect.write, after_keys[h]);
       if (out->after_handover.count(key)) continue;
       HandedEffect after{effect, handed.root, handed.callback,
                          handed.parameter};

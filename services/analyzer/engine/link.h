@@ -217,7 +217,7 @@ class LinkedProgram {
   // Every type an access may designate in the own storage of the global
   // `usr` (Declaration.storage_types), or null when its storage may hold
   // objects of any type.
-  const std::set<std::string>* GlobalStorageTypes(
+  const std::set<std::string, std::less<>>* GlobalStorageTypes(
       const std::string& usr) const {
     auto it = storage_types_.find(usr);
     if (it == storage_types_.end() || !it->second.typed || it->second.untyped)
@@ -302,7 +302,7 @@ class LinkedProgram {
   struct StorageTypes {
     bool typed = false;    // Some TU listed its types.
     bool untyped = false;  // Some TU may keep objects of any type in it.
-    std::set<std::string> types;
+    std::set<std::string, std::less<>> types;  // Finds string_views.
   };
   std::map<std::string, StorageTypes> storage_types_;  // By global key.
   // Shared with the memo (solved_memo.h), which may hand the same summaries

@@ -57,8 +57,16 @@ bool LinkedProgram::ComputeStreamsHoldLibraryMemoryOnly() const {
   return true;
 }
 
+namespace {
+constexpr const char* kStandardStreams[] = {"c:@stdin", "c:@stdout",
+                                            "c:@stderr"};
+}  // namespace
+
 bool IsStandardStream(const std::string& usr) {
-  return usr == "c:@stdin" || usr == "c:@stdout" || usr == "c:@stderr";
+  for (const char* stream : kStandardStreams) {
+    if (usr == stream) return true;
+  }
+  return false;
 }
 
 // C makes stdin, stdout and stderr three streams (7.21.3p7), and freopen
@@ -68,7 +76,7 @@ bool IsStandardStream(const std::string& usr) {
 // program memory.
 bool LinkedProgram::ComputeStandardStreamsApart() const {
   if (!streams_hold_library_memory_only_) return false;
-  for (const char* usr : {"c:@stdin", "c:@stdout", "c:@stderr"}) {
+  for (const char* usr : kStandardStreams) {
     if (GlobalAddressTaken(usr)) return false;
   }
   for (const auto& [usr, node] : functions_) {

@@ -268,10 +268,8 @@ bool SummaryContext::AddStorageTypes(clang::QualType type,
     if (IsByteType(array->getElementType())) out->insert("#bytes");
     return AddStorageTypes(array->getElementType(), out);
   }
-  if (const auto* complex = llvm::dyn_cast<clang::ComplexType>(t)) {
-    out->insert(absl::StrCat("#complex", ast_.getTypeSize(t)));
-    return AddStorageTypes(complex->getElementType(), out);
-  }
+  if (const auto* complex = llvm::dyn_cast<clang::ComplexType>(t))
+    return AddStorageTypes(complex->getElementType(), out);  // Two reals.
   if (const auto* record = t->getAs<clang::RecordType>()) {
     const clang::RecordDecl* definition = record->getDecl()->getDefinition();
     if (definition == nullptr) return false;
