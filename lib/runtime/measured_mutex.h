@@ -62,6 +62,16 @@ class MeasuredMutex {
   void Wait(std::condition_variable& cv, Predicate done) {
     while (!done()) Wait(cv);
   }
+  // As Wait, for at most `timeout`; false when it timed out.
+  bool WaitFor(std::condition_variable& cv, std::chrono::nanoseconds timeout) {
+    if (measure_) Releasing();
+    std::unique_lock<std::mutex> native(mutex_, std::adopt_lock);
+    const bool notified =
+        cv.wait_for(native, timeout) == std::cv_status::no_timeout;
+    native.release();
+    if (measure_) Acquired(Now(), false);
+    return notified;
+  }
 
   bool measured() const { return measure_; }
   // Read with the lock held.

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <numeric>
+#include <system_error>
 
 #include "absl/strings/str_format.h"
 
@@ -118,6 +119,7 @@ Scheduler::Scheduler(Policy policy, const ConflictMatrix* matrix, int workers,
     : policy_(policy),
       matrix_(matrix),
       checker_(checker),
+      worker_count_(workers < 1 ? 1 : workers),
       mu_(measure_lock),
       waits_(matrix->size() * matrix->size() * 2, 0),
       wait_nanos_(matrix->size() * matrix->size() * 2, 0) {
@@ -148,18 +150,46 @@ Scheduler::Scheduler(Policy policy, const ConflictMatrix* matrix, int workers,
   row_blocker_.assign(matrix->size(), -1);
   pending_in_row_.assign(matrix->size(), 0);
   pending_row_slot_.assign(matrix->size(), -1);
-  if (workers < 1) workers = 1;
   // Two counters per row; one block per worker, then one for other threads.
   counter_lines_per_block_ = (2 * matrix->size() + 7) / 8;
-  shared_counter_block_ = workers;
-  const int lines = (workers + 1) * counter_lines_per_block_;
+  shared_counter_block_ = worker_count_;
+  const int lines = (worker_count_ + 1) * counter_lines_per_block_;
   counters_.reset(new CounterLine[lines]);
   for (int line = 0; line < lines; ++line) {
     for (std::atomic<uint64_t>& value : counters_[line].values) value = 0;
   }
-  threads_.reserve(workers);
-  for (int i = 0; i < workers; ++i)
-    threads_.emplace_back([this, i] { WorkerLoop(i); });
+  threads_.resize(worker_count_);
+  slot_live_.assign(worker_count_, false);
+  std::lock_guard<MeasuredMutex> lock(mu_);
+  while (StartWorkerLocked()) {
+  }
+  if (live_workers_ == 0) {
+    std::fprintf(stderr, "prism: no worker thread could be started\n");
+    std::abort();
+  }
+}
+
+bool Scheduler::StartWorkerLocked() {
+  for (int slot = 0; slot < worker_count_; ++slot) {
+    if (slot_live_[slot]) continue;
+    // A retired worker left WorkerLoop (and the lock, which this thread
+    // holds) before its slot read as free: joining only waits for its exit.
+    if (threads_[slot].joinable()) threads_[slot].join();
+    try {
+      threads_[slot] = std::thread([this, slot] { WorkerLoop(slot); });
+    } catch (const std::system_error&) {
+      return false;  // The live workers run what is queued.
+    }
+    slot_live_[slot] = true;
+    ++live_workers_;
+    return true;
+  }
+  return false;
+}
+
+int Scheduler::live_workers() const {
+  std::lock_guard<MeasuredMutex> lock(mu_);
+  return live_workers_;
 }
 
 Scheduler::~Scheduler() {
@@ -169,7 +199,9 @@ Scheduler::~Scheduler() {
     stopping_ = true;
   }
   work_cv_.notify_all();
-  for (std::thread& t : threads_) t.join();
+  for (std::thread& t : threads_) {
+    if (t.joinable()) t.join();
+  }
 }
 
 int64_t Scheduler::NowNanos() {
@@ -384,6 +416,7 @@ void Scheduler::Submit(Job* job) {
   job->ran_inline = false;
   bool wake = false;
   bool blocked = false;  // Exact: a running invocation conflicts with it.
+  bool no_worker = false;  // None could be started again.
   {
     std::lock_guard<MeasuredMutex> lock(mu_);
     outstanding_.fetch_add(1, std::memory_order_relaxed);
@@ -430,12 +463,33 @@ void Scheduler::Submit(Job* job) {
     // RunInline wakes one), so waking another would only see it blocked.
     wake =
         idle_ > 0 && (policy_ == Policy::kExact ? !blocked : !ready_.empty());
+    // No worker idle and some retired: one more starts (and pops it).
+    if (idle_ == 0 && live_workers_ < worker_count_) StartWorkerLocked();
+    no_worker = live_workers_ == 0;
   }
   // Notified after the lock is released: a worker woken while the submitter
   // still holds it would at once block on it again. Submit runs on the thread
   // that later destroys the scheduler or inside a finish (whose job Drain still
   // counts), so the scheduler outlives this call.
   if (wake) work_cv_.notify_one();
+  if (no_worker) RunQueuedHere();
+}
+
+void Scheduler::RunQueuedHere() {
+  std::unique_lock<MeasuredMutex> lock(mu_);
+  while (live_workers_ == 0) {
+    Job* job = PopLocked();
+    if (job == nullptr) return;
+    backlog_.fetch_sub(1, std::memory_order_relaxed);
+    lock.unlock();
+    Execute(job);
+    lock.lock();
+    CompleteLocked(job);
+    lock.unlock();
+    job->finish(job);  // May re-submit (and run it here) or free the job.
+    FinishedOne();
+    lock.lock();
+  }
 }
 
 void Scheduler::EnterHueLocked(Job* job) {
@@ -632,8 +686,17 @@ void Scheduler::WorkerLoop(int index) {
         if (stopping_ && outstanding_.load(std::memory_order_acquire) == 0)
           return;
         ++idle_;
-        mu_.Wait(work_cv_);
+        const bool woken = mu_.WaitFor(work_cv_, kRetireAfter);
         --idle_;
+        // Idle that long with nothing queued (so no queued invocation waits
+        // for a worker to be woken): retire. The lock is held until the
+        // thread has left WorkerLoop.
+        if (!woken && !stopping_ &&
+            backlog_.load(std::memory_order_relaxed) == 0) {
+          slot_live_[index] = false;
+          --live_workers_;
+          return;
+        }
         continue;
       }
       const bool wake = popped();

@@ -9,6 +9,7 @@
 #define PRISM_LIB_RUNTIME_SCHEDULER_H_
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <memory>
@@ -164,7 +165,15 @@ class Scheduler {
   // that reads as short, estimated from one invocation in kTimingPeriod).
   uint64_t Invocations(int row) const { return Counted(row, 0); }
   uint64_t RunNanos(int row) const { return Counted(row, 1); }
-  int workers() const { return static_cast<int>(threads_.size()); }
+  // The worker threads it may run jobs on. A worker idle for kRetireAfter
+  // with nothing queued exits and one is started again at the next hand-off
+  // that finds none idle: a program whose invocations all run inline becomes
+  // single-threaded again, and the kernel then spares each of its reads and
+  // writes the file-reference atomics a multi-threaded process pays.
+  int workers() const { return worker_count_; }
+  static constexpr std::chrono::milliseconds kRetireAfter{100};
+  // Worker threads running now (tests).
+  int live_workers() const;
   // Invocations submitted and not yet started (approximate, lock-free).
   int64_t Backlog() const { return backlog_.load(std::memory_order_relaxed); }
   // The scheduler lock's figures so far (zero unless measured).
@@ -174,6 +183,12 @@ class Scheduler {
 
  private:
   void WorkerLoop(int index);
+  // Starts a worker in a free slot; false when none is free or the thread
+  // could not be made.
+  bool StartWorkerLocked();
+  // When no worker could be started again: runs what may start on the
+  // calling thread until nothing may.
+  void RunQueuedHere();
   bool AdmitNowLocked(Job* job);
   void Execute(Job* job);  // Checker, run, timing.
   // Whether another worker woken now could start something: huecolor, an
@@ -243,7 +258,12 @@ class Scheduler {
   const Policy policy_;
   const ConflictMatrix* matrix_;
   Checker* checker_;
+  const int worker_count_;
+  // Per slot, under mu_: its thread (joinable once started, until joined) and
+  // whether it is still in WorkerLoop.
   std::vector<std::thread> threads_;
+  std::vector<bool> slot_live_;
+  int live_workers_ = 0;
 
   mutable MeasuredMutex mu_;
   std::condition_variable work_cv_;

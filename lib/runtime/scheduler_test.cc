@@ -484,6 +484,77 @@ TEST_P(SchedulerTest, LockIsMeasuredOnlyWhenAsked) {
   EXPECT_EQ(finished.load(), 8);
 }
 
+// Waits (up to a generous deadline) until no worker is left: they retire
+// after kRetireAfter idle with nothing queued.
+bool AllWorkersRetire(const Scheduler& scheduler) {
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (scheduler.live_workers() != 0) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(Scheduler::kRetireAfter / 4);
+  }
+  return true;
+}
+
+TEST_P(SchedulerTest, IdleWorkersRetireAndAHandOffStartsThemAgain) {
+  std::vector<uint8_t> cells = {0, 0, 0, 0};  // Independent handlers.
+  ConflictMatrix matrix(2, cells);
+  std::atomic<int> finished{0};
+  Scheduler scheduler(GetParam(), &matrix, 2, nullptr);
+  EXPECT_EQ(scheduler.live_workers(), 2);
+  ASSERT_TRUE(AllWorkersRetire(scheduler));
+  EXPECT_EQ(scheduler.workers(), 2);  // What it may use stays.
+
+  // Two invocations that must meet: both retired workers come back.
+  Rendezvous both;
+  std::atomic<int> met{0};
+  auto a = MakeJob(0, nullptr, &finished, 0, [&] { met += both.Arrive(); });
+  auto b = MakeJob(1, nullptr, &finished, 0, [&] { met += both.Arrive(); });
+  const std::thread::id submitter = std::this_thread::get_id();
+  std::thread::id ran_on;
+  auto c = MakeJob(0, nullptr, &finished, 0,
+                   [&] { ran_on = std::this_thread::get_id(); });
+  scheduler.Submit(&a->job);
+  scheduler.Submit(&b->job);
+  scheduler.Drain();
+  EXPECT_EQ(met.load(), 2);
+  scheduler.Submit(&c->job);
+  scheduler.Drain();
+  EXPECT_EQ(finished.load(), 3);
+  EXPECT_NE(ran_on, submitter);
+}
+
+// With every worker retired, an invocation queued behind one running inline
+// (a context conflict on one context) still runs once that one ends.
+TEST_P(SchedulerTest, QueuedBehindAnInlineRunWithNoWorkerLeftStillRuns) {
+  std::vector<uint8_t> cells = {2};  // on_x conflicts with itself per context.
+  ConflictMatrix matrix(1, cells);
+  std::atomic<int> finished{0};
+  Scheduler scheduler(GetParam(), &matrix, 2, nullptr);
+  // Unmeasured handlers read as long: hand-offs of a no-op teach the average
+  // until it runs inline.
+  std::atomic<int> warm_finished{0};
+  auto warm = MakeJob(0, nullptr, &warm_finished);
+  bool ran_inline = false;
+  for (int i = 0; i < 1000 && !ran_inline; ++i) {
+    ran_inline = scheduler.RunInline(&warm->job);
+    if (!ran_inline) {
+      scheduler.Submit(&warm->job);
+      scheduler.Drain();
+    }
+  }
+  ASSERT_TRUE(ran_inline);
+  ASSERT_TRUE(AllWorkersRetire(scheduler));
+  int ctx = 0;
+  auto queued = MakeJob(0, &ctx, &finished);
+  auto inline_run = MakeJob(0, &ctx, &finished, 0,
+                            [&] { scheduler.Submit(&queued->job); });
+  ASSERT_TRUE(scheduler.RunInline(&inline_run->job));
+  scheduler.Drain();
+  EXPECT_EQ(finished.load(), 2);
+  EXPECT_FALSE(queued->job.ran_inline);
+}
+
 INSTANTIATE_TEST_SUITE_P(Policies, SchedulerTest,
                          ::testing::Values(Policy::kExact, Policy::kHueColor),
                          [](const ::testing::TestParamInfo<Policy>& info) {
