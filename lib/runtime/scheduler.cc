@@ -172,9 +172,6 @@ Scheduler::Scheduler(Policy policy, const ConflictMatrix* matrix, int workers,
 bool Scheduler::StartWorkerLocked() {
   for (int slot = 0; slot < worker_count_; ++slot) {
     if (slot_live_[slot]) continue;
-    // A retired worker left WorkerLoop (and the lock, which this thread
-    // holds) before its slot read as free: joining only waits for its exit.
-    if (threads_[slot].joinable()) threads_[slot].join();
     try {
       threads_[slot] = std::thread([this, slot] { WorkerLoop(slot); });
     } catch (const std::system_error&) {
@@ -693,6 +690,10 @@ void Scheduler::WorkerLoop(int index) {
         // thread has left WorkerLoop.
         if (!woken && !stopping_ &&
             backlog_.load(std::memory_order_relaxed) == 0) {
+          // Detached: nothing joins a thread that retired (a process may
+          // exit without freeing the runtime, and a finished thread left
+          // unjoined is a leak); past this point it touches only the lock.
+          threads_[index].detach();
           slot_live_[index] = false;
           --live_workers_;
           return;
