@@ -52,11 +52,10 @@ class MeasuredMutex {
   // Waits on `cv` with this lock held (as std::condition_variable::wait):
   // the time spent waiting is neither hold nor lock wait.
   void Wait(std::condition_variable& cv) {
-    if (measure_) Releasing();
-    std::unique_lock<std::mutex> native(mutex_, std::adopt_lock);
-    cv.wait(native);
-    native.release();
-    if (measure_) Acquired(Now(), false);
+    Blocked([&](std::unique_lock<std::mutex>& native) {
+      cv.wait(native);
+      return true;
+    });
   }
   template <typename Predicate>
   void Wait(std::condition_variable& cv, Predicate done) {
@@ -64,13 +63,9 @@ class MeasuredMutex {
   }
   // As Wait, for at most `timeout`; false when it timed out.
   bool WaitFor(std::condition_variable& cv, std::chrono::nanoseconds timeout) {
-    if (measure_) Releasing();
-    std::unique_lock<std::mutex> native(mutex_, std::adopt_lock);
-    const bool notified =
-        cv.wait_for(native, timeout) == std::cv_status::no_timeout;
-    native.release();
-    if (measure_) Acquired(Now(), false);
-    return notified;
+    return Blocked([&](std::unique_lock<std::mutex>& native) {
+      return cv.wait_for(native, timeout) == std::cv_status::no_timeout;
+    });
   }
 
   bool measured() const { return measure_; }
@@ -78,6 +73,18 @@ class MeasuredMutex {
   const LockStats& stats() const { return stats_; }
 
  private:
+  // Runs `block` (a wait on a condition variable) with the native lock held
+  // by a unique_lock it may release and retake; the time blocked is neither
+  // hold nor lock wait.
+  template <typename Block>
+  bool Blocked(Block block) {
+    if (measure_) Releasing();
+    std::unique_lock<std::mutex> native(mutex_, std::adopt_lock);
+    const bool result = block(native);
+    native.release();
+    if (measure_) Acquired(Now(), false);
+    return result;
+  }
   static int64_t Now() {
     return std::chrono::duration_cast<std::chrono::nanoseconds>(
                std::chrono::steady_clock::now().time_since_epoch())

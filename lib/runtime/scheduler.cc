@@ -412,7 +412,7 @@ void Scheduler::Submit(Job* job) {
   job->blocked_by = -1;
   job->ran_inline = false;
   bool wake = false;
-  bool blocked = false;  // Exact: a running invocation conflicts with it.
+  bool blocked = false;    // Exact: a running invocation conflicts with it.
   bool no_worker = false;  // None could be started again.
   {
     std::lock_guard<MeasuredMutex> lock(mu_);

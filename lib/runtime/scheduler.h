@@ -259,8 +259,8 @@ class Scheduler {
   const ConflictMatrix* matrix_;
   Checker* checker_;
   const int worker_count_;
-  // Per slot, under mu_: its thread (joinable once started, until joined) and
-  // whether it is still in WorkerLoop.
+  // Per slot, under mu_: its thread (joined at destruction; a retired one
+  // detached itself) and whether it is still in WorkerLoop.
   std::vector<std::thread> threads_;
   std::vector<bool> slot_live_;
   int live_workers_ = 0;

@@ -527,7 +527,7 @@ TEST_P(SchedulerTest, IdleWorkersRetireAndAHandOffStartsThemAgain) {
 // With every worker retired, an invocation queued behind one running inline
 // (a context conflict on one context) still runs once that one ends.
 TEST_P(SchedulerTest, QueuedBehindAnInlineRunWithNoWorkerLeftStillRuns) {
-  std::vector<uint8_t> cells = {2};  // on_x conflicts with itself per context.
+  std::vector<uint8_t> cells = {2};  // Conflicts with itself per context.
   ConflictMatrix matrix(1, cells);
   std::atomic<int> finished{0};
   Scheduler scheduler(GetParam(), &matrix, 2, nullptr);
@@ -547,8 +547,8 @@ TEST_P(SchedulerTest, QueuedBehindAnInlineRunWithNoWorkerLeftStillRuns) {
   ASSERT_TRUE(AllWorkersRetire(scheduler));
   int ctx = 0;
   auto queued = MakeJob(0, &ctx, &finished);
-  auto inline_run = MakeJob(0, &ctx, &finished, 0,
-                            [&] { scheduler.Submit(&queued->job); });
+  auto inline_run =
+      MakeJob(0, &ctx, &finished, 0, [&] { scheduler.Submit(&queued->job); });
   ASSERT_TRUE(scheduler.RunInline(&inline_run->job));
   scheduler.Drain();
   EXPECT_EQ(finished.load(), 2);
