@@ -1,15 +1,13 @@
-// The `prism` command-line tool.
+// The `prism` command-line tool: `help` and `run` here, every other verb in the
+// program cli/verb_programs.h names for it.
 #include <cstdio>
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include "cli/analyze_command.h"
-#include "cli/query_commands.h"
-#include "cli/report_command.h"
 #include "cli/run_command.h"
-#include "cli/submit_command.h"
 #include "cli/usage.h"
+#include "cli/verb_programs.h"
 
 namespace {
 
@@ -29,14 +27,13 @@ int main(int argc, char** argv) {
   if (command == "help" || command == "--help" || command == "-h") {
     return PrintUsage(stdout);
   }
-  const std::vector<std::string> args(argv + 2, argv + argc);
-  if (command == "analyze") return prism::cli::RunAnalyzeCommand(args);
-  if (command == "submit") return prism::cli::RunSubmitCommand(args);
-  if (command == "conflicts") return prism::cli::RunConflictsCommand(args);
-  if (command == "explain") return prism::cli::RunExplainCommand(args);
-  if (command == "report") return prism::cli::RunReportCommand(args);
-  if (command == "constraints") return prism::cli::RunConstraintsCommand(args);
-  if (command == "run") return prism::cli::RunRunCommand(args);
+  if (command == "run") {
+    return prism::cli::RunRunCommand(
+        std::vector<std::string>(argv + 2, argv + argc));
+  }
+  if (const char* program = prism::cli::ProgramForVerb(command)) {
+    return prism::cli::ExecVerbProgram(program, argv);
+  }
   std::fprintf(stderr, "prism: unknown command '%s'\n\n", argv[1]);
   PrintUsage(stderr);
   return 2;

@@ -8,14 +8,13 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include "absl/strings/numbers.h"
-#include "absl/strings/str_split.h"
 
 namespace prism::cli {
 namespace {
@@ -86,11 +85,15 @@ std::optional<std::string> ProgramFile(const std::string& program) {
                                               : std::nullopt;
   }
   const char* path = std::getenv("PATH");
-  for (absl::string_view dir :
-       absl::StrSplit(path != nullptr ? path : "/usr/bin:/bin", ':')) {
+  const std::string_view dirs = path != nullptr ? path : "/usr/bin:/bin";
+  for (size_t start = 0; start <= dirs.size();) {
+    size_t end = dirs.find(':', start);
+    if (end == std::string_view::npos) end = dirs.size();
+    const std::string_view dir = dirs.substr(start, end - start);
     std::string candidate =
         std::string(dir.empty() ? "." : dir) + "/" + program;
     if (access(candidate.c_str(), X_OK) == 0) return candidate;
+    start = end + 1;
   }
   return std::nullopt;
 }
@@ -113,6 +116,16 @@ bool StaticallyLinked(const std::string& file) {
     if (phdr.p_type == PT_INTERP) return false;
   }
   return true;
+}
+
+// Whether `text` is a whole decimal number from 1 to 1024.
+bool ValidWorkerCount(const std::string& text) {
+  if (text.empty() || text.size() > 4) return false;
+  for (char c : text) {
+    if (c < '0' || c > '9') return false;
+  }
+  const int count = std::stoi(text);
+  return count >= 1 && count <= 1024;
 }
 
 }  // namespace
@@ -156,9 +169,7 @@ int RunRunCommand(const std::vector<std::string>& args) {
     return UsageError("unknown scheduler '" + scheduler +
                       "' (serial, huecolor or exact)");
   }
-  int worker_count = 0;
-  if (!workers.empty() && (!absl::SimpleAtoi(workers, &worker_count) ||
-                           worker_count < 1 || worker_count > 1024)) {
+  if (!workers.empty() && !ValidWorkerCount(workers)) {
     return UsageError("--workers needs a number from 1 to 1024, not '" +
                       workers + "'");
   }

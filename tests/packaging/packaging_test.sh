@@ -14,7 +14,6 @@ set -euo pipefail
 source tests/lib/wait_for_port.sh
 
 TEST_DIR=tests/packaging
-PRISM=$PWD/cli/prism
 WORK=$(mktemp -d "${TEST_TMPDIR:-/tmp}/packaging.XXXXXX")
 # cmake and pkg-config must find nothing of the user's and write nothing outside WORK.
 export HOME=$WORK/home XDG_CACHE_HOME=$WORK/home/.cache
@@ -182,11 +181,12 @@ echo "ok: built with pkg-config (shared, static x2) and CMake (shared, static)"
 
 # ---- Constraints for each exact binary, from the same analysis of the source.
 
-# analyze BINARY ANALYZE_ARGS...: writes BINARY.constraints stamped with BINARY's build-id.
+# analyze BINARY ANALYZE_ARGS...: writes BINARY.constraints stamped with BINARY's build-id, with
+# the installed prism (its analyze verb runs the installed prism-analyze beside it).
 analyze() {
   local binary=$1
   shift
-  "$PRISM" analyze --emit-constraints "$binary.constraints" --binary "$binary" "$@" \
+  "$PREFIX/bin/prism" analyze --emit-constraints "$binary.constraints" --binary "$binary" "$@" \
     >"$binary.analyze.log" 2>&1 || fail "prism analyze for $binary failed: $(cat "$binary.analyze.log")"
 }
 PC_CFLAGS=$(pkg-config --cflags prism-runtime)
