@@ -382,6 +382,10 @@ class Analysis {
   // there.
   bool TypesKeepApart(const HandlerAccess& pointer,
                       const HandlerAccess& other) const;
+  // Whether what was ever stored into the global pointer `pointer` goes
+  // through keeps it off what `other` touches (README.md, "Global pointers").
+  bool PointeesKeepApart(const HandlerAccess& pointer,
+                         const HandlerAccess& other) const;
   void MatchAliases(const HandlerAccesses& a, const HandlerAccesses& b,
                     std::map<ConflictKey, prism::v1::Conflict>* conflicts);
 

@@ -242,11 +242,32 @@ bool Analysis::MayAlias(const HandlerAccess& a, const HandlerAccess& b) const {
   }
   const bool a_pointer = ThroughPointer(a), b_pointer = ThroughPointer(b);
   if (a_pointer && (b_pointer || program_.GlobalAddressTaken(b.path.key)) &&
-      MayReach(a, b) && !TypesKeepApart(a, b)) {
+      MayReach(a, b) && !TypesKeepApart(a, b) && !PointeesKeepApart(a, b)) {
     return true;
   }
   return b_pointer && (a_pointer || program_.GlobalAddressTaken(a.path.key)) &&
-         MayReach(b, a) && !TypesKeepApart(b, a);
+         MayReach(b, a) && !TypesKeepApart(b, a) && !PointeesKeepApart(b, a);
+}
+
+// Where every pointer stored into the global pointer `pointer` goes through is
+// known (LinkedProgram::KnownPointees), it reaches only those objects: not a
+// global none of them is, and not what another such pointer reaches when no
+// object may be in both.
+bool Analysis::PointeesKeepApart(const HandlerAccess& pointer,
+                                 const HandlerAccess& other) const {
+  const std::optional<std::set<std::string>> pointees =
+      program_.KnownPointees(pointer.path);
+  if (!pointees.has_value()) return false;
+  if (!ThroughPointer(other)) {
+    return pointees->count(absl::StrCat("G:", other.path.key)) == 0;
+  }
+  const std::optional<std::set<std::string>> others =
+      program_.KnownPointees(other.path);
+  if (!others.has_value()) return false;
+  for (const std::string& pointee : *pointees) {
+    if (others->count(pointee)) return false;
+  }
+  return true;
 }
 
 // An access lands in an object of the type it designates (`p->x`: a struct

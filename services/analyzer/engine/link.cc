@@ -43,6 +43,7 @@ LinkedProgram::LinkedProgram(
     const std::vector<prism::v1::TranslationUnitSummary>* summaries,
     const ModelTable* models)
     : models_(models) {
+  std::set<std::string> defined_globals, pointers_unknown_globals;
   for (const prism::v1::TranslationUnitSummary& summary : *summaries) {
     if (!summary.parsed()) {
       complete_ = false;
@@ -102,6 +103,10 @@ LinkedProgram::LinkedProgram(
         address_taken_globals_.insert(key);
       }
       if (declaration.kind() == prism::v1::Declaration::KIND_GLOBAL) {
+        if (declaration.defined()) defined_globals.insert(key);
+        if (declaration.initial_pointers_unknown()) {
+          pointers_unknown_globals.insert(key);
+        }
         // Typed only if every TU that declares it lets types decide and one
         // of them knows its type whole.
         StorageTypes& storage = storage_types_[key];
@@ -157,6 +162,12 @@ LinkedProgram::LinkedProgram(
       address_taken_by_type_[node.type].push_back(&node);
     }
     if (node.address_cast) address_cast_.push_back(&node);
+  }
+  for (const std::string& usr : defined_globals) {
+    if (!address_taken_globals_.count(usr) &&
+        !pointers_unknown_globals.count(usr)) {
+      pointee_globals_.insert(usr);
+    }
   }
   streams_hold_library_memory_only_ = ComputeStreamsHoldLibraryMemoryOnly();
   standard_streams_apart_ = ComputeStandardStreamsApart();

@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <map>
+#include <optional>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -214,6 +215,13 @@ class LinkedProgram {
   bool GlobalAddressTaken(const std::string& usr) const {
     return address_taken_globals_.count(usr) > 0;
   }
+  // What the pointer an access through a global (`*g_p`, `g_cfg.log->n`)
+  // goes through may point to (global_pointees.cc): "G:" and a global's USR,
+  // "H:" and hidden state, "#not-global" (allocated memory, locals),
+  // "#function"; nullopt when some store into it is unknown, the global's
+  // address is taken, it is not the program's own, or the access goes through
+  // more than that one pointer. Empty: it only ever holds null.
+  std::optional<std::set<std::string>> KnownPointees(const Path& through) const;
   // Every type an access may designate in the own storage of the global
   // `usr` (Declaration.storage_types), or null when its storage may hold
   // objects of any type.
@@ -295,6 +303,21 @@ class LinkedProgram {
   std::map<std::string, const prism::v1::Declaration*> globals_;
   std::map<std::string, const prism::v1::Declaration*> fields_;
   std::set<std::string> address_taken_globals_;
+  // Globals whose pointers KnownPointees may tell: defined by the program, no
+  // address taken, no initial pointer unknown (Declaration fields).
+  std::set<std::string> pointee_globals_;
+  // Every pointer store into a global's own storage, and every write of a
+  // part of it, by the global's USR (global_pointees.cc).
+  struct GlobalPointerStore {
+    std::vector<std::string> place;
+    std::set<std::string> pointees;
+    bool unknown = false;      // Some stored value may be anything.
+    bool whole_write = false;  // A write access, not a pointer store.
+  };
+  std::map<std::string, std::vector<GlobalPointerStore>> global_pointer_stores_;
+  // Fills global_pointer_stores_ once every function is solved (call results
+  // resolve to what the callees return).
+  void CollectGlobalPointees();
   bool ComputeStreamsHoldLibraryMemoryOnly() const;
   bool ComputeStandardStreamsApart() const;
   bool streams_hold_library_memory_only_ = false;

@@ -253,6 +253,7 @@ void LinkedProgram::Solve(int threads, SolvedMemo* memo) {
     unknown_functions_.insert(solved->unknown_callees.begin(),
                               solved->unknown_callees.end());
   }
+  CollectGlobalPointees();
   if (std::getenv("PRISM_ENGINE_DEBUG") != nullptr) {
     std::fprintf(stderr, "engine: %zu function solves\n", solves.load());
   }

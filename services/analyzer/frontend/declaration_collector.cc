@@ -3,8 +3,10 @@
 #include <set>
 #include <string>
 
+#include "clang/AST/APValue.h"
 #include "clang/AST/Attr.h"
 #include "clang/AST/Decl.h"
+#include "clang/AST/Expr.h"
 #include "clang/ASTMatchers/ASTMatchers.h"
 #include "clang/Basic/SourceManager.h"
 
@@ -153,6 +155,91 @@ bool DeclarationCollector::HoldsNoAddress(clang::QualType type,
   return t->isScalarType() || t->isEnumeralType();
 }
 
+namespace {
+
+constexpr int kMaxTypeDepth = 32;  // Records nest by value only: finite.
+
+bool HoldsUnion(clang::QualType type, int depth = 0) {
+  if (depth > kMaxTypeDepth) return true;
+  const clang::Type* t = type.getCanonicalType().getTypePtr();
+  if (const auto* array = t->getAsArrayTypeUnsafe()) {
+    return HoldsUnion(array->getElementType(), depth + 1);
+  }
+  const auto* record_type = t->getAs<clang::RecordType>();
+  if (record_type == nullptr) return false;
+  const clang::RecordDecl* record = record_type->getDecl()->getDefinition();
+  if (record == nullptr) return true;  // Unknown layout: assume the worst.
+  if (record->isUnion()) return true;
+  for (const clang::FieldDecl* field : record->fields()) {
+    if (HoldsUnion(field->getType(), depth + 1)) return true;
+  }
+  return false;
+}
+
+// Whether a constant holds no address of an object or function: numbers,
+// null pointers and string literals (which no program may write) only.
+bool HoldsNoAddressValue(const clang::APValue& value, int depth = 0) {
+  if (depth > kMaxTypeDepth) return false;
+  switch (value.getKind()) {
+    case clang::APValue::None:
+    case clang::APValue::Indeterminate:
+    case clang::APValue::Int:
+    case clang::APValue::Float:
+    case clang::APValue::FixedPoint:
+    case clang::APValue::ComplexInt:
+    case clang::APValue::ComplexFloat:
+      return true;
+    case clang::APValue::LValue: {
+      const clang::APValue::LValueBase base = value.getLValueBase();
+      // No base: a null pointer, or an address made from an integer.
+      if (!base) return value.isNullPointer();
+      const auto* expr = base.dyn_cast<const clang::Expr*>();
+      return expr != nullptr && (llvm::isa<clang::StringLiteral>(expr) ||
+                                 llvm::isa<clang::PredefinedExpr>(expr));
+    }
+    case clang::APValue::Vector:
+      for (unsigned i = 0; i < value.getVectorLength(); ++i) {
+        if (!HoldsNoAddressValue(value.getVectorElt(i), depth + 1))
+          return false;
+      }
+      return true;
+    case clang::APValue::Array:
+      for (unsigned i = 0; i < value.getArrayInitializedElts(); ++i) {
+        if (!HoldsNoAddressValue(value.getArrayInitializedElt(i), depth + 1))
+          return false;
+      }
+      return !value.hasArrayFiller() ||
+             HoldsNoAddressValue(value.getArrayFiller(), depth + 1);
+    case clang::APValue::Struct:
+      for (unsigned i = 0; i < value.getStructNumBases(); ++i) {
+        if (!HoldsNoAddressValue(value.getStructBase(i), depth + 1))
+          return false;
+      }
+      for (unsigned i = 0; i < value.getStructNumFields(); ++i) {
+        if (!HoldsNoAddressValue(value.getStructField(i), depth + 1))
+          return false;
+      }
+      return true;
+    default:  // Unions, member pointers, label differences.
+      return false;
+  }
+}
+
+}  // namespace
+
+bool DeclarationCollector::InitialPointersUnknown(
+    const clang::VarDecl* canonical) const {
+  if (context_.ast().getLangOpts().CPlusPlus) return true;
+  if (HoldsUnion(canonical->getType())) return true;
+  const clang::VarDecl* initialized = nullptr;
+  const clang::Expr* init = canonical->getAnyInitializer(initialized);
+  if (init == nullptr || initialized == nullptr) return false;  // Zeros.
+  if (init->isValueDependent() || init->containsErrors()) return true;
+  const clang::APValue* value =
+      const_cast<clang::VarDecl*>(initialized)->evaluateValue();
+  return value == nullptr || !HoldsNoAddressValue(*value);
+}
+
 void DeclarationCollector::Emit(v1::TranslationUnitSummary* out) {
   const clang::SourceManager& sm = context_.ast().getSourceManager();
   std::map<std::string, const clang::VarDecl*> globals;
@@ -175,6 +262,10 @@ void DeclarationCollector::Emit(v1::TranslationUnitSummary* out) {
     declaration->set_atomic(IsAtomicType(canonical->getType()));
     declaration->set_override_reason(OverrideReason(canonical));
     declaration->set_address_taken(address_taken_.count(canonical) > 0);
+    declaration->set_defined(definition != nullptr ||
+                             canonical->getActingDefinition() != nullptr);
+    declaration->set_initial_pointers_unknown(
+        InitialPointersUnknown(canonical));
     declaration->set_per_thread(canonical->getTLSKind() !=
                                 clang::VarDecl::TLS_None);
     declaration->set_constant(IsConstantObject(canonical->getType()));

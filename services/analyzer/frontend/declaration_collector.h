@@ -42,6 +42,8 @@ class DeclarationCollector
   // reference or member pointer anywhere in it, no vtable pointer, and no
   // integer as wide as a pointer (which may hold one cast to an integer).
   bool HoldsNoAddress(clang::QualType type, int depth = 0) const;
+  // Declaration.initial_pointers_unknown for the global `canonical`.
+  bool InitialPointersUnknown(const clang::VarDecl* canonical) const;
 };
 
 // The reason of PRISM_NO_CONFLICT("reason")

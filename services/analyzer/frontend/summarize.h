@@ -46,7 +46,9 @@ namespace prism::frontend {
 //     unions with integer members are unknown.
 // 13: function pointers held in memory handed to a bodyless function are
 //     foreign, with the argument's position.
-inline constexpr char kFrontendVersion[] = "prism-frontend/18";
+// 19: globals say whether the program defines them and whether their pointers
+//     may start out unknown (Declaration.defined, .initial_pointers_unknown).
+inline constexpr char kFrontendVersion[] = "prism-frontend/19";
 
 // `file_system` is what Clang reads every file through (the analyzer service
 // passes one that holds only the uploaded files and the system headers); null

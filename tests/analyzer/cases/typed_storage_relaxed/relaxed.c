@@ -24,9 +24,12 @@ static void on_words(evutil_socket_t fd, short what, void *arg) {
   g_words[0] = 7;
 }
 
+// Set through a parameter, so the analysis does not trace where it points (see typed_storage).
+static void point(struct conn *conn) { g_conn = conn; }
+
 int main(void) {
   struct event_base *base = event_base_new();
-  g_conn = calloc(1, sizeof *g_conn);
+  point(calloc(1, sizeof *g_conn));
   int *cursor = g_words;  // Its address is taken.
   (void)cursor;
   event_new(base, 0, EV_READ, on_conn, NULL);
