@@ -106,13 +106,7 @@ def main():
 
     prism = options.prism
     if not prism:
-        bazel = ["bazel", "--output_base=" + options.output_base]
-        subprocess.run(bazel + ["build", "--disk_cache=/root/.cache/prism/bazel-disk",
-                                "--symlink_prefix=/", "--jobs=%d" % options.jobs,
-                                "--config=opt", "//cli:prism"],
-                       cwd=REPO, check=True, stderr=subprocess.DEVNULL)
-        bin_dir = subprocess.run(bazel + ["info", "--config=opt", "bazel-bin"], cwd=REPO,
-                                 check=True, capture_output=True, text=True).stdout.strip()
+        bin_dir = analyzer_bench.build_opt(["//cli:prism"], options.output_base, options.jobs)
         prism = os.path.join(bin_dir, "cli/prism")
 
     programs = corpus_programs(options.corpus, set(options.programs.split(",")))

@@ -16,9 +16,9 @@ build (memory per concurrent build). Targets: warm <= 0.05, one-hdr and one-file
 
 Usage: bench/analyzer/service_bench.py [--corpus DIR] [--jobs N]
            [--programs libevent,libevent-library,memcached,tmux]
-           [--prism PATH] [--analyzer PATH]
-(binaries default to bazel-bin/cli/prism and bazel-bin/services/analyzer/service/prism-analyzer;
-build them with --config=opt for figures worth recording).
+           [--prism PATH] [--analyzer PATH] [--output-base DIR]
+(without --prism and --analyzer it builds both with --config=opt in their own output base, so the
+figures are never those of whatever bazel-bin last held).
 """
 import argparse
 import collections
@@ -129,10 +129,18 @@ def main():
     parser.add_argument("--corpus", default=os.path.join(REPO, "corpus"))
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--programs", default="libevent,memcached,tmux")
-    parser.add_argument("--prism", default=os.path.join(REPO, "bazel-bin/cli/prism"))
-    parser.add_argument("--analyzer", default=os.path.join(
-        REPO, "bazel-bin/services/analyzer/service/prism-analyzer"))
+    parser.add_argument("--output-base", default="/root/.cache/bazel-frontend")
+    parser.add_argument("--prism", help="a prism binary (default: build //cli:prism --config=opt)")
+    parser.add_argument("--analyzer", help="a prism-analyzer binary (default: build it "
+                        "--config=opt)")
     options = parser.parse_args()
+    if not options.prism or not options.analyzer:
+        bin_dir = analyzer_bench.build_opt(
+            ["//cli:prism", "//services/analyzer/service:prism-analyzer"], options.output_base,
+            options.jobs)
+        options.prism = options.prism or os.path.join(bin_dir, "cli/prism")
+        options.analyzer = options.analyzer or os.path.join(
+            bin_dir, "services/analyzer/service/prism-analyzer")
     for binary in (options.prism, options.analyzer):
         if not os.access(binary, os.X_OK):
             sys.exit(f"no binary at {binary} (bazel build //cli:prism //services/analyzer:prism-analyzer)")
