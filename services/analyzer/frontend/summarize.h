@@ -48,7 +48,9 @@ namespace prism::frontend {
 //     foreign, with the argument's position.
 // 19: globals say whether the program defines them and whether their pointers
 //     may start out unknown (Declaration.defined, .initial_pointers_unknown).
-inline constexpr char kFrontendVersion[] = "prism-frontend/19";
+// 20: an integer constant made a function pointer (SIG_IGN) is no foreign
+//     function.
+inline constexpr char kFrontendVersion[] = "prism-frontend/20";
 
 // `file_system` is what Clang reads every file through (the analyzer service
 // passes one that holds only the uploaded files and the system headers); null

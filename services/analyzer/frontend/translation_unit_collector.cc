@@ -13,6 +13,7 @@
 #include "clang/AST/Attr.h"
 #include "clang/AST/DeclCXX.h"
 #include "clang/AST/ExprCXX.h"
+#include "clang/AST/ParentMapContext.h"
 #include "clang/AST/RecursiveASTVisitor.h"
 #include "clang/ASTMatchers/ASTMatchFinder.h"
 #include "clang/Basic/SourceManager.h"
@@ -168,6 +169,12 @@ class FunctionCollector : public clang::RecursiveASTVisitor<FunctionCollector> {
   // converted to a function pointer, and memory holding function pointers
   // reached through a pointer of another type, may hold a function from
   // outside the program (summary.proto ForeignFunctionPointer).
+  bool IntegerConstant(const clang::Expr& operand) const {
+    const clang::Expr* value = operand.IgnoreParenCasts();
+    return value->getType()->isIntegerType() && !value->isValueDependent() &&
+           value->isIntegerConstantExpr(context_.ast());
+  }
+
   bool VisitCastExpr(clang::CastExpr* cast) {
     switch (cast->getCastKind()) {
       case clang::CK_FunctionToPointerDecay:
@@ -199,9 +206,13 @@ class FunctionCollector : public clang::RecursiveASTVisitor<FunctionCollector> {
         return true;
       }
     }
+    // An integer constant (`SIG_IGN`, `(handler_fn)1`) is no function: no
+    // code lives at an address written in the source, a call through it
+    // runs nothing.
     if (target != nullptr &&
         !operand->isNullPointerConstant(
-            context_.ast(), clang::Expr::NPC_ValueDependentIsNotNull)) {
+            context_.ast(), clang::Expr::NPC_ValueDependentIsNotNull) &&
+        !IntegerConstant(*operand)) {
       AddForeign(
           target, "",
           absl::StrCat("cast from '", operand->getType().getAsString(), "'"),
@@ -303,6 +314,19 @@ class FunctionCollector : public clang::RecursiveASTVisitor<FunctionCollector> {
     record->set_annotated_handler(HasHandlerAnnotation(function));
   }
 
+  // Whether nothing reads what `call` returns: a statement of its own
+  // (`signal(SIGPIPE, SIG_IGN);`), a branch of an `if`, or cast to void.
+  bool ResultDiscarded(const clang::CallExpr& call) const {
+    const auto parents = context_.ast().getParents(call);
+    if (parents.size() != 1) return false;
+    if (parents[0].get<clang::CompoundStmt>() != nullptr) return true;
+    if (const auto* cast = parents[0].get<clang::CStyleCastExpr>())
+      return cast->getType()->isVoidType();
+    if (const auto* branch = parents[0].get<clang::IfStmt>())
+      return branch->getThen() == &call || branch->getElse() == &call;
+    return false;
+  }
+
   // A function with no body here returning a function pointer, or given the
   // address of one, may hand back a function from outside the program, if it
   // has no body anywhere (the link step decides).
@@ -313,7 +337,8 @@ class FunctionCollector : public clang::RecursiveASTVisitor<FunctionCollector> {
     if (usr.empty()) return;
     const std::string name = callee->getQualifiedNameAsString();
     if (const clang::FunctionType* returned =
-            FunctionPointee(callee->getReturnType())) {
+            FunctionPointee(callee->getReturnType());
+        returned != nullptr && !ResultDiscarded(*call)) {
       AddForeign(returned, usr, absl::StrCat("returned by ", name),
                  call->getExprLoc());
     }
