@@ -4,6 +4,9 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <functional>
 #include <map>
 #include <set>
@@ -19,8 +22,33 @@
 
 namespace prism::analyzer {
 
+namespace {
+
+// PRISM_ANALYZE_TIMING=1: the link step's phases on stderr, beside the CLI's
+// per-TU pass and link totals.
+class PhaseTimer {
+ public:
+  PhaseTimer() : on_(std::getenv("PRISM_ANALYZE_TIMING") != nullptr) {}
+  void Lap(const char* phase) {
+    if (!on_) return;
+    const auto now = std::chrono::steady_clock::now();
+    std::fprintf(stderr, "prism analyze: link phase %s %.3f s\n", phase,
+                 std::chrono::duration<double>(now - last_).count());
+    last_ = now;
+  }
+
+ private:
+  bool on_;
+  std::chrono::steady_clock::time_point last_ =
+      std::chrono::steady_clock::now();
+};
+
+}  // namespace
+
 AnalysisResult Analysis::Run() {
+  PhaseTimer timer;
   program_.Solve(options_.jobs, options_.solved_memo);
+  timer.Lap("solve");
   for (const auto& [name, declaration] : program_.fields()) {
     if (declaration->override_reason().empty()) continue;
     field_overrides_[name] = declaration;
@@ -40,6 +68,7 @@ AnalysisResult Analysis::Run() {
   }
   DiscoverHandlers();
   FindEscapes();
+  timer.Lap("handlers and escapes");
   std::vector<HandlerInfo*>& ordered = ordered_;
   for (auto& [identity, handler] : handlers_) ordered.push_back(&handler);
   std::sort(ordered.begin(), ordered.end(),
@@ -63,6 +92,7 @@ AnalysisResult Analysis::Run() {
   for (size_t t = 1; t < threads; ++t) pool.emplace_back(classify);
   classify();
   for (std::thread& thread : pool) thread.join();
+  timer.Lap("classify");
 
   AnalysisResult result;
   result.set_program(options_.program);
@@ -70,6 +100,7 @@ AnalysisResult Analysis::Run() {
   const size_t n = ordered.size();
   std::string cells(n * n, '\0');
   AllPairs(accesses, &result, &cells);
+  timer.Lap("pairs");
   result.mutable_matrix()->set_size(static_cast<uint32_t>(n));
   result.mutable_matrix()->set_cells(cells);
   result.set_complete(program_.complete() && unresolved_.empty());
