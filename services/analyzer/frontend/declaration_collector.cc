@@ -14,6 +14,9 @@ namespace prism::frontend {
 
 namespace am = clang::ast_matchers;
 
+// How deep the type walks below go: records nest by value only, so finite.
+constexpr int kMaxTypeDepth = 32;
+
 std::string OverrideReason(const clang::Decl* decl) {
   constexpr char kPrefix[] = "prism_no_conflict:";
   for (const clang::Decl* redecl : decl->redecls()) {
@@ -116,8 +119,7 @@ bool DeclarationCollector::IsConstantObject(clang::QualType type) const {
 bool DeclarationCollector::HoldsNoAddress(clang::QualType type,
                                           int depth) const {
   const clang::ASTContext& ast = context_.ast();
-  constexpr int kMaxDepth = 32;  // Records nest by value only: finite.
-  if (depth > kMaxDepth) return false;
+  if (depth > kMaxTypeDepth) return false;
   clang::QualType element = ast.getBaseElementType(type.getCanonicalType());
   const clang::Type* t = element.getTypePtr();
   if (t->isDependentType() || t->isIncompleteType()) return false;
@@ -156,8 +158,6 @@ bool DeclarationCollector::HoldsNoAddress(clang::QualType type,
 }
 
 namespace {
-
-constexpr int kMaxTypeDepth = 32;  // Records nest by value only: finite.
 
 bool HoldsUnion(clang::QualType type, int depth = 0) {
   if (depth > kMaxTypeDepth) return true;
