@@ -48,7 +48,8 @@ Path Extend(const Path& base, std::vector<std::string>::const_iterator begin,
     enclosing::CutToEnclosing(&path.selectors, nullptr, BaseBinding(path.base));
     path.truncated = true;
     // What the cut went on through is not known to stay in the object.
-    if (std::any_of(begin, end, IsDereference)) path.absorbed_dereference = true;
+    if (std::any_of(begin, end, IsDereference))
+      path.absorbed_dereference = true;
     Truncate(&path);
     return path;
   }
@@ -73,9 +74,19 @@ std::string FieldName(const std::string& selector) {
   return colons == std::string::npos ? selector : selector.substr(colons + 2);
 }
 
+// Built in one buffer: keys are made for every effect a solve instantiates.
 std::string Path::Key() const {
-  return absl::StrCat(static_cast<int>(base), "|", key, "|", index, "|",
-                      absl::StrJoin(selectors, "\x1f"), truncated ? "|+" : "");
+  std::string out =
+      absl::StrCat(static_cast<int>(base), "|", key, "|", index, "|");
+  size_t size = out.size() + 2;
+  for (const std::string& selector : selectors) size += selector.size() + 1;
+  out.reserve(size);
+  for (size_t i = 0; i < selectors.size(); ++i) {
+    if (i > 0) out.push_back('\x1f');
+    out.append(selectors[i]);
+  }
+  if (truncated) out.append("|+");
+  return out;
 }
 
 std::string Value::Key() const {

@@ -105,11 +105,17 @@ struct Effect {
 
 inline constexpr char kLibraryMade[] = "@";
 
-// Folds `other`, filed under the same key, into `kept`.
+// Folds an access filed under the same key as `kept` into it: what the key
+// does not say (atomicity, the designated type) holds for both only where
+// both agree.
+inline void MergeAccess(bool atomic, const std::string& designated_type,
+                        Effect* kept) {
+  kept->atomic = kept->atomic && atomic;
+  if (kept->designated_type != designated_type) kept->designated_type.clear();
+}
+
 inline void MergeEffect(const Effect& other, Effect* kept) {
-  kept->atomic = kept->atomic && other.atomic;
-  if (kept->designated_type != other.designated_type)
-    kept->designated_type.clear();
+  MergeAccess(other.atomic, other.designated_type, kept);
 }
 
 struct Store {

@@ -1,7 +1,11 @@
 #include "services/analyzer/engine/hand_over.h"
 
 #include <algorithm>
+#include <map>
 #include <set>
+#include <string_view>
+#include <tuple>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "services/analyzer/engine/summary_builder.h"
@@ -342,10 +346,32 @@ void HandOverTracker::Finish(const std::map<std::string, Store>& stores,
     after_keys.push_back(
         HandedEffect::AfterKey(handed.root, handed.callback, handed.parameter));
   }
+  // Unless coarse, an effect counts only with the hand-overs of objects on
+  // its own base (InHandedObject): those are found by the base, not by
+  // trying every hand-over for every effect.
+  using BaseOf = std::tuple<BaseKind, std::string_view, int>;
+  std::map<BaseOf, std::vector<size_t>> handed_on_base;
+  std::vector<size_t> every_hand_over;
+  if (coarse) {
+    every_hand_over.resize(handed_.size());
+    for (size_t h = 0; h < handed_.size(); ++h) every_hand_over[h] = h;
+  } else {
+    for (size_t h = 0; h < handed_.size(); ++h) {
+      const Path& object = handed_[h].first.object.path;
+      handed_on_base[{object.base, object.key, object.index}].push_back(h);
+    }
+  }
+  static const std::vector<size_t>* const kNone = new std::vector<size_t>();
   for (const auto& [effect, at] : effects_) {
     const bool own_recordable = Recordable(effect.path);
     std::string own_key;  // effect.path.Key(), once needed.
-    for (size_t h = 0; h < handed_.size(); ++h) {
+    const std::vector<size_t>* candidates = &every_hand_over;
+    if (!coarse) {
+      auto found = handed_on_base.find(
+          {effect.path.base, effect.path.key, effect.path.index});
+      candidates = found == handed_on_base.end() ? kNone : &found->second;
+    }
+    for (size_t h : *candidates) {
       const auto& [handed, when] = handed_[h];
       if (!MayRunAfter(when, at)) continue;
       std::vector<std::string> rest;

@@ -1,5 +1,6 @@
 #include "services/analyzer/engine/summary_builder.h"
 
+#include <deque>
 #include <map>
 #include <set>
 #include <utility>
@@ -53,35 +54,31 @@ void AddEffect(Solved* out, const Path& accessed, bool write, bool atomic,
                const std::string& designated_type) {
   // An escaped local is resolved in its body (BodySolver); should one be left
   // over, it is unknown memory.
-  const Path path =
-      accessed.base == BaseKind::kEscapedLocal ? UnknownPath() : accessed;
+  static const Path* const kUnknownMemory = new Path(UnknownPath());
+  const Path& path =
+      accessed.base == BaseKind::kEscapedLocal ? *kUnknownMemory : accessed;
   if (path.base == BaseKind::kReturn) return;
-  dereferences_below =
-      dereferences_below || (path.truncated && path.absorbed_dereference);
-  if (path.base == BaseKind::kFresh) {
-    // Not shared unless handed over: kept for the body's hand-over check.
-    std::string key = EffectKey(path, write, bytes_only, dereferences_below);
-    Effect effect{
-        path,     write, atomic,         bytes_only, dereferences_below,
-        location, via,   designated_type};
-    auto [it, inserted] = out->fresh.try_emplace(std::move(key), effect);
-    if (!inserted) MergeEffect(effect, &it->second);
-    return;
-  }
   if (path.base == BaseKind::kParameter && !HasDereference(path.selectors))
     return;  // A local.
-  // A bytes-only effect is kept apart from a full one on the same path, so
-  // neither stands in for the other.
-  std::string key = EffectKey(path, write, bytes_only, dereferences_below);
-  auto& map = path.IsShared() ? out->shared : out->effects;
-  auto [it, inserted] = map.try_emplace(std::move(key));
-  Effect effect{path,     write, atomic,         bytes_only, dereferences_below,
-                location, via,   designated_type};
-  if (inserted) {
-    it->second = std::move(effect);
-  } else {
-    MergeEffect(effect, &it->second);
+  dereferences_below =
+      dereferences_below || (path.truncated && path.absorbed_dereference);
+  // Allocated memory is not shared unless handed over: kept for the body's
+  // hand-over check. A bytes-only effect is kept apart from a full one on the
+  // same path, so neither stands in for the other. The effect is built only
+  // when its key is new: this runs for every callee effect at every call.
+  std::map<std::string, Effect>& map = path.base == BaseKind::kFresh
+                                           ? out->fresh
+                                       : path.IsShared() ? out->shared
+                                                         : out->effects;
+  auto [it, inserted] =
+      map.try_emplace(EffectKey(path, write, bytes_only, dereferences_below));
+  if (!inserted) {
+    MergeAccess(atomic, designated_type, &it->second);
+    return;
   }
+  it->second =
+      Effect{path,     write, atomic,         bytes_only, dereferences_below,
+             location, via,   designated_type};
 }
 
 // A helper that releases its integer parameter (`drop(int fd) { close(fd); }`)
@@ -336,6 +333,13 @@ std::string ObjectId(const Path& path) {
   return path.key.empty() ? absl::StrCat("name:", path.name) : path.key;
 }
 
+// Whether the object of `path` is in `objects` (by ObjectId), without a copy
+// of its key: this runs for every effect followed.
+bool IsObjectIn(const std::set<std::string>& objects, const Path& path) {
+  return path.key.empty() ? objects.count(ObjectId(path)) > 0
+                          : objects.count(path.key) > 0;
+}
+
 // Where a path on allocated memory goes on through a pointer held in it: the
 // index of its first dereference (a subscript after the first selector may be
 // one: `c->buf[i]`); false when it stays in the object.
@@ -452,12 +456,13 @@ void FollowHeldPointers(const std::vector<Effect>& fresh,
       clobbering_writes[ObjectId(write.path)].push_back(&write);
     }
   }
-  std::vector<Effect> work = fresh;
+  // A deque: it grows below while `effect` refers into it.
+  std::deque<Effect> work(fresh.begin(), fresh.end());
   std::set<std::string> done;
   for (size_t n = 0; n < work.size() && n < kMaxHeldPointerEffects; ++n) {
-    const Effect effect = work[n];  // `work` grows below.
+    const Effect& effect = work[n];
     const Path& path = effect.path;
-    if (path.base != BaseKind::kFresh || own.count(ObjectId(path))) continue;
+    if (path.base != BaseKind::kFresh || IsObjectIn(own, path)) continue;
     size_t at = 0;
     const bool through = HeldPointerAt(path, &at);
     // A truncated path that an access went on below through a pointer:
