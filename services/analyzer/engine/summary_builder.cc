@@ -289,24 +289,26 @@ std::vector<std::string> CommonPrefix(const std::vector<const Path*>& paths) {
 // their common prefix, which covers them all (so only conflicts are added).
 void WidenEffects(std::map<std::string, Effect>* effects,
                   std::set<std::string>* widened_bases) {
-  std::map<std::string, std::vector<std::string>> effects_by_base;
-  for (const auto& [key, effect] : *effects) {
-    effects_by_base[BaseId(effect.path)].push_back(key);
+  // By iterator: a map's iterators stay valid while other entries come and go.
+  using Entry = std::map<std::string, Effect>::iterator;
+  std::map<std::string, std::vector<Entry>> effects_by_base;
+  for (Entry it = effects->begin(); it != effects->end(); ++it) {
+    effects_by_base[BaseId(it->second.path)].push_back(it);
   }
-  for (const auto& [base, keys] : effects_by_base) {
-    if (keys.size() <= kMaxPathsPerBase && !widened_bases->count(base)) {
+  for (const auto& [base, entries] : effects_by_base) {
+    if (entries.size() <= kMaxPathsPerBase && !widened_bases->count(base)) {
       continue;
     }
     widened_bases->insert(base);
     std::vector<const Path*> paths;
     bool write = false, atomic = true;
-    for (const std::string& key : keys) {
-      const Effect& effect = effects->at(key);
+    for (const Entry& entry : entries) {
+      const Effect& effect = entry->second;
       paths.push_back(&effect.path);
       write = write || effect.write;
       atomic = atomic && effect.atomic;
     }
-    Effect widened = effects->at(keys.front());
+    Effect widened = entries.front()->second;
     widened.path.selectors = CommonPrefix(paths);
     widened.path.truncated = true;
     if (widened.path.base == BaseKind::kParameter &&
@@ -318,7 +320,7 @@ void WidenEffects(std::map<std::string, Effect>* effects,
     widened.bytes_only = false;  // Covers every access below the prefix.
     widened.designated_type.clear();
     widened.dereferences_below = true;
-    for (const std::string& key : keys) effects->erase(key);
+    for (const Entry& entry : entries) effects->erase(entry);
     (*effects)[absl::StrCat(widened.path.Key(), write ? "|W" : "|R")] =
         std::move(widened);
   }
