@@ -346,6 +346,21 @@ void HandOverTracker::Finish(const std::map<std::string, Store>& stores,
     after_keys.push_back(
         HandedEffect::AfterKey(handed.root, handed.callback, handed.parameter));
   }
+  // Many hand-overs share their after-key (objects held in one handed
+  // root): an effect named by its own path makes one record per after-key,
+  // so each is tried once per effect. `tried[id] == n`: tried for effect n.
+  std::vector<size_t> after_id(handed_.size());
+  size_t distinct_after_keys = 0;
+  {
+    std::map<std::string_view, size_t> ids;
+    for (size_t h = 0; h < handed_.size(); ++h) {
+      after_id[h] =
+          ids.try_emplace(after_keys[h], distinct_after_keys).first->second;
+      if (after_id[h] == distinct_after_keys) ++distinct_after_keys;
+    }
+  }
+  std::vector<size_t> tried(distinct_after_keys, 0);
+  size_t effect_number = 0;
   // Unless coarse, an effect counts only with the hand-overs of objects on
   // its own base (InHandedObject): those are found by the base, not by
   // trying every hand-over for every effect.
@@ -362,7 +377,10 @@ void HandOverTracker::Finish(const std::map<std::string, Store>& stores,
     }
   }
   static const std::vector<size_t>* const kNone = new std::vector<size_t>();
+  std::vector<std::string> rest;  // Unused here; one buffer for every call.
+  bool truncated = false;
   for (const auto& [effect, at] : effects_) {
+    ++effect_number;
     const bool own_recordable = Recordable(effect.path);
     std::string own_key;  // effect.path.Key(), once needed.
     const std::vector<size_t>* candidates = &every_hand_over;
@@ -374,9 +392,10 @@ void HandOverTracker::Finish(const std::map<std::string, Store>& stores,
     for (size_t h : *candidates) {
       const auto& [handed, when] = handed_[h];
       if (!MayRunAfter(when, at)) continue;
-      std::vector<std::string> rest;
-      bool truncated = false;
+      // Coarse, an object that is not aliased names the effect by its own
+      // path whether or not the effect is inside it.
       const bool inside =
+          (!coarse || handed.aliased) &&
           InHandedObject(effect.path, handed.object, &rest, &truncated);
       if (!inside && !coarse) continue;
       // Outside the object's known places (coarse): named by its own path,
@@ -388,6 +407,8 @@ void HandOverTracker::Finish(const std::map<std::string, Store>& stores,
         if (!Recordable(from_root)) continue;
       } else {
         if (!own_recordable) continue;
+        if (tried[after_id[h]] == effect_number) continue;  // The same key.
+        tried[after_id[h]] = effect_number;
         if (own_key.empty()) own_key = effect.path.Key();
       }
       std::string key = HandedEffect::KeyOf(renamed ? from_root.Key() : own_key,
