@@ -458,25 +458,38 @@ void FollowHeldPointers(const std::vector<Effect>& fresh,
       clobbering_writes[ObjectId(write.path)].push_back(&write);
     }
   }
-  // A deque: it grows below while `effect` refers into it.
-  std::deque<Effect> work(fresh.begin(), fresh.end());
+  // The effects followed, in the order they come. The bound counts every
+  // effect that comes, the ones known at once to need nothing (on the body's
+  // own objects, not through a pointer held in the object, or followed
+  // already) included, but only the others are kept: an Effect is built for
+  // them alone. A deque: it grows below while `effect` refers into it.
+  std::deque<Effect> work;
+  size_t arrived = 0;
   std::set<std::string> done;
-  for (size_t n = 0; n < work.size() && n < kMaxHeldPointerEffects; ++n) {
-    const Effect& effect = work[n];
-    const Path& path = effect.path;
-    if (path.base != BaseKind::kFresh || IsObjectIn(own, path)) continue;
+  auto worth_following = [&](const Path& path, bool write, bool bytes_only,
+                             bool dereferences_below) {
+    if (arrived++ >= kMaxHeldPointerEffects) return false;
+    if (path.base != BaseKind::kFresh || IsObjectIn(own, path)) return false;
     size_t at = 0;
-    const bool through = HeldPointerAt(path, &at);
     // A truncated path that an access went on below through a pointer:
     // through any pointer held at or below it. (Library calls touch what an
     // argument points to, not what unknown pointers in it lead to.)
-    if (!through && !(path.truncated && effect.dereferences_below)) continue;
-    if (!done.insert(absl::StrCat(path.Key(), effect.write ? "|W" : "|R",
-                                  effect.bytes_only ? "|b" : "",
-                                  effect.dereferences_below ? "|d" : ""))
-             .second) {
-      continue;
+    if (!HeldPointerAt(path, &at) && !(path.truncated && dereferences_below))
+      return false;
+    return done.insert(EffectKey(path, write, bytes_only, dereferences_below))
+        .second;
+  };
+  for (const Effect& effect : fresh) {
+    if (worth_following(effect.path, effect.write, effect.bytes_only,
+                        effect.dereferences_below)) {
+      work.push_back(effect);
     }
+  }
+  for (size_t n = 0; n < work.size(); ++n) {
+    const Effect& effect = work[n];
+    const Path& path = effect.path;
+    size_t at = 0;
+    const bool through = HeldPointerAt(path, &at);
     const std::vector<std::string> place(
         path.selectors.begin(),
         through ? path.selectors.begin() + at : path.selectors.end());
@@ -518,7 +531,8 @@ void FollowHeldPointers(const std::vector<Effect>& fresh,
       // The same access, reached through the pointers held: its type holds.
       AddEffect(out, target, effect.write, effect.atomic, effect.location,
                 effect.via, effect.bytes_only, below, effect.designated_type);
-      if (target.base == BaseKind::kFresh) {
+      if (target.base == BaseKind::kFresh &&
+          worth_following(target, effect.write, effect.bytes_only, below)) {
         work.push_back(Effect{target, effect.write, effect.atomic,
                               effect.bytes_only, below, effect.location,
                               effect.via, effect.designated_type});
