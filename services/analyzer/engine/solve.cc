@@ -286,24 +286,24 @@ void LinkedProgram::SolveInDependencyOrder(
   // Ready components start longest chain first: a component's own estimated
   // work plus the longest chain of callers waiting on it, so a slow component
   // that much of the program calls (a recursive group of UI code) starts as
-  // soon as it can while the other threads take what is independent of it.
+  // soon as it can while the other threads take what does not wait on it.
   // The order changes only when each component is solved, never what:
   // every component is solved against its callees' final summaries.
   std::vector<double> chain(components.size(), 0);
   for (size_t k = components.size(); k-- > 0;) {
-    double work = 0;
+    double estimate = 0;
     for (const std::string& usr : components[k]) {
       for (const Function* body : functions_.at(usr).bodies) {
-        work += 1 + body->accesses_size() + body->calls_size() +
-                body->stores_size();
+        estimate += 1 + body->accesses_size() + body->calls_size() +
+                    body->stores_size();
       }
     }
     // Members of a recursive group are solved again as their summaries grow.
-    work *= static_cast<double>(components[k].size());
+    estimate *= static_cast<double>(components[k].size());
     double longest_caller = 0;
     for (size_t d : dependents[k])
       longest_caller = std::max(longest_caller, chain[d]);
-    chain[k] = work + longest_caller;
+    chain[k] = estimate + longest_caller;
   }
   auto later = [&chain](size_t a, size_t b) {
     return chain[a] != chain[b] ? chain[a] < chain[b] : a > b;
